@@ -1,0 +1,1 @@
+//! C ABI for neutrino (in progress).

@@ -1,0 +1,23 @@
+//! neutrino: the packet-processing core of a Neutron-style virtual network.
+//!
+//! Every per-packet API is zero-copy over bytes the caller owns, never allocates and never panics
+//! on input. See `DESIGN.md` for the architecture and the C ABI conventions.
+//!
+//! Rooms (modules):
+//! - [`wire`]: protocol views, emitters, checksums and the one-pass [`wire::classify`].
+//! - [`buf`]: [`buf::PacketBuf`], a headroom-aware view with mbuf-compatible offsets.
+#![no_std]
+#![deny(missing_debug_implementations)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod buf;
+pub mod error;
+pub mod wire;
+
+pub use buf::PacketBuf;
+pub use error::{BufError, Layer, WireError};
