@@ -24,6 +24,9 @@ pub mod checksum;
 mod classify_types;
 pub mod ethernet;
 pub mod ipv4;
+pub mod ipv6;
+pub mod tcp;
+pub mod udp;
 pub mod vlan;
 
 /// A fixed-size protocol header that can be viewed in place over packet bytes.
