@@ -1,0 +1,199 @@
+//! Builds the C tests under `ffi/tests/c/` against the static and the shared library, as C11
+//! (with AddressSanitizer and UBSan) and as C++17, runs them and asserts they exit 0.
+//!
+//! The libraries are the `staticlib`/`cdylib` outputs of `cargo build -p neutrino-ffi`, found
+//! next to this test's profile directory; `cargo test` builds them with the rlib, and if they
+//! are missing the test runs `cargo build -p neutrino-ffi` itself. Without a C compiler (`cc`,
+//! `c++`) the tests print a skip message and pass.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const C_FLAGS: &[&str] = &["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-O1"];
+const CXX_FLAGS: &[&str] = &[
+    "-x",
+    "c++",
+    "-std=c++17",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-g",
+];
+const SANITIZE: &[&str] = &[
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+];
+/// What a Rust staticlib needs from the system on Linux (std uses threads, dlsym, libm).
+const SYS_LIBS: &[&str] = &["-lpthread", "-ldl", "-lm"];
+
+fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The profile directory (`target/debug`, `$CARGO_TARGET_DIR/release`, ...) this test runs
+/// from: the test binary is `<profile>/deps/c_tests-<hash>`.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let deps = exe.parent().expect("test binary has a directory");
+    deps.parent().expect("deps has a parent").to_path_buf()
+}
+
+struct Libs {
+    dir: PathBuf,
+    staticlib: PathBuf,
+}
+
+/// Locates the libraries, building them once if they are missing.
+fn libs() -> &'static Libs {
+    static LIBS: OnceLock<Libs> = OnceLock::new();
+    LIBS.get_or_init(|| {
+        let dir = profile_dir();
+        let staticlib = dir.join("libneutrino_ffi.a");
+        let shared = dir.join(format!(
+            "{}neutrino_ffi{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        ));
+        if !staticlib.exists() || !shared.exists() {
+            eprintln!(
+                "c_tests: libraries missing in {}; running cargo build",
+                dir.display()
+            );
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args(["build", "-p", "neutrino-ffi", "--manifest-path"])
+                .arg(crate_dir().join("Cargo.toml"));
+            if dir.file_name().is_some_and(|p| p == "release") {
+                cmd.arg("--release");
+            }
+            let status = cmd.status().expect("run cargo build");
+            assert!(status.success(), "cargo build -p neutrino-ffi failed");
+        }
+        assert!(staticlib.exists(), "{} not found", staticlib.display());
+        assert!(shared.exists(), "{} not found", shared.display());
+        Libs { dir, staticlib }
+    })
+}
+
+/// True when `compiler` runs; otherwise prints why the test is skipped.
+fn have(compiler: &str) -> bool {
+    let ok = Command::new(compiler)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: no working `{compiler}` on PATH; the C tests were not built or run");
+    }
+    ok
+}
+
+/// True when `compiler` can build and link a program with ASan+UBSan.
+fn sanitizers_work(compiler: &str, out_dir: &Path) -> bool {
+    static CACHE: OnceLock<bool> = OnceLock::new();
+    *CACHE.get_or_init(|| {
+        let src = out_dir.join("probe.c");
+        std::fs::write(&src, "int main(void) { return 0; }\n").unwrap();
+        let ok = Command::new(compiler)
+            .args(SANITIZE)
+            .arg(&src)
+            .arg("-o")
+            .arg(out_dir.join("probe"))
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("NOTE: {compiler} cannot link -fsanitize=address,undefined here; building without sanitizers");
+        }
+        ok
+    })
+}
+
+enum Link {
+    Static,
+    Shared,
+}
+
+/// Compiles `test` with `compiler` and `flags` against the library, runs it, asserts exit 0.
+fn build_and_run(test: &str, compiler: &str, flags: &[&str], link: Link, tag: &str) {
+    if !have(compiler) {
+        return;
+    }
+    let libs = libs();
+    let out_dir = libs.dir.join("c-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let src = crate_dir().join("tests/c").join(format!("{test}.c"));
+    let exe = out_dir.join(format!("{test}-{tag}"));
+    let include = crate_dir().join("../include");
+
+    let mut cmd = Command::new(compiler);
+    cmd.args(flags);
+    if sanitizers_work(compiler, &out_dir) {
+        cmd.args(SANITIZE);
+    }
+    cmd.arg("-I")
+        .arg(&include)
+        .arg("-I")
+        .arg(crate_dir().join("tests/c"))
+        .arg(&src)
+        // `-x c++` applies to every later input; the libraries are not C++ sources.
+        .args(["-x", "none"]);
+    match link {
+        Link::Static => {
+            cmd.arg(&libs.staticlib);
+        }
+        Link::Shared => {
+            cmd.arg("-L")
+                .arg(&libs.dir)
+                .arg("-lneutrino_ffi")
+                .arg(format!("-Wl,-rpath,{}", libs.dir.display()));
+        }
+    }
+    cmd.args(SYS_LIBS).arg("-o").arg(&exe);
+    let out = cmd.output().expect("run the C compiler");
+    assert!(
+        out.status.success(),
+        "compiling {test} ({tag}) failed:\n{cmd:?}\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let run = Command::new(&exe)
+        // LeakSanitizer is kept on: it reports only unreachable blocks, and Rust's runtime
+        // leaves none behind in these calls. abort_on_error makes a report fail the run.
+        .env(
+            "ASAN_OPTIONS",
+            "abort_on_error=1:detect_stack_use_after_return=1",
+        )
+        .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        .output()
+        .expect("run the C test");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        run.status.success(),
+        "{test} ({tag}) failed with {}:\n{stdout}{stderr}",
+        run.status
+    );
+    print!("{stdout}");
+}
+
+#[test]
+fn c_static() {
+    build_and_run("test_classify", "cc", C_FLAGS, Link::Static, "c-static");
+}
+
+#[test]
+fn c_shared() {
+    build_and_run("test_classify", "cc", C_FLAGS, Link::Shared, "c-shared");
+}
+
+#[test]
+fn cxx_static() {
+    build_and_run(
+        "test_classify",
+        "c++",
+        CXX_FLAGS,
+        Link::Static,
+        "cxx-static",
+    );
+}
