@@ -1,10 +1,12 @@
 //! Builds the C tests under `ffi/tests/c/` against the static and the shared library, as C11
 //! (with AddressSanitizer and UBSan) and as C++17, runs them and asserts they exit 0.
 //!
-//! The libraries are the `staticlib`/`cdylib` outputs of `cargo build -p neutrino-ffi`, found
-//! next to this test's profile directory; `cargo test` builds them with the rlib, and if they
-//! are missing the test runs `cargo build -p neutrino-ffi` itself. Without a C compiler (`cc`,
-//! `c++`) the tests print a skip message and pass.
+//! The libraries are the `staticlib`/`cdylib` outputs of this crate, found in this test's
+//! profile directory by walking up from the test binary (so `CARGO_TARGET_DIR` and
+//! `--release` are honoured); see [`libs`]. Without a C compiler (`cc`, `c++`) the tests print
+//! a skip message and pass.
+//!
+//! Run: `cargo test -p neutrino-ffi --test c_tests -- --nocapture`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,34 +47,53 @@ struct Libs {
     staticlib: PathBuf,
 }
 
-/// Locates the libraries, building them once if they are missing.
+fn lib_names() -> (String, String) {
+    let shared = format!(
+        "{}neutrino_ffi{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    ("libneutrino_ffi.a".to_owned(), shared)
+}
+
+/// Locates the libraries. `cargo test` compiles the library unit with all its crate types
+/// into `<profile>/deps/` (fresh for this run, but not copied up); `cargo build` puts them in
+/// `<profile>/`. The first directory holding both wins; if neither does, the test runs
+/// `cargo build -p neutrino-ffi` itself. (Building from inside every run would make cargo
+/// recompile the library each time: `cargo build` and the test build are different units
+/// that write the same unhashed `deps/libneutrino_ffi.a`.)
 fn libs() -> &'static Libs {
     static LIBS: OnceLock<Libs> = OnceLock::new();
     LIBS.get_or_init(|| {
-        let dir = profile_dir();
-        let staticlib = dir.join("libneutrino_ffi.a");
-        let shared = dir.join(format!(
-            "{}neutrino_ffi{}",
-            std::env::consts::DLL_PREFIX,
-            std::env::consts::DLL_SUFFIX
-        ));
-        if !staticlib.exists() || !shared.exists() {
+        let profile = profile_dir();
+        let (a, so) = lib_names();
+        let find = || {
+            [profile.join("deps"), profile.clone()]
+                .into_iter()
+                .find(|d| d.join(&a).is_file() && d.join(&so).is_file())
+        };
+        let dir = find().unwrap_or_else(|| {
             eprintln!(
-                "c_tests: libraries missing in {}; running cargo build",
-                dir.display()
+                "c_tests: no libneutrino_ffi in {}; running cargo build -p neutrino-ffi",
+                profile.display()
             );
             let mut cmd = Command::new(env!("CARGO"));
             cmd.args(["build", "-p", "neutrino-ffi", "--manifest-path"])
                 .arg(crate_dir().join("Cargo.toml"));
-            if dir.file_name().is_some_and(|p| p == "release") {
+            if let Some(target_dir) = profile.parent() {
+                cmd.arg("--target-dir").arg(target_dir);
+            }
+            if profile.file_name().is_some_and(|p| p == "release") {
                 cmd.arg("--release");
             }
             let status = cmd.status().expect("run cargo build");
             assert!(status.success(), "cargo build -p neutrino-ffi failed");
+            find().expect("libneutrino_ffi.a/.so not found after cargo build")
+        });
+        Libs {
+            staticlib: dir.join(&a),
+            dir,
         }
-        assert!(staticlib.exists(), "{} not found", staticlib.display());
-        assert!(shared.exists(), "{} not found", shared.display());
-        Libs { dir, staticlib }
     })
 }
 
@@ -119,7 +140,7 @@ fn build_and_run(test: &str, compiler: &str, flags: &[&str], link: Link, tag: &s
         return;
     }
     let libs = libs();
-    let out_dir = libs.dir.join("c-tests");
+    let out_dir = profile_dir().join("c-tests");
     std::fs::create_dir_all(&out_dir).unwrap();
     let src = crate_dir().join("tests/c").join(format!("{test}.c"));
     let exe = out_dir.join(format!("{test}-{tag}"));
