@@ -23,11 +23,14 @@ pub use classify_types::{ClassifyOpts, FrameFlags, FrameInfo, L3Kind, PacketInfo
 pub mod checksum;
 mod classify_types;
 pub mod ethernet;
+pub mod geneve;
+pub mod gre;
 pub mod ipv4;
 pub mod ipv6;
 pub mod tcp;
 pub mod udp;
 pub mod vlan;
+pub mod vxlan;
 
 /// A fixed-size protocol header that can be viewed in place over packet bytes.
 pub trait Header: FromBytes + IntoBytes + KnownLayout + Immutable + Unaligned + Sized {
