@@ -20,10 +20,14 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 pub use crate::error::{Layer, WireError};
 pub use classify_types::{ClassifyOpts, FrameFlags, FrameInfo, L3Kind, PacketInfo, TunnelKind};
 
+pub mod arp;
 pub mod checksum;
 mod classify_types;
 pub mod ethernet;
+pub mod icmpv4;
+pub mod icmpv6;
 pub mod ipv4;
+pub mod ndp;
 pub mod vlan;
 
 /// A fixed-size protocol header that can be viewed in place over packet bytes.
