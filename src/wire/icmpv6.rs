@@ -14,13 +14,12 @@
 //!
 //! Addresses are `[u8; 16]` in network order.
 
-use arrayvec::ArrayVec;
 use zerocopy::network_endian::U16;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::checksum;
 use super::ip_proto;
-use super::ndp::{NdOption, NdOptions, PrefixInfo, LL_OPT_LEN, MTU_OPT_LEN, PREFIX_OPT_LEN};
+use super::ndp::{NdOption, NdOptions, PrefixList, LL_OPT_LEN, MTU_OPT_LEN, PREFIX_OPT_LEN};
 use super::{Header, Layer, MacAddr, WireError};
 
 /// Length of the ICMPv6 header: type, code, checksum (RFC 4443 §2.1).
@@ -32,8 +31,6 @@ pub const MIN_MTU: usize = 1280;
 pub const MAX_QUOTE: usize = MIN_MTU - 40 - 8;
 /// The hop limit every ND message is sent with and must arrive with (RFC 4861 §6.1, §7.1).
 pub const ND_HOP_LIMIT: u8 = 255;
-/// The most Prefix Information options an [`Icmpv6Repr::RouterAdvert`] carries.
-pub const MAX_PREFIXES: usize = 8;
 
 /// ICMPv6 message types (IANA "ICMPv6 Parameters").
 pub mod msg_type {
@@ -486,7 +483,8 @@ impl<'a> Icmpv6Packet<'a> {
         if !is_nd(t) {
             return None;
         }
-        NdOptions::new(self.payload(), fixed_len(t)).ok()
+        // `parse` validated the options of every ND message.
+        Some(NdOptions::from_validated(self.payload(), fixed_len(t)))
     }
     /// The first Source Link-Layer Address option of an ND message.
     #[inline]
@@ -570,7 +568,7 @@ impl<'a> Icmpv6Packet<'a> {
 /// ND messages) and zero unused bytes (destination unreachable, time exceeded); anything else
 /// is [`Icmpv6Repr::Other`]. The ND variants keep the options they name and drop the others
 /// and the reserved bits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Icmpv6Repr<'a> {
     /// Echo Request (type 128).
     EchoRequest {
@@ -658,7 +656,7 @@ pub enum Icmpv6Repr<'a> {
         /// MTU option.
         mtu: Option<u32>,
         /// Prefix Information options, in order.
-        prefixes: ArrayVec<PrefixInfo, MAX_PREFIXES>,
+        prefixes: PrefixList<'a>,
     },
     /// Any other message: type, code and the bytes after the 4-byte header.
     Other {
@@ -672,9 +670,8 @@ pub enum Icmpv6Repr<'a> {
 }
 
 impl<'a> Icmpv6Repr<'a> {
-    /// The message of a parsed packet (the checksum is neither checked nor kept). A Router
-    /// Advertisement with more than [`MAX_PREFIXES`] prefixes is `TooDeep`.
-    pub fn from_packet(p: &Icmpv6Packet<'a>) -> Result<Self, WireError> {
+    /// The message of a parsed packet (the checksum is neither checked nor kept).
+    pub fn from_packet(p: &Icmpv6Packet<'a>) -> Self {
         let b = p.as_bytes();
         let (t, code) = (p.msg_type(), p.code());
         let word = p.u32_at(4);
@@ -682,7 +679,7 @@ impl<'a> Icmpv6Repr<'a> {
         let addr = p.addr_at(8);
         let payload = p.payload();
         let opts = p.nd_options();
-        Ok(match (t, code) {
+        match (t, code) {
             (msg_type::ECHO_REQUEST, 0) | (msg_type::ECHO_REPLY, 0) => {
                 let (ident, seq) = (p.u16_at(4).unwrap_or(0), p.u16_at(6).unwrap_or(0));
                 if t == msg_type::ECHO_REQUEST {
@@ -729,22 +726,10 @@ impl<'a> Icmpv6Repr<'a> {
                 source_ll: opts.and_then(|o| o.source_ll()),
             },
             (msg_type::ROUTER_ADVERT, 0) => {
-                let mut prefixes = ArrayVec::new();
-                let (mut source_ll, mut mtu) = (None, None);
-                for o in opts.into_iter().flatten() {
-                    match o {
-                        NdOption::SourceLinkAddr(m) => {
-                            source_ll = source_ll.or(Some(m));
-                        }
-                        NdOption::Mtu(m) => mtu = mtu.or(Some(m)),
-                        NdOption::PrefixInfo(pi) => {
-                            prefixes.try_push(pi).map_err(|_| WireError::TooDeep {
-                                layer: Layer::NdpOption,
-                            })?
-                        }
-                        _ => {}
-                    }
-                }
+                let (source_ll, mtu, prefixes) = match &opts {
+                    Some(o) => (o.source_ll(), o.mtu(), PrefixList::from_options(o)),
+                    None => (None, None, PrefixList::empty()),
+                };
                 Icmpv6Repr::RouterAdvert {
                     hop_limit: p.cur_hop_limit().unwrap_or(0),
                     flags: p.ra_flags().unwrap_or(RaFlags::empty()),
@@ -761,7 +746,7 @@ impl<'a> Icmpv6Repr<'a> {
                 code,
                 body: b.get(HEADER_LEN..).unwrap_or(&[]),
             },
-        })
+        }
     }
 
     /// The message type this repr emits.
@@ -808,7 +793,7 @@ impl<'a> Icmpv6Repr<'a> {
             } => {
                 16 + ll(source_ll)
                     + if mtu.is_some() { MTU_OPT_LEN } else { 0 }
-                    + PREFIX_OPT_LEN * prefixes.len()
+                    + PREFIX_OPT_LEN.saturating_mul(prefixes.len())
             }
             Icmpv6Repr::Other { body, .. } => body.len().saturating_add(HEADER_LEN),
         }
@@ -896,7 +881,7 @@ impl<'a> Icmpv6Repr<'a> {
                     .map(NdOption::SourceLinkAddr)
                     .into_iter()
                     .chain(mtu.map(NdOption::Mtu))
-                    .chain(prefixes.iter().map(|p| NdOption::PrefixInfo(*p)));
+                    .chain(prefixes.iter().map(NdOption::PrefixInfo));
                 for o in opts {
                     at += o.emit(&mut out[at..])?;
                 }
@@ -911,7 +896,7 @@ impl<'a> Icmpv6Repr<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::ndp::PrefixFlags;
+    use crate::wire::ndp::{PrefixFlags, PrefixInfo};
     use proptest::prelude::*;
 
     fn hex(s: &str) -> std::vec::Vec<u8> {
@@ -1033,7 +1018,7 @@ mod tests {
         wrong[15] ^= 1;
         assert!(!p.verify_checksum(&s, &wrong));
         assert_eq!(p.validate_nd(&s, &d, 255), Ok(()));
-        let r = Icmpv6Repr::from_packet(&p).unwrap();
+        let r = Icmpv6Repr::from_packet(&p);
         let mut out = std::vec![0u8; r.buffer_len()];
         assert_eq!(r.emit(&s, &d, &mut out), Ok(b.len()));
         assert_eq!(out, b, "{r:?}");
@@ -1128,21 +1113,22 @@ mod tests {
         assert_eq!(p.reachable_time(), Some(30000));
         assert_eq!(p.retrans_timer(), Some(1000));
         assert_eq!(p.target(), None);
-        let mut prefixes = ArrayVec::new();
-        prefixes.push(PrefixInfo {
-            prefix_len: 64,
-            flags: PrefixFlags::ON_LINK | PrefixFlags::AUTONOMOUS,
-            valid_lifetime: 86400,
-            preferred_lifetime: 14400,
-            prefix: ip6("2001:db8:1::"),
-        });
-        prefixes.push(PrefixInfo {
-            prefix_len: 64,
-            flags: PrefixFlags::ON_LINK,
-            valid_lifetime: u32::MAX,
-            preferred_lifetime: u32::MAX,
-            prefix: ip6("2001:db8:2::"),
-        });
+        let prefixes = [
+            PrefixInfo {
+                prefix_len: 64,
+                flags: PrefixFlags::ON_LINK | PrefixFlags::AUTONOMOUS,
+                valid_lifetime: 86400,
+                preferred_lifetime: 14400,
+                prefix: ip6("2001:db8:1::"),
+            },
+            PrefixInfo {
+                prefix_len: 64,
+                flags: PrefixFlags::ON_LINK,
+                valid_lifetime: u32::MAX,
+                preferred_lifetime: u32::MAX,
+                prefix: ip6("2001:db8:2::"),
+            },
+        ];
         assert_eq!(
             r,
             Icmpv6Repr::RouterAdvert {
@@ -1153,9 +1139,16 @@ mod tests {
                 retrans: 1000,
                 source_ll: Some(MacAddr([0xfa, 0x16, 0x3e, 0x11, 0x22, 0x33])),
                 mtu: Some(1450),
-                prefixes,
+                prefixes: PrefixList::from_slice(&prefixes),
             }
         );
+        let Icmpv6Repr::RouterAdvert {
+            prefixes: parsed, ..
+        } = r
+        else {
+            unreachable!()
+        };
+        assert_eq!((parsed.len(), parsed.is_empty()), (2, false));
     }
 
     #[test]
@@ -1308,44 +1301,35 @@ mod tests {
     }
 
     #[test]
-    fn too_many_prefixes() {
-        let r = |n: usize| {
-            let mut prefixes = ArrayVec::new();
-            for i in 0..n {
-                prefixes.push(PrefixInfo {
-                    prefix_len: 64,
-                    flags: PrefixFlags::ON_LINK,
-                    valid_lifetime: 1,
-                    preferred_lifetime: 1,
-                    prefix: [i as u8; 16],
-                });
-            }
-            Icmpv6Repr::RouterAdvert {
-                hop_limit: 0,
-                flags: RaFlags::empty(),
-                lifetime: 0,
-                reachable: 0,
-                retrans: 0,
-                source_ll: None,
-                mtu: None,
-                prefixes,
-            }
+    fn many_prefixes_zero_copy() {
+        // 40 prefixes: no fixed capacity limits what from_packet represents.
+        let list: std::vec::Vec<PrefixInfo> = (0..40u8)
+            .map(|i| PrefixInfo {
+                prefix_len: 64,
+                flags: PrefixFlags::ON_LINK,
+                valid_lifetime: u32::from(i),
+                preferred_lifetime: 1,
+                prefix: [i; 16],
+            })
+            .collect();
+        let r = Icmpv6Repr::RouterAdvert {
+            hop_limit: 0,
+            flags: RaFlags::empty(),
+            lifetime: 0,
+            reachable: 0,
+            retrans: 0,
+            source_ll: None,
+            mtu: None,
+            prefixes: PrefixList::from(&list[..]),
         };
         let (s, d) = (ip6("fe80::1"), ip6("ff02::1"));
-        let full = r(MAX_PREFIXES);
-        let mut out = std::vec![0u8; full.buffer_len() + PREFIX_OPT_LEN];
-        let n = full.emit(&s, &d, &mut out).unwrap();
-        // Append one more prefix option by hand.
-        out.copy_within(16..48, n);
-        fill_checksum(&s, &d, &mut out).unwrap();
+        let mut out = std::vec![0u8; r.buffer_len()];
+        assert_eq!(r.emit(&s, &d, &mut out), Ok(16 + 40 * 32));
         let p = Icmpv6Packet::parse(&out).unwrap();
-        assert_eq!(p.nd_options().unwrap().prefixes().count(), MAX_PREFIXES + 1);
-        assert_eq!(
-            Icmpv6Repr::from_packet(&p),
-            Err(WireError::TooDeep {
-                layer: Layer::NdpOption
-            })
-        );
+        assert!(p.verify_checksum(&s, &d));
+        assert_eq!(Icmpv6Repr::from_packet(&p), r);
+        assert_eq!(PrefixList::default(), PrefixList::empty());
+        assert!(PrefixList::empty().is_empty());
     }
 
     #[test]
@@ -1390,11 +1374,11 @@ mod tests {
         // A nonzero code makes it Other in the repr.
         assert!(matches!(
             Icmpv6Repr::from_packet(&p),
-            Ok(Icmpv6Repr::Other {
+            Icmpv6Repr::Other {
                 msg_type: 135,
                 code: 1,
                 ..
-            })
+            }
         ));
         // Non-ND messages pass.
         let e = bytes(&ECHO);
@@ -1462,7 +1446,7 @@ mod tests {
             (
                 proptest::option::of(any::<[u8; 6]>()),
                 proptest::option::of(any::<u32>()),
-                proptest::collection::vec(arb_prefix(), 0..=MAX_PREFIXES),
+                proptest::collection::vec(arb_prefix(), 0..6),
                 proptest::collection::vec(any::<u8>(), 0..64),
             ),
         )
@@ -1486,7 +1470,7 @@ mod tests {
                 9 => Icmpv6Repr::RouterAdvert {
                     hop_limit: code, flags: RaFlags::from_bits_retain(a as u8), lifetime: b,
                     reachable: w, retrans: w.rotate_left(7), source_ll: ll, mtu,
-                    prefixes: pfx.into_iter().collect(),
+                    prefixes: PrefixList::from_slice(&pfx),
                 },
                 // MLD and private-use types are carried verbatim.
                 _ => Icmpv6Repr::Other { msg_type: [130, 143, 200, 255][usize::from(code % 4)], code: a as u8, body: &data },
@@ -1495,7 +1479,7 @@ mod tests {
             prop_assert_eq!(r.emit(&src, &dst, &mut buf), Ok(r.buffer_len()));
             let p = Icmpv6Packet::parse(&buf).unwrap();
             prop_assert!(p.verify_checksum(&src, &dst));
-            prop_assert_eq!(Icmpv6Repr::from_packet(&p).unwrap(), r);
+            prop_assert_eq!(Icmpv6Repr::from_packet(&p), r);
         }
 
         #[test]
@@ -1515,12 +1499,11 @@ mod tests {
                 if let Some(o) = p.nd_options() {
                     let _ = o.count();
                 }
-                if let Ok(r) = Icmpv6Repr::from_packet(&p) {
-                    let mut out = std::vec![0u8; r.buffer_len()];
-                    prop_assert_eq!(r.emit(&src, &dst, &mut out), Ok(out.len()));
-                    let q = Icmpv6Packet::parse(&out).unwrap();
-                    prop_assert_eq!(Icmpv6Repr::from_packet(&q).unwrap(), r);
-                }
+                let r = Icmpv6Repr::from_packet(&p);
+                let mut out = std::vec![0u8; r.buffer_len()];
+                prop_assert_eq!(r.emit(&src, &dst, &mut out), Ok(out.len()));
+                let q = Icmpv6Packet::parse(&out).unwrap();
+                prop_assert_eq!(Icmpv6Repr::from_packet(&q), r);
             }
         }
     }

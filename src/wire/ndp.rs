@@ -180,6 +180,15 @@ impl<'a> NdOptions<'a> {
         })
     }
 
+    /// Wraps option bytes that [`NdOptions::new`] has already accepted.
+    #[inline]
+    pub(crate) fn from_validated(bytes: &'a [u8], offset: usize) -> Self {
+        NdOptions {
+            rest: bytes,
+            offset,
+        }
+    }
+
     /// The first Source Link-Layer Address option.
     pub fn source_ll(&self) -> Option<MacAddr> {
         self.clone().find_map(|o| match o {
@@ -213,6 +222,91 @@ impl<'a> NdOptions<'a> {
     }
 }
 
+/// The Prefix Information options of a Router Advertisement, without copying: either a
+/// caller's slice (to emit) or the option bytes of a parsed message (from
+/// [`super::icmpv6::Icmpv6Repr::from_packet`]). Two lists are equal when they yield the same
+/// prefixes in the same order.
+#[derive(Clone, Copy)]
+pub struct PrefixList<'a>(PrefixSource<'a>);
+
+#[derive(Clone, Copy)]
+enum PrefixSource<'a> {
+    Slice(&'a [PrefixInfo]),
+    /// Validated option bytes and their offset from the ICMPv6 header.
+    Wire(&'a [u8], usize),
+}
+
+impl<'a> PrefixList<'a> {
+    /// The prefixes of `slice`, in order.
+    pub const fn from_slice(slice: &'a [PrefixInfo]) -> Self {
+        PrefixList(PrefixSource::Slice(slice))
+    }
+
+    /// No prefixes.
+    pub const fn empty() -> Self {
+        Self::from_slice(&[])
+    }
+
+    /// The Prefix Information options among validated `options`.
+    pub fn from_options(options: &NdOptions<'a>) -> Self {
+        PrefixList(PrefixSource::Wire(options.rest, options.offset))
+    }
+
+    /// The prefixes, in order.
+    pub fn iter(&self) -> impl Iterator<Item = PrefixInfo> + 'a {
+        let (slice, wire): (&'a [PrefixInfo], NdOptions<'a>) = match self.0 {
+            PrefixSource::Slice(s) => (
+                s,
+                NdOptions {
+                    rest: &[],
+                    offset: 0,
+                },
+            ),
+            PrefixSource::Wire(rest, offset) => (&[], NdOptions { rest, offset }),
+        };
+        slice.iter().copied().chain(wire.prefixes())
+    }
+
+    /// Number of prefixes.
+    pub fn len(&self) -> usize {
+        match self.0 {
+            PrefixSource::Slice(s) => s.len(),
+            PrefixSource::Wire(..) => self.iter().count(),
+        }
+    }
+
+    /// True if there are no prefixes.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl Default for PrefixList<'_> {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl<'a> From<&'a [PrefixInfo]> for PrefixList<'a> {
+    fn from(s: &'a [PrefixInfo]) -> Self {
+        Self::from_slice(s)
+    }
+}
+
+impl PartialEq for PrefixList<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for PrefixList<'_> {}
+
+impl core::fmt::Debug for PrefixList<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 impl<'a> Iterator for NdOptions<'a> {
     type Item = NdOption<'a>;
     fn next(&mut self) -> Option<Self::Item> {
@@ -242,7 +336,7 @@ impl NdOption<'_> {
     /// data does not make a whole number (1..=255) of 8-byte units is `BadLength`.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, WireError> {
         let len = self.buffer_len();
-        if len % UNIT != 0 || len > MAX_OPT_LEN {
+        if !len.is_multiple_of(UNIT) || len > MAX_OPT_LEN {
             return Err(WireError::BadLength {
                 layer: Layer::NdpOption,
                 value: len,
