@@ -20,13 +20,17 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 pub use crate::error::{Layer, WireError};
 pub use classify_types::{ClassifyOpts, FrameFlags, FrameInfo, L3Kind, PacketInfo, TunnelKind};
 
+pub mod arp;
 pub mod checksum;
 mod classify_types;
 pub mod ethernet;
 pub mod geneve;
 pub mod gre;
+pub mod icmpv4;
+pub mod icmpv6;
 pub mod ipv4;
 pub mod ipv6;
+pub mod ndp;
 pub mod tcp;
 pub mod udp;
 pub mod vlan;
