@@ -18,10 +18,12 @@
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 pub use crate::error::{Layer, WireError};
+pub use classify::{classify, classify_into};
 pub use classify_types::{ClassifyOpts, FrameFlags, FrameInfo, L3Kind, PacketInfo, TunnelKind};
 
 pub mod arp;
 pub mod checksum;
+mod classify;
 mod classify_types;
 pub mod ethernet;
 pub mod geneve;
