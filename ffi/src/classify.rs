@@ -5,11 +5,12 @@
 //! This file only translates between core and C types; the classifier lives in the core.
 
 use neutrino::wire::vlan::MAX_TAGS;
-use neutrino::wire::{ClassifyOpts, FrameFlags, FrameInfo, L3Kind, Layer, PacketInfo, TunnelKind};
+use neutrino::wire::{
+    classify_into, ClassifyOpts, FrameFlags, FrameInfo, L3Kind, Layer, PacketInfo, TunnelKind,
+};
 
 use crate::args;
 use crate::ffi_guard;
-use crate::pending::classify_into;
 use crate::status::neutrino_status::{self, *};
 
 /// Option flag: go through one VXLAN/GENEVE/GRE level into the inner frame.

@@ -25,7 +25,6 @@ use core::ffi::{c_char, CStr};
 pub mod args;
 pub mod classify;
 pub mod guard;
-mod pending;
 pub mod status;
 
 pub use classify::*;

@@ -179,6 +179,9 @@ fn build_and_run(test: &str, compiler: &str, flags: &[&str], link: Link, tag: &s
     );
 
     let run = Command::new(&exe)
+        // cargo puts target/<profile> on LD_LIBRARY_PATH, which outranks the rpath and could
+        // load a stale uplifted libneutrino_ffi.so instead of the one linked here.
+        .env_remove("LD_LIBRARY_PATH")
         // LeakSanitizer is kept on: it reports only unreachable blocks, and Rust's runtime
         // leaves none behind in these calls. abort_on_error makes a report fail the run.
         .env(
