@@ -22,6 +22,7 @@ pub use classify_types::{ClassifyOpts, FrameFlags, FrameInfo, L3Kind, PacketInfo
 
 pub mod checksum;
 mod classify_types;
+pub mod dhcpv4;
 pub mod ethernet;
 pub mod geneve;
 pub mod gre;
