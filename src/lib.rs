@@ -6,6 +6,7 @@
 //! Rooms (modules):
 //! - [`wire`]: protocol views, emitters, checksums and the one-pass [`wire::classify`].
 //! - [`buf`]: [`buf::PacketBuf`], a headroom-aware view with mbuf-compatible offsets.
+//! - [`route`]: per-VRF IPv4/IPv6 longest-prefix match, next-hop groups (ECMP, weights).
 #![no_std]
 #![deny(missing_debug_implementations)]
 #![warn(missing_docs)]
@@ -17,6 +18,7 @@ extern crate std;
 
 pub mod buf;
 pub mod error;
+pub mod route;
 pub mod wire;
 
 pub use buf::PacketBuf;
