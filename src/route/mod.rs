@@ -6,6 +6,9 @@
 //!   whose nodes come from one fixed pool in caller memory ([`pool::PoolTable::mem_size`]),
 //!   shared by thousands of VRFs; a VRF costs nothing until it has a route, then a 1 KiB root
 //!   per family.
+//! - [`Lpm`] (feature `alloc`): a Poptrie ([`Fib`]: direct pointing + popcount-compressed
+//!   6-bit nodes) for large tables, with the routes kept aside in a binary-trie RIB. A full
+//!   IPv4 Internet table fits in a few MiB.
 //!
 //! Both answer the same questions: `insert(vrf, prefix, group) -> Result<Option<old>>`,
 //! `remove(vrf, prefix) -> Result<old>` (`NotFound` when absent), `get` (exact match),
@@ -20,15 +23,38 @@
 //! and never panic.
 //!
 //! # Reader/writer contract
-//! See [`pool`] for the no-alloc tables (lock-free readers concurrent with one writer, deferred
-//! node reclamation).
+//! - No-alloc ([`pool`]): one writer (`&mut PoolTable`), any number of lock-free
+//!   [`pool::PoolReader`]s on other threads. Each update is a sequence of atomic single-entry
+//!   stores, each leaving a consistent trie, so a concurrent lookup returns the result before
+//!   or after the update for its address; new nodes are filled before they are linked; freed
+//!   nodes are retired until the caller declares a quiescent point ([`pool::PoolTable::reclaim`]).
+//! - Alloc ([`Lpm`]): the writer changes its RIB, then [`Lpm::commit`] builds a new [`Fib`]
+//!   aside (copying the current one and rebuilding only the changed direct-pointing entries,
+//!   or rebuilding all when much changed) and replaces its `Arc<Fib>`. Readers hold an
+//!   `Arc<Fib>` (immutable, `Send + Sync`) for as long as they like; [`SharedFib`] (feature
+//!   `std`) publishes each new one to reader threads with one atomic pointer store.
 
 mod error;
 pub mod pool;
 mod prefix;
 
 #[cfg(feature = "alloc")]
+mod lpm;
+#[cfg(feature = "alloc")]
 pub mod oracle;
+#[cfg(feature = "alloc")]
+mod poptrie;
+#[cfg(feature = "alloc")]
+mod rib;
+#[cfg(feature = "std")]
+mod shared;
+
+#[cfg(feature = "alloc")]
+pub use lpm::Lpm;
+#[cfg(feature = "alloc")]
+pub use poptrie::{Fib, FibStats};
+#[cfg(feature = "std")]
+pub use shared::SharedFib;
 
 pub use error::RouteError;
 pub use prefix::{Address, Family, Ipv4Prefix, Ipv6Prefix, Key, PerFamily, Prefix};
@@ -42,3 +68,5 @@ pub const MAX_BURST: usize = 64;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_alloc;

@@ -1,0 +1,412 @@
+//! [`Fib`]: the alloc-mode lookup structure, a Poptrie (Asai & Ohara, SIGCOMM 2015): a
+//! direct-pointing array indexed by the first 18 (IPv4) or 16 (IPv6) address bits, then
+//! 6-bit-stride nodes compressed with two 64-bit bitmaps and popcount: `vector` marks the
+//! slots that continue into a child node, `leafvec` the slots where a run of equal leaves
+//! starts, so a node stores each distinct run of leaves once. A full IPv4 Internet table
+//! resolves in the direct array plus one or two nodes.
+//!
+//! A `Fib` is immutable once built; [`Lpm`](super::Lpm) builds new ones aside and publishes
+//! them (see the reader/writer contract in the [module doc](super)).
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::marker::PhantomData;
+
+use super::rib::{Rib, NIL};
+use super::{Address, Key, RouteError, MAX_BURST};
+
+/// A direct-pointing entry that is a leaf (group id in the low 24 bits).
+const LEAF: u32 = 1 << 31;
+/// The "no route" group id inside the structure.
+const NH_NONE: u32 = 0x00FF_FFFF;
+/// Bits per node.
+const K: u32 = 6;
+/// Deepest walk below the direct array (IPv6: (128 - 16) / 6, rounded up).
+const MAX_DEPTH: usize = 19;
+
+/// Direct-pointing bits of a key type.
+#[inline(always)]
+const fn dir_bits(bits: u8) -> u32 {
+    if bits <= 32 {
+        18
+    } else {
+        16
+    }
+}
+
+/// A compressed node: 24 bytes.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
+struct Node {
+    vector: u64,
+    leafvec: u64,
+    base0: u32,
+    base1: u32,
+}
+
+/// What a slot of a node being built holds.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Leaf(u32),
+    /// Continue into the RIB node at the slot's depth, inheriting the group id.
+    Sub(u32, u32),
+}
+
+/// An immutable longest-prefix-match structure for one family.
+#[derive(Debug, Clone)]
+pub struct Fib<A: Address> {
+    dir: Vec<u32>,
+    nodes: Vec<Node>,
+    leaves: Vec<u32>,
+    /// Nodes and leaves no longer reachable (left by incremental updates).
+    dead_nodes: usize,
+    dead_leaves: usize,
+    _a: PhantomData<A>,
+}
+
+/// Sizes of a [`Fib`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FibStats {
+    /// Bytes of the direct-pointing array, nodes and leaves.
+    pub bytes: usize,
+    /// Nodes (24 bytes each), including unreachable ones.
+    pub nodes: usize,
+    /// Leaves (4 bytes each), including unreachable ones.
+    pub leaves: usize,
+    /// Nodes left unreachable by incremental updates (reclaimed by the next full rebuild).
+    pub dead_nodes: usize,
+}
+
+impl<A: Address> Default for Fib<A> {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+#[inline(always)]
+fn below_mask(v: u32) -> u64 {
+    // Bits 0..=v.
+    u64::MAX >> (63 - (v & 63))
+}
+
+impl<A: Address> Fib<A> {
+    const S: u32 = dir_bits(<A::Key as Key>::BITS);
+
+    /// A structure with no route.
+    pub fn empty() -> Self {
+        Fib {
+            dir: vec![LEAF | NH_NONE; 1 << Self::S],
+            nodes: Vec::new(),
+            leaves: Vec::new(),
+            dead_nodes: 0,
+            dead_leaves: 0,
+            _a: PhantomData,
+        }
+    }
+
+    /// Builds the structure for every route of `rib`.
+    pub(crate) fn build(rib: &Rib<A::Key>) -> Self {
+        let mut f = Fib {
+            dir: vec![LEAF | NH_NONE; 1 << Self::S],
+            nodes: Vec::new(),
+            leaves: Vec::new(),
+            dead_nodes: 0,
+            dead_leaves: 0,
+            _a: PhantomData,
+        };
+        let mut dir = core::mem::take(&mut f.dir);
+        let root_nh = rib.node(0).map_or(NIL, |n| n.nh);
+        f.fill_dir(rib, 0, 0, 0, to_leaf(root_nh, NH_NONE), &mut dir);
+        f.dir = dir;
+        f
+    }
+
+    /// Expands RIB node `bn` (at depth `d`, path `pos`) over the direct array.
+    fn fill_dir(
+        &mut self,
+        rib: &Rib<A::Key>,
+        bn: u32,
+        d: u32,
+        pos: usize,
+        best: u32,
+        dir: &mut [u32],
+    ) {
+        let Some(node) = rib.node(bn) else { return };
+        let best = to_leaf(node.nh, best);
+        if d == Self::S {
+            if let Some(e) = dir.get_mut(pos) {
+                *e = self.subtree(rib, bn, best);
+            }
+            return;
+        }
+        for (b, &c) in node.child.iter().enumerate() {
+            let p = pos * 2 + b;
+            if c == NIL {
+                let span = 1usize << (Self::S - d - 1);
+                if let Some(r) = dir.get_mut(p * span..(p + 1) * span) {
+                    r.fill(LEAF | best);
+                }
+            } else {
+                self.fill_dir(rib, c, d + 1, p, best, dir);
+            }
+        }
+    }
+
+    /// The direct-pointing entry for RIB node `bn` resolving to `best` (its own id included):
+    /// a leaf when nothing below it differs, else a new node (appended).
+    fn subtree(&mut self, rib: &Rib<A::Key>, bn: u32, best: u32) -> u32 {
+        if rib.uniform_below(bn, best) {
+            return LEAF | best;
+        }
+        let idx = self.nodes.len();
+        self.nodes.push(Node::default());
+        self.fill_node(rib, idx, bn, best, 0);
+        idx as u32
+    }
+
+    /// Fills node `idx` from RIB node `bn` (which resolves to `best`), then its children.
+    fn fill_node(&mut self, rib: &Rib<A::Key>, idx: usize, bn: u32, best: u32, depth: usize) {
+        let mut slots = [Slot::Leaf(NH_NONE); 64];
+        expand(rib, bn, 0, 0, best, &mut slots);
+        let mut node = Node {
+            base0: self.leaves.len() as u32,
+            base1: self.nodes.len() as u32,
+            ..Node::default()
+        };
+        let mut prev: Option<u32> = None;
+        let mut subs = 0usize;
+        for (v, s) in slots.iter().enumerate() {
+            match *s {
+                Slot::Leaf(x) => {
+                    if prev != Some(x) {
+                        node.leafvec |= 1 << v;
+                        self.leaves.push(x);
+                        prev = Some(x);
+                    }
+                }
+                Slot::Sub(..) => {
+                    node.vector |= 1 << v;
+                    subs += 1;
+                }
+            }
+        }
+        self.nodes.resize(self.nodes.len() + subs, Node::default());
+        if let Some(n) = self.nodes.get_mut(idx) {
+            *n = node;
+        }
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        let mut j = node.base1 as usize;
+        for s in slots {
+            if let Slot::Sub(c, b) = s {
+                self.fill_node(rib, j, c, b, depth + 1);
+                j += 1;
+            }
+        }
+    }
+
+    /// Rebuilds direct-pointing entries `first..first + count` from `rib` (new nodes are
+    /// appended; the replaced ones are counted dead).
+    pub(crate) fn rebuild_range(&mut self, rib: &Rib<A::Key>, first: usize, count: usize) {
+        for i in first..first.saturating_add(count).min(self.dir.len()) {
+            let old = self.dir[i];
+            if old & LEAF == 0 {
+                let (n, l) = self.count_subtree(old, 0);
+                self.dead_nodes += n;
+                self.dead_leaves += l;
+            }
+            let key = <A::Key as Key>::ZERO.with_chunk(0, Self::S, i as u32);
+            let (bn, best) = rib.walk_to(key, Self::S);
+            let best = to_leaf(best, NH_NONE);
+            self.dir[i] = if bn == NIL {
+                LEAF | best
+            } else {
+                self.subtree(rib, bn, best)
+            };
+        }
+    }
+
+    fn count_subtree(&self, idx: u32, depth: usize) -> (usize, usize) {
+        let Some(n) = self.nodes.get(idx as usize) else {
+            return (0, 0);
+        };
+        let mut acc = (1, n.leafvec.count_ones() as usize);
+        if depth < MAX_DEPTH {
+            for j in 0..n.vector.count_ones() {
+                let (a, b) = self.count_subtree(n.base1 + j, depth + 1);
+                acc.0 += a;
+                acc.1 += b;
+            }
+        }
+        acc
+    }
+
+    /// Whether enough of the structure is unreachable that a full rebuild is worth it.
+    pub(crate) fn needs_compaction(&self) -> bool {
+        self.dead_nodes > 1024 && self.dead_nodes * 2 > self.nodes.len()
+            || self.dead_leaves > 4096 && self.dead_leaves * 2 > self.leaves.len()
+    }
+
+    /// Entries of the direct-pointing array.
+    pub(crate) fn dir_len() -> usize {
+        1 << Self::S
+    }
+
+    /// The first direct-pointing entry and the number of entries a prefix covers.
+    pub(crate) fn dir_span(key: A::Key, len: u8) -> (usize, usize) {
+        let first = key.chunk(0, Self::S) as usize;
+        let span = if (len as u32) < Self::S {
+            1usize << (Self::S - len as u32)
+        } else {
+            1
+        };
+        (first, span)
+    }
+
+    /// Sizes.
+    pub fn stats(&self) -> FibStats {
+        FibStats {
+            bytes: self.dir.len() * 4 + self.nodes.len() * 24 + self.leaves.len() * 4,
+            nodes: self.nodes.len(),
+            leaves: self.leaves.len(),
+            dead_nodes: self.dead_nodes,
+        }
+    }
+
+    /// Bytes used by the lookup structure.
+    pub fn memory_bytes(&self) -> usize {
+        self.stats().bytes
+    }
+
+    /// The internal leaf reached by `key`.
+    #[inline(always)]
+    fn resolve(&self, key: A::Key) -> u32 {
+        let mut e = match self.dir.get(key.chunk(0, Self::S) as usize) {
+            Some(e) => *e,
+            None => return NH_NONE,
+        };
+        if e & LEAF != 0 {
+            return e & NH_NONE;
+        }
+        let mut off = Self::S;
+        for _ in 0..MAX_DEPTH {
+            let Some(n) = self.nodes.get(e as usize) else {
+                return NH_NONE;
+            };
+            let v = key.chunk(off, K);
+            let m = below_mask(v);
+            if n.vector & (1 << v) != 0 {
+                e = (n.base1 + (n.vector & m).count_ones()).wrapping_sub(1);
+                off += K;
+            } else {
+                let i = (n.base0 + (n.leafvec & m).count_ones()).wrapping_sub(1);
+                return self.leaves.get(i as usize).copied().unwrap_or(NH_NONE);
+            }
+        }
+        NH_NONE
+    }
+
+    /// Longest-prefix match: the group id of the longest route containing `addr`.
+    #[inline]
+    pub fn lookup(&self, addr: A) -> Option<u32> {
+        let nh = self.resolve(addr.to_key());
+        (nh != NH_NONE).then_some(nh)
+    }
+
+    /// Longest-prefix match of up to [`MAX_BURST`] addresses into `out` (`out[i]` for
+    /// `addrs[i]`), all of them walked level by level so that their memory accesses overlap.
+    /// Returns the number of matches.
+    pub fn lookup_burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> Result<usize, RouteError> {
+        if addrs.len() > MAX_BURST || out.len() < addrs.len() {
+            return Err(RouteError::BadBurst {
+                len: addrs.len(),
+                out: out.len(),
+                max: MAX_BURST,
+            });
+        }
+        let mut keys = [<A::Key as Key>::ZERO; MAX_BURST];
+        let mut cur = [0u32; MAX_BURST];
+        let n = addrs.len();
+        let mut pending = false;
+        for ((k, c), a) in keys.iter_mut().zip(cur.iter_mut()).zip(addrs) {
+            *k = a.to_key();
+            *c = self
+                .dir
+                .get(k.chunk(0, Self::S) as usize)
+                .copied()
+                .unwrap_or(LEAF | NH_NONE);
+            pending |= *c & LEAF == 0;
+        }
+        let mut off = Self::S;
+        let mut depth = 0;
+        while pending && depth < MAX_DEPTH {
+            pending = false;
+            for (c, k) in cur[..n].iter_mut().zip(keys.iter()) {
+                if *c & LEAF != 0 {
+                    continue;
+                }
+                let Some(nd) = self.nodes.get(*c as usize) else {
+                    *c = LEAF | NH_NONE;
+                    continue;
+                };
+                let v = k.chunk(off, K);
+                let m = below_mask(v);
+                if nd.vector & (1 << v) != 0 {
+                    *c = (nd.base1 + (nd.vector & m).count_ones()).wrapping_sub(1);
+                    pending = true;
+                } else {
+                    let i = (nd.base0 + (nd.leafvec & m).count_ones()).wrapping_sub(1);
+                    *c = LEAF | self.leaves.get(i as usize).copied().unwrap_or(NH_NONE);
+                }
+            }
+            off += K;
+            depth += 1;
+        }
+        let mut hits = 0;
+        for (o, c) in out.iter_mut().zip(&cur[..n]) {
+            let nh = c & NH_NONE;
+            *o = (c & LEAF != 0 && nh != NH_NONE).then_some(nh);
+            hits += o.is_some() as usize;
+        }
+        Ok(hits)
+    }
+}
+
+/// The id of a route if there is one, else `best`.
+#[inline]
+fn to_leaf(nh: u32, best: u32) -> u32 {
+    if nh == NIL {
+        best
+    } else {
+        nh & NH_NONE
+    }
+}
+
+/// Expands the children of RIB node `bn` (at relative depth `r`, slot prefix `pos`) over 64
+/// slots; a slot continues into a node only where the RIB below it differs from its leaf.
+fn expand<KK: Key>(rib: &Rib<KK>, bn: u32, r: u32, pos: usize, best: u32, slots: &mut [Slot; 64]) {
+    let Some(node) = rib.node(bn) else { return };
+    let best = to_leaf(node.nh, best);
+    if r == K {
+        if let Some(s) = slots.get_mut(pos) {
+            *s = if rib.uniform_below(bn, best) {
+                Slot::Leaf(best)
+            } else {
+                Slot::Sub(bn, best)
+            };
+        }
+        return;
+    }
+    for (b, &c) in node.child.iter().enumerate() {
+        let p = pos * 2 + b;
+        if c == NIL {
+            let span = 1usize << (K - r - 1);
+            if let Some(s) = slots.get_mut(p * span..(p + 1) * span) {
+                s.fill(Slot::Leaf(best));
+            }
+        } else {
+            expand(rib, c, r + 1, p, best, slots);
+        }
+    }
+}

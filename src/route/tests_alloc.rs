@@ -1,0 +1,308 @@
+//! Differential tests of the alloc-mode [`Lpm`]/[`Fib`] against the oracles, including the
+//! real BGP table in `../shared/data/bgp-rib.lpm.xz`.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::string::String;
+use std::sync::Arc;
+use std::vec::Vec;
+
+use super::tests::{differential, edge_cases, v4_edges, v6_edges, Rng, Under};
+use super::*;
+
+/// `Lpm` with every operation committed at once.
+struct LpmUnder<A: Address>(Lpm<A>);
+
+impl<A: Address> Under<A> for LpmUnder<A> {
+    fn ins(&mut self, p: Prefix<A>, nh: u32) -> Result<Option<u32>, RouteError> {
+        self.0.insert(p, nh)
+    }
+    fn rem(&mut self, p: Prefix<A>) -> Result<u32, RouteError> {
+        self.0.remove(p)
+    }
+    fn get(&self, p: Prefix<A>) -> Option<u32> {
+        self.0.get(p)
+    }
+    fn look(&self, a: A) -> Option<u32> {
+        self.0.lookup(a)
+    }
+    fn burst(&self, a: &[A], out: &mut [Option<u32>]) {
+        self.0.lookup_burst(a, out).unwrap();
+    }
+}
+
+/// `Lpm` with staged operations committed in batches, while a reader holds the previous
+/// snapshot (so every commit copies and then patches) and checks it did not change.
+struct StagedUnder<A: Address> {
+    lpm: Lpm<A>,
+    held: Arc<Fib<A>>,
+    held_probe: Vec<(A, Option<u32>)>,
+}
+
+impl<A: Address> Under<A> for StagedUnder<A> {
+    fn ins(&mut self, p: Prefix<A>, nh: u32) -> Result<Option<u32>, RouteError> {
+        self.lpm.insert_staged(p, nh)
+    }
+    fn rem(&mut self, p: Prefix<A>) -> Result<u32, RouteError> {
+        self.lpm.remove_staged(p)
+    }
+    fn get(&self, p: Prefix<A>) -> Option<u32> {
+        self.lpm.get(p)
+    }
+    fn look(&self, a: A) -> Option<u32> {
+        self.lpm.lookup(a)
+    }
+    fn burst(&self, a: &[A], out: &mut [Option<u32>]) {
+        self.lpm.lookup_burst(a, out).unwrap();
+    }
+    fn sync(&mut self) {
+        self.lpm.commit();
+        // The snapshot a reader held across the commit answers as before.
+        for (a, r) in &self.held_probe {
+            assert_eq!(self.held.lookup(*a), *r, "held snapshot changed");
+        }
+        self.held = Arc::clone(self.lpm.fib());
+        let mut rng = Rng::new(self.held_probe.len() as u64);
+        self.held_probe = (0..32)
+            .map(|_| {
+                let a = A::from_key(<A::Key as Key>::from_u128(
+                    ((rng.next() as u128) << 64) | rng.next() as u128,
+                ));
+                (a, self.held.lookup(a))
+            })
+            .collect();
+    }
+}
+
+fn staged<A: Address>() -> StagedUnder<A> {
+    let lpm = Lpm::new();
+    StagedUnder {
+        held: Arc::clone(lpm.fib()),
+        lpm,
+        held_probe: Vec::new(),
+    }
+}
+
+#[test]
+fn lpm_edge_cases() {
+    let (a4, p4) = v4_edges();
+    edge_cases(&mut LpmUnder(Lpm::new()), &a4, &p4);
+    edge_cases(&mut staged(), &a4, &p4);
+    let (a6, p6) = v6_edges();
+    edge_cases(&mut LpmUnder(Lpm::new()), &a6, &p6);
+    edge_cases(&mut staged(), &a6, &p6);
+}
+
+#[test]
+fn lpm_differential_random() {
+    for seed in 0..6 {
+        differential::<Ipv4Addr, _>(&mut LpmUnder(Lpm::new()), seed, 1000);
+        differential::<Ipv6Addr, _>(&mut LpmUnder(Lpm::new()), seed + 50, 1000);
+        differential::<Ipv4Addr, _>(&mut staged(), seed + 100, 1500);
+        differential::<Ipv6Addr, _>(&mut staged(), seed + 150, 1500);
+    }
+}
+
+#[test]
+fn lpm_rejects_bad_group_id_unchanged() {
+    let mut l = Lpm::<Ipv4Addr>::new();
+    let p = Prefix::new(Ipv4Addr::new(10, 0, 0, 0), 8).unwrap();
+    assert_eq!(
+        l.insert(p, MAX_GROUP_ID + 1),
+        Err(RouteError::GroupIdOutOfRange {
+            id: MAX_GROUP_ID + 1,
+            max: MAX_GROUP_ID
+        })
+    );
+    assert!(l.is_empty());
+    assert_eq!(l.remove(p), Err(RouteError::NotFound));
+    assert_eq!(l.lookup(Ipv4Addr::new(10, 0, 0, 1)), None);
+}
+
+#[test]
+fn shared_fib_publishes_with_one_store() {
+    let mut l = Lpm::<Ipv6Addr>::new();
+    let shared = SharedFib::new(&l);
+    let a: Ipv6Addr = "2001:db8::1".parse().unwrap();
+    let snap = shared.load();
+    l.insert(Prefix::new("2001:db8::".parse().unwrap(), 32).unwrap(), 3)
+        .unwrap();
+    assert_eq!(shared.lookup(a), None, "not published yet");
+    shared.publish(&l);
+    assert_eq!(shared.lookup(a), Some(3));
+    assert_eq!(snap.lookup(a), None, "an old snapshot stays as it was");
+}
+
+// ---- the real BGP table ------------------------------------------------------------------
+
+type Table<A> = Vec<(Prefix<A>, u32)>;
+
+/// The real table, or `None` (with a message) when the data file is absent.
+pub(crate) fn load_bgp() -> Option<(Table<Ipv4Addr>, Table<Ipv6Addr>)> {
+    // The repository is checked out next to `shared/` (a git worktree one level deeper).
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let candidates = [
+        std::format!("{dir}/../shared/data/bgp-rib.lpm.xz"),
+        std::format!("{dir}/../../shared/data/bgp-rib.lpm.xz"),
+    ];
+    let Some(f) = candidates.iter().find_map(|p| std::fs::File::open(p).ok()) else {
+        std::eprintln!(
+            "SKIP: {} absent; the real-table test did not run",
+            candidates[0]
+        );
+        return None;
+    };
+    let mut text = Vec::new();
+    lzma_rs::xz_decompress(&mut std::io::BufReader::new(f), &mut text).expect("xz");
+    let text = String::from_utf8(text).expect("utf8");
+    let (mut v4, mut v6) = (Vec::new(), Vec::new());
+    let mut host_bits = 0usize;
+    for line in text.lines() {
+        let mut it = line.split_whitespace();
+        let (Some(p), Some(asn)) = (it.next(), it.next()) else {
+            continue;
+        };
+        let (a, l) = p.split_once('/').expect("prefix");
+        let l: u8 = l.parse().expect("len");
+        let nh = asn.parse::<u64>().expect("asn") as u32 & 0xF_FFFF;
+        // A few entries of the dump carry host bits: normalize them explicitly.
+        if let Ok(a) = a.parse::<Ipv4Addr>() {
+            host_bits += Prefix::new(a, l).is_err() as usize;
+            v4.push((Prefix::new_truncating(a, l).expect("v4 length"), nh));
+        } else {
+            let a: Ipv6Addr = a.parse().expect("address");
+            host_bits += Prefix::new(a, l).is_err() as usize;
+            v6.push((Prefix::new_truncating(a, l).expect("v6 length"), nh));
+        }
+    }
+    std::eprintln!(
+        "bgp table: {} v4, {} v6, {host_bits} with host bits",
+        v4.len(),
+        v6.len()
+    );
+    Some((v4, v6))
+}
+
+/// An independent oracle for big tables: one hash map per prefix length, probed longest first.
+struct LenMaps<A: Address> {
+    maps: Vec<HashMap<A::Key, u32>>,
+}
+
+impl<A: Address> LenMaps<A>
+where
+    A::Key: std::hash::Hash,
+{
+    fn new(t: &Table<A>) -> Self {
+        let mut maps: Vec<HashMap<A::Key, u32>> =
+            (0..=A::MAX_LEN).map(|_| HashMap::new()).collect();
+        for (p, nh) in t {
+            maps[p.len() as usize].insert(p.key(), *nh);
+        }
+        LenMaps { maps }
+    }
+    fn remove(&mut self, p: &Prefix<A>) {
+        self.maps[p.len() as usize].remove(&p.key());
+    }
+    fn insert(&mut self, p: &Prefix<A>, nh: u32) {
+        self.maps[p.len() as usize].insert(p.key(), nh);
+    }
+    fn lookup(&self, a: A) -> Option<u32> {
+        let k = a.to_key();
+        (0..=A::MAX_LEN)
+            .rev()
+            .find_map(|l| self.maps[l as usize].get(&k.truncate(l)).copied())
+    }
+}
+
+fn check_big<A: Address>(lpm: &Lpm<A>, o: &LenMaps<A>, t: &Table<A>, rng: &mut Rng, n: usize)
+where
+    A::Key: std::hash::Hash,
+{
+    let mut addrs: Vec<A> = Vec::with_capacity(3 * n);
+    for _ in 0..n {
+        addrs.push(A::from_key(<A::Key as Key>::from_u128(
+            ((rng.next() as u128) << 64) | rng.next() as u128,
+        )));
+        let (p, _) = t[rng.below(t.len() as u64) as usize];
+        let k = p.key().to_u128();
+        let all = u128::MAX >> (128 - A::MAX_LEN as u32);
+        let span = all.checked_shr(p.len() as u32).unwrap_or(0);
+        addrs.push(A::from_key(<A::Key as Key>::from_u128(k)));
+        addrs.push(A::from_key(<A::Key as Key>::from_u128(k | span)));
+    }
+    let mut out = [None; MAX_BURST];
+    for chunk in addrs.chunks(MAX_BURST) {
+        lpm.lookup_burst(chunk, &mut out[..chunk.len()]).unwrap();
+        for (a, r) in chunk.iter().zip(out) {
+            let want = o.lookup(*a);
+            assert_eq!(lpm.lookup(*a), want, "lookup {a}");
+            assert_eq!(r, want, "burst {a}");
+        }
+    }
+}
+
+fn real_table<A: Address>(t: &Table<A>, seed: u64)
+where
+    A::Key: std::hash::Hash,
+{
+    let n = if cfg!(debug_assertions) {
+        3_000
+    } else {
+        300_000
+    };
+    let mut rng = Rng::new(seed);
+    let start = std::time::Instant::now();
+    let mut lpm = Lpm::from_routes(t.iter().copied()).unwrap();
+    let st = lpm.fib().stats();
+    std::eprintln!(
+        "{:?}: {} routes built in {:?}; fib {} KiB ({} nodes, {} leaves), rib {} KiB",
+        A::FAMILY,
+        lpm.len(),
+        start.elapsed(),
+        st.bytes / 1024,
+        st.nodes,
+        st.leaves,
+        lpm.rib_bytes() / 1024
+    );
+    let mut o = LenMaps::new(t);
+    check_big(&lpm, &o, t, &mut rng, n);
+    for (p, nh) in t.iter().step_by(97) {
+        assert_eq!(lpm.get(*p), Some(*nh));
+    }
+    // Remove every 10th route in one batch, check, then one by one put them back.
+    let removed: Vec<_> = t.iter().step_by(10).copied().collect();
+    for (p, _) in &removed {
+        // Duplicates in the file: the last one won.
+        if lpm.remove_staged(*p).is_ok() {
+            o.remove(p);
+        }
+    }
+    lpm.commit();
+    check_big(&lpm, &o, t, &mut rng, n / 4);
+    for (p, nh) in removed
+        .iter()
+        .take(if cfg!(debug_assertions) { 200 } else { 2000 })
+    {
+        lpm.insert(*p, *nh).unwrap();
+        o.insert(p, *nh);
+    }
+    check_big(&lpm, &o, t, &mut rng, n / 4);
+    // Default route removed and put back last.
+    let def = Prefix::default_route();
+    if let Some(nh) = lpm.get(def) {
+        lpm.remove(def).unwrap();
+        o.remove(&def);
+        check_big(&lpm, &o, t, &mut rng, n / 8);
+        lpm.insert(def, nh).unwrap();
+        o.insert(&def, nh);
+        check_big(&lpm, &o, t, &mut rng, n / 8);
+    }
+}
+
+#[test]
+fn real_bgp_table_v4_and_v6() {
+    let Some((v4, v6)) = load_bgp() else { return };
+    assert!(v4.len() > 1_000_000 && v6.len() > 170_000);
+    real_table(&v4, 1);
+    real_table(&v6, 2);
+}
