@@ -111,6 +111,15 @@ pub enum RouteError {
         /// Routes referring to it.
         refs: u32,
     },
+    /// The route (or interface subnet, or next hop) is already there.
+    #[error("route already exists")]
+    RouteExists,
+    /// A subnet cannot be removed while routes use a next hop on it.
+    #[error("{routes} next hops of routes or gateways go through this subnet")]
+    NextHopInUse {
+        /// Next hops on the subnet.
+        routes: u32,
+    },
     /// A gateway address is not inside any connected subnet of the router.
     #[error("gateway not on a connected subnet")]
     GatewayUnreachable,

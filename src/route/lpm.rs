@@ -57,9 +57,9 @@ impl<A: Address> Lpm<A> {
     }
 
     fn mark(&mut self, p: &Prefix<A>) {
-        let (first, span) = Fib::<A>::dir_span(p.key(), p.len());
+        let (first, span) = self.fib.dir_span(p.key(), p.len());
         self.dirty_entries = self.dirty_entries.saturating_add(span);
-        if self.dirty_entries <= Fib::<A>::dir_len() / 8 {
+        if self.dirty_entries <= self.fib.dir_len() / 8 {
             self.dirty.push((first, span));
         }
     }
@@ -108,9 +108,12 @@ impl<A: Address> Lpm<A> {
             return &self.fib;
         }
         self.commits += 1;
-        let full = self.dirty_entries > Fib::<A>::dir_len() / 8 || self.fib.needs_compaction();
+        let bits = Fib::<A>::bits_for(self.rib.len(), self.fib.dir_bits());
+        let full = self.dirty_entries > self.fib.dir_len() / 8
+            || self.fib.needs_compaction()
+            || bits != self.fib.dir_bits();
         if full {
-            self.fib = Arc::new(Fib::build(&self.rib));
+            self.fib = Arc::new(Fib::build(&self.rib, bits));
             self.full_builds += 1;
         } else {
             let fib = Arc::make_mut(&mut self.fib);

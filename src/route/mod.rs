@@ -40,24 +40,33 @@ mod prefix;
 
 #[cfg(feature = "alloc")]
 mod lpm;
+pub mod nexthop;
 #[cfg(feature = "alloc")]
 pub mod oracle;
 #[cfg(feature = "alloc")]
 mod poptrie;
 #[cfg(feature = "alloc")]
 mod rib;
+#[cfg(feature = "alloc")]
+pub mod router;
 #[cfg(feature = "std")]
 mod shared;
+#[cfg(feature = "alloc")]
+mod vrf;
 
 #[cfg(feature = "alloc")]
 pub use lpm::Lpm;
 #[cfg(feature = "alloc")]
 pub use poptrie::{Fib, FibStats};
 #[cfg(feature = "std")]
-pub use shared::SharedFib;
+pub use shared::{SharedFib, SharedVrfs};
+#[cfg(feature = "alloc")]
+pub use vrf::{FibPair, VrfFibs, VrfLpms, VrfTable};
 
 pub use error::RouteError;
-pub use prefix::{Address, Family, Ipv4Prefix, Ipv6Prefix, Key, PerFamily, Prefix};
+pub use prefix::{
+    Address, Family, IpPrefix, Ipv4Prefix, Ipv6Prefix, Key, PerFamily, Prefix, PrefixParseError,
+};
 
 /// The largest next-hop-group id a route can carry (24 bits, as DPDK's `rte_lpm`; the value
 /// above it is the internal "no route").

@@ -21,11 +21,10 @@ const LEAF: u32 = 1 << 31;
 const NH_NONE: u32 = 0x00FF_FFFF;
 /// Bits per node.
 const K: u32 = 6;
-/// Deepest walk below the direct array (IPv6: (128 - 16) / 6, rounded up).
-const MAX_DEPTH: usize = 19;
+/// Deepest walk below the direct array (IPv6 small table: (128 - 8) / 6).
+const MAX_DEPTH: usize = 21;
 
-/// Direct-pointing bits of a key type.
-#[inline(always)]
+/// Direct-pointing bits of a large table of a key type.
 const fn dir_bits(bits: u8) -> u32 {
     if bits <= 32 {
         18
@@ -33,6 +32,11 @@ const fn dir_bits(bits: u8) -> u32 {
         16
     }
 }
+
+/// Direct-pointing bits of a small table (1 KiB), so that thousands of VRFs stay cheap.
+const SMALL_DIR_BITS: u32 = 8;
+/// Routes above which a table gets the large direct-pointing array.
+const SMALL_TABLE_ROUTES: usize = 2048;
 
 /// A compressed node: 24 bytes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -55,6 +59,8 @@ enum Slot {
 /// An immutable longest-prefix-match structure for one family.
 #[derive(Debug, Clone)]
 pub struct Fib<A: Address> {
+    /// Direct-pointing bits.
+    s: u32,
     dir: Vec<u32>,
     nodes: Vec<Node>,
     leaves: Vec<u32>,
@@ -90,12 +96,28 @@ fn below_mask(v: u32) -> u64 {
 }
 
 impl<A: Address> Fib<A> {
-    const S: u32 = dir_bits(<A::Key as Key>::BITS);
+    /// The direct-pointing bits for a table of `routes` routes now using `cur` bits (with
+    /// hysteresis, so a table near the threshold does not flip at every commit).
+    pub(crate) fn bits_for(routes: usize, cur: u32) -> u32 {
+        if routes > SMALL_TABLE_ROUTES {
+            dir_bits(<A::Key as Key>::BITS)
+        } else if routes < SMALL_TABLE_ROUTES / 2 {
+            SMALL_DIR_BITS
+        } else {
+            cur
+        }
+    }
 
-    /// A structure with no route.
+    /// Direct-pointing bits of this structure.
+    pub(crate) fn dir_bits(&self) -> u32 {
+        self.s
+    }
+
+    /// A structure with no route (1 KiB).
     pub fn empty() -> Self {
         Fib {
-            dir: vec![LEAF | NH_NONE; 1 << Self::S],
+            s: SMALL_DIR_BITS,
+            dir: vec![LEAF | NH_NONE; 1 << SMALL_DIR_BITS],
             nodes: Vec::new(),
             leaves: Vec::new(),
             dead_nodes: 0,
@@ -105,9 +127,10 @@ impl<A: Address> Fib<A> {
     }
 
     /// Builds the structure for every route of `rib`.
-    pub(crate) fn build(rib: &Rib<A::Key>) -> Self {
+    pub(crate) fn build(rib: &Rib<A::Key>, s: u32) -> Self {
         let mut f = Fib {
-            dir: vec![LEAF | NH_NONE; 1 << Self::S],
+            s,
+            dir: vec![LEAF | NH_NONE; 1 << s],
             nodes: Vec::new(),
             leaves: Vec::new(),
             dead_nodes: 0,
@@ -133,7 +156,7 @@ impl<A: Address> Fib<A> {
     ) {
         let Some(node) = rib.node(bn) else { return };
         let best = to_leaf(node.nh, best);
-        if d == Self::S {
+        if d == self.s {
             if let Some(e) = dir.get_mut(pos) {
                 *e = self.subtree(rib, bn, best);
             }
@@ -142,7 +165,7 @@ impl<A: Address> Fib<A> {
         for (b, &c) in node.child.iter().enumerate() {
             let p = pos * 2 + b;
             if c == NIL {
-                let span = 1usize << (Self::S - d - 1);
+                let span = 1usize << (self.s - d - 1);
                 if let Some(r) = dir.get_mut(p * span..(p + 1) * span) {
                     r.fill(LEAF | best);
                 }
@@ -216,8 +239,8 @@ impl<A: Address> Fib<A> {
                 self.dead_nodes += n;
                 self.dead_leaves += l;
             }
-            let key = <A::Key as Key>::ZERO.with_chunk(0, Self::S, i as u32);
-            let (bn, best) = rib.walk_to(key, Self::S);
+            let key = <A::Key as Key>::ZERO.with_chunk(0, self.s, i as u32);
+            let (bn, best) = rib.walk_to(key, self.s);
             let best = to_leaf(best, NH_NONE);
             self.dir[i] = if bn == NIL {
                 LEAF | best
@@ -249,15 +272,15 @@ impl<A: Address> Fib<A> {
     }
 
     /// Entries of the direct-pointing array.
-    pub(crate) fn dir_len() -> usize {
-        1 << Self::S
+    pub(crate) fn dir_len(&self) -> usize {
+        self.dir.len()
     }
 
     /// The first direct-pointing entry and the number of entries a prefix covers.
-    pub(crate) fn dir_span(key: A::Key, len: u8) -> (usize, usize) {
-        let first = key.chunk(0, Self::S) as usize;
-        let span = if (len as u32) < Self::S {
-            1usize << (Self::S - len as u32)
+    pub(crate) fn dir_span(&self, key: A::Key, len: u8) -> (usize, usize) {
+        let first = key.chunk(0, self.s) as usize;
+        let span = if (len as u32) < self.s {
+            1usize << (self.s - len as u32)
         } else {
             1
         };
@@ -282,14 +305,14 @@ impl<A: Address> Fib<A> {
     /// The internal leaf reached by `key`.
     #[inline(always)]
     fn resolve(&self, key: A::Key) -> u32 {
-        let mut e = match self.dir.get(key.chunk(0, Self::S) as usize) {
+        let mut e = match self.dir.get(key.chunk(0, self.s) as usize) {
             Some(e) => *e,
             None => return NH_NONE,
         };
         if e & LEAF != 0 {
             return e & NH_NONE;
         }
-        let mut off = Self::S;
+        let mut off = self.s;
         for _ in 0..MAX_DEPTH {
             let Some(n) = self.nodes.get(e as usize) else {
                 return NH_NONE;
@@ -333,12 +356,12 @@ impl<A: Address> Fib<A> {
             *k = a.to_key();
             *c = self
                 .dir
-                .get(k.chunk(0, Self::S) as usize)
+                .get(k.chunk(0, self.s) as usize)
                 .copied()
                 .unwrap_or(LEAF | NH_NONE);
             pending |= *c & LEAF == 0;
         }
-        let mut off = Self::S;
+        let mut off = self.s;
         let mut depth = 0;
         while pending && depth < MAX_DEPTH {
             pending = false;

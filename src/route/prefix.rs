@@ -312,6 +312,79 @@ impl TryFrom<ipnet::Ipv6Net> for Ipv6Prefix {
     }
 }
 
+/// A prefix of either family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IpPrefix {
+    /// IPv4.
+    V4(Ipv4Prefix),
+    /// IPv6.
+    V6(Ipv6Prefix),
+}
+
+impl IpPrefix {
+    /// `addr/len`, validated as [`Prefix::new`].
+    pub fn new(addr: core::net::IpAddr, len: u8) -> Result<Self, RouteError> {
+        Ok(match addr {
+            core::net::IpAddr::V4(a) => IpPrefix::V4(Prefix::new(a, len)?),
+            core::net::IpAddr::V6(a) => IpPrefix::V6(Prefix::new(a, len)?),
+        })
+    }
+
+    /// Whether `addr` (of the same family) is inside the prefix.
+    pub fn contains(&self, addr: core::net::IpAddr) -> bool {
+        match (self, addr) {
+            (IpPrefix::V4(p), core::net::IpAddr::V4(a)) => p.contains(a),
+            (IpPrefix::V6(p), core::net::IpAddr::V6(a)) => p.contains(a),
+            _ => false,
+        }
+    }
+
+    /// The prefix length.
+    pub fn len(&self) -> u8 {
+        match self {
+            IpPrefix::V4(p) => p.len(),
+            IpPrefix::V6(p) => p.len(),
+        }
+    }
+
+    /// `true` for a default route.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Display for IpPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IpPrefix::V4(p) => p.fmt(f),
+            IpPrefix::V6(p) => p.fmt(f),
+        }
+    }
+}
+
+/// Why a prefix string did not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PrefixParseError {
+    /// Not `address/length` with a valid address and a decimal length.
+    #[error("not an address/length prefix")]
+    Syntax,
+    /// Parsed, but refused by [`Prefix::new`].
+    #[error(transparent)]
+    Invalid(#[from] RouteError),
+}
+
+impl core::str::FromStr for IpPrefix {
+    type Err = PrefixParseError;
+    /// `"10.0.0.0/8"`, `"2001:db8::/32"`; host bits refused.
+    fn from_str(s: &str) -> Result<Self, PrefixParseError> {
+        let (a, l) = s.split_once('/').ok_or(PrefixParseError::Syntax)?;
+        let addr: core::net::IpAddr = a.parse().map_err(|_| PrefixParseError::Syntax)?;
+        let len: u8 = l.parse().map_err(|_| PrefixParseError::Syntax)?;
+        Ok(IpPrefix::new(addr, len)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,6 +442,21 @@ mod tests {
         );
         let d = Prefix::<Ipv6Addr>::default_route();
         assert!(d.is_empty() && d.contains(Ipv6Addr::LOCALHOST));
+        assert_eq!(
+            "10.1.0.0/8".parse::<IpPrefix>(),
+            Err(PrefixParseError::Invalid(RouteError::HostBitsSet {
+                len: 8
+            }))
+        );
+        assert_eq!(
+            "10.0.0.0".parse::<IpPrefix>(),
+            Err(PrefixParseError::Syntax)
+        );
+        assert_eq!("x/8".parse::<IpPrefix>(), Err(PrefixParseError::Syntax));
+        assert_eq!(
+            "::/0".parse::<IpPrefix>(),
+            Ok(IpPrefix::V6(Prefix::default_route()))
+        );
         let n: ipnet::Ipv4Net = "10.1.0.0/8".parse().unwrap();
         assert_eq!(
             Ipv4Prefix::try_from(n),

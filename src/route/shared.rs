@@ -10,7 +10,7 @@ use alloc::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use super::{Address, Fib, Lpm};
+use super::{Address, Fib, Lpm, VrfFibs, VrfTable};
 
 /// A published [`Fib`] that readers on any thread can load.
 #[derive(Debug)]
@@ -39,5 +39,30 @@ impl<A: Address> SharedFib<A> {
     /// One lookup in the current snapshot.
     pub fn lookup(&self, addr: A) -> Option<u32> {
         self.cell.load().lookup(addr)
+    }
+}
+
+/// A published [`VrfFibs`] snapshot that readers on any thread can load.
+#[derive(Debug)]
+pub struct SharedVrfs {
+    cell: ArcSwap<VrfFibs>,
+}
+
+impl SharedVrfs {
+    /// Publishes the current snapshot of `table`.
+    pub fn new(table: &VrfTable) -> Self {
+        SharedVrfs {
+            cell: ArcSwap::new(Arc::clone(table.snapshot())),
+        }
+    }
+
+    /// Replaces the published snapshot with the current one of `table` (one atomic store).
+    pub fn publish(&self, table: &VrfTable) {
+        self.cell.store(Arc::clone(table.snapshot()));
+    }
+
+    /// The current snapshot; hold it for a burst of lookups.
+    pub fn load(&self) -> arc_swap::Guard<Arc<VrfFibs>> {
+        self.cell.load()
     }
 }

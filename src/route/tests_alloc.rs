@@ -306,3 +306,124 @@ fn real_bgp_table_v4_and_v6() {
     real_table(&v4, 1);
     real_table(&v6, 2);
 }
+
+#[test]
+fn lpm_grows_past_and_shrinks_below_the_small_table_threshold() {
+    let mut rng = Rng::new(77);
+    let g = super::tests::Gen::<Ipv4Addr>::new(&mut rng, 8);
+    let mut o = super::oracle::LinearLpm::new();
+    let mut l = Lpm::new();
+    while o.len() < 3000 {
+        let p = g.prefix(&mut rng);
+        let nh = rng.below(50) as u32;
+        assert_eq!(l.insert_staged(p, nh), Ok(o.insert(p, nh)));
+        if o.len() % 500 == 0 {
+            l.commit();
+        }
+    }
+    l.commit();
+    assert_eq!(l.fib().dir_bits(), 18, "large table");
+    let addrs: Vec<Ipv4Addr> = (0..3000).map(|_| g.addr(&mut rng)).collect();
+    super::tests::check_all(&LpmUnder(l.clone()), &o, &addrs);
+    while o.len() > 500 {
+        let p = o.routes()[rng.below(o.len() as u64) as usize].0;
+        assert_eq!(l.remove(p), o.remove(p));
+        if o.len() % 300 == 0 {
+            super::tests::check_all(&LpmUnder(l.clone()), &o, &addrs[..300]);
+        }
+    }
+    assert_eq!(l.fib().dir_bits(), 8, "small again");
+    super::tests::check_all(&LpmUnder(l), &o, &addrs);
+}
+
+#[test]
+fn vrf_table_overlapping_tenants_and_unknown_vrfs() {
+    let mut t = VrfTable::new(4);
+    let p = Prefix::new(Ipv4Addr::new(10, 0, 0, 0), 24).unwrap();
+    let a = Ipv4Addr::new(10, 0, 0, 7);
+    assert_eq!(t.insert(1, p, 1), Err(RouteError::UnknownVrf { vrf: 1 }));
+    assert_eq!(
+        t.add_vrf(4),
+        Err(RouteError::VrfOutOfRange {
+            vrf: 4,
+            capacity: 4
+        })
+    );
+    t.add_vrf(1).unwrap();
+    t.add_vrf(2).unwrap();
+    assert_eq!(t.add_vrf(2), Err(RouteError::VrfExists { vrf: 2 }));
+    let reader = Arc::clone(t.snapshot());
+    t.insert(1, p, 1).unwrap();
+    t.insert(2, p, 2).unwrap();
+    let p6 = Prefix::new("2001:db8::".parse::<Ipv6Addr>().unwrap(), 32).unwrap();
+    t.insert(2, p6, 6).unwrap();
+    assert_eq!(t.lookup(1, a), Some(1));
+    assert_eq!(t.lookup(2, a), Some(2));
+    assert_eq!(
+        t.lookup(2, "2001:db8::1".parse::<Ipv6Addr>().unwrap()),
+        Some(6)
+    );
+    assert_eq!(
+        t.lookup(1, "2001:db8::1".parse::<Ipv6Addr>().unwrap()),
+        None
+    );
+    assert_eq!(t.lookup(3, a), None);
+    assert_eq!(reader.lookup(1, a), None, "an old snapshot is unchanged");
+    let mut out = [None; 1];
+    assert_eq!(
+        t.lookup_burst(3, &[a], &mut out),
+        Err(RouteError::UnknownVrf { vrf: 3 })
+    );
+    assert_eq!(t.get(1, p), Ok(Some(1)));
+    assert_eq!(t.remove(1, p), Ok(1));
+    assert_eq!(t.remove(1, p), Err(RouteError::NotFound));
+    t.remove_vrf(2).unwrap();
+    assert_eq!(t.lookup(2, a), None);
+    assert_eq!(t.remove_vrf(2), Err(RouteError::UnknownVrf { vrf: 2 }));
+    let shared = SharedVrfs::new(&t);
+    t.insert(1, p, 9).unwrap();
+    assert_eq!(shared.load().lookup(1, a), None);
+    shared.publish(&t);
+    assert_eq!(shared.load().lookup(1, a), Some(9));
+}
+
+#[test]
+fn thousand_small_vrfs_next_to_a_full_table() {
+    let full = load_bgp().map(|(v4, _)| v4);
+    let mut t = VrfTable::new(1001);
+    let mut rng = Rng::new(5);
+    let mut tenants = Vec::new();
+    for vrf in 0..1000u32 {
+        t.add_vrf(vrf).unwrap();
+        let g = super::tests::Gen::<Ipv4Addr>::new(&mut rng, 2);
+        let mut o = super::oracle::LinearLpm::new();
+        while o.len() < 20 {
+            let p = g.prefix(&mut rng);
+            o.insert(p, vrf);
+        }
+        t.extend(vrf, o.routes().iter().copied()).unwrap();
+        tenants.push((g, o));
+    }
+    let small = t.fib_bytes();
+    std::eprintln!("1000 VRFs x 20 routes: {} KiB of FIBs", small / 1024);
+    assert!(small < 1000 * 16 * 1024, "a small VRF costs a few KiB");
+    t.add_vrf(1000).unwrap();
+    let full_o = full.as_ref().map(|v4| {
+        t.extend(1000, v4.iter().copied()).unwrap();
+        LenMaps::new(v4)
+    });
+    for (vrf, (g, o)) in tenants.iter().enumerate() {
+        for _ in 0..20 {
+            let a = g.addr(&mut rng);
+            assert_eq!(t.lookup(vrf as u32, a), o.lookup(a), "vrf {vrf} {a}");
+        }
+    }
+    if let (Some(v4), Some(o)) = (full.as_ref(), full_o.as_ref()) {
+        for _ in 0..20_000 {
+            let a = Ipv4Addr::from_bits(rng.next() as u32);
+            assert_eq!(t.lookup(1000, a), o.lookup(a));
+            let (p, _) = v4[rng.below(v4.len() as u64) as usize];
+            assert_eq!(t.lookup(1000, p.addr()), o.lookup(p.addr()));
+        }
+    }
+}
