@@ -76,7 +76,10 @@ fn load() -> (Table<Ipv4Addr>, Table<Ipv6Addr>) {
             .map(|_| {
                 let len = 32 + (r.next() % 17) as u8;
                 let a = Ipv6Addr::from_bits((0x2000u128 << 112) | (r.next() as u128) << 64);
-                (Prefix::new_truncating(a, len).unwrap(), (r.next() % 60_000) as u32)
+                (
+                    Prefix::new_truncating(a, len).unwrap(),
+                    (r.next() % 60_000) as u32,
+                )
             })
             .collect();
         return (v4, v6);
@@ -105,7 +108,8 @@ fn load() -> (Table<Ipv4Addr>, Table<Ipv6Addr>) {
 /// that is not the default route).
 fn addresses<A: Address>(t: &Table<A>, seed: u64) -> (Vec<A>, Vec<A>) {
     let mut r = Rng(seed);
-    let rnd = |r: &mut Rng| <A::Key as Key>::from_u128(((r.next() as u128) << 64) | r.next() as u128);
+    let rnd =
+        |r: &mut Rng| <A::Key as Key>::from_u128(((r.next() as u128) << 64) | r.next() as u128);
     let random = (0..4096).map(|_| A::from_key(rnd(&mut r))).collect();
     let hit = (0..4096)
         .map(|_| loop {
@@ -177,7 +181,11 @@ fn family<A: Address, N, M, P>(
     for a in random.iter().chain(&hit).take(2000) {
         let o = ours.lookup(*a);
         assert_eq!(o, pt.get_lpm(&host(*a)).map(|x| *x.1), "prefix-trie {a}");
-        assert_eq!(o, int.longest_match(ip(*a)).map(|x| *x.1), "ip_network_table {a}");
+        assert_eq!(
+            o,
+            int.longest_match(ip(*a)).map(|x| *x.1),
+            "ip_network_table {a}"
+        );
     }
 
     let mut g = c.benchmark_group(format!("route/build/{fam}"));
@@ -274,7 +282,10 @@ fn multi_tenant(c: &mut Criterion, v4: &Table<Ipv4Addr>) {
         let routes: Vec<_> = (0..20)
             .map(|_| {
                 let a = Ipv4Addr::from_bits(0x0A00_0000 | (r.next() as u32 & 0x00FF_FFFF));
-                (Prefix::new_truncating(a, 16 + (r.next() % 13) as u8).unwrap(), vrf)
+                (
+                    Prefix::new_truncating(a, 16 + (r.next() % 13) as u8).unwrap(),
+                    vrf,
+                )
             })
             .collect();
         t.extend(vrf, routes).unwrap();
@@ -304,7 +315,9 @@ fn multi_tenant(c: &mut Criterion, v4: &Table<Ipv4Addr>) {
         b.iter(|| {
             let mut s = 0usize;
             for chunk in hit.chunks(MAX_BURST) {
-                s += snap.lookup_burst(1000, black_box(chunk), &mut out).unwrap_or(0);
+                s += snap
+                    .lookup_burst(1000, black_box(chunk), &mut out)
+                    .unwrap_or(0);
             }
             s
         })

@@ -349,40 +349,61 @@ impl<A: Address> Fib<A> {
             });
         }
         let mut keys = [<A::Key as Key>::ZERO; MAX_BURST];
-        let mut cur = [0u32; MAX_BURST];
+        let mut cur = [LEAF | NH_NONE; MAX_BURST];
         let n = addrs.len();
-        let mut pending = false;
-        for ((k, c), a) in keys.iter_mut().zip(cur.iter_mut()).zip(addrs) {
+        // Indexes (into `cur`) of the lookups still walking nodes, and of those with a leaf
+        // to load; `& 63` keeps every index provably inside the 64-entry arrays.
+        let mut pend = [0u8; MAX_BURST];
+        let mut np = 0usize;
+        let mut lf = [0u8; MAX_BURST];
+        for (i, ((k, c), a)) in keys.iter_mut().zip(cur.iter_mut()).zip(addrs).enumerate() {
             *k = a.to_key();
             *c = self
                 .dir
                 .get(k.chunk(0, self.s) as usize)
                 .copied()
                 .unwrap_or(LEAF | NH_NONE);
-            pending |= *c & LEAF == 0;
+            pend[np & 63] = i as u8;
+            np += (*c & LEAF == 0) as usize;
         }
         let mut off = self.s;
         let mut depth = 0;
-        while pending && depth < MAX_DEPTH {
-            pending = false;
-            for (c, k) in cur[..n].iter_mut().zip(keys.iter()) {
-                if *c & LEAF != 0 {
-                    continue;
-                }
+        while np > 0 && depth < MAX_DEPTH {
+            // Touch every node of this level first: a tight loop of independent loads keeps
+            // many cache misses in flight (the safe equivalent of a prefetch pass).
+            let mut touch = 0u64;
+            for &i in &pend[..np.min(MAX_BURST)] {
+                let c = cur[i as usize & 63];
+                touch ^= self.nodes.get(c as usize).map_or(0, |nd| nd.vector);
+            }
+            black_box_u64(touch);
+            let mut next = 0usize;
+            let mut nl = 0usize;
+            for j in 0..np.min(MAX_BURST) {
+                let i = pend[j & 63] as usize & 63;
+                let c = &mut cur[i];
                 let Some(nd) = self.nodes.get(*c as usize) else {
                     *c = LEAF | NH_NONE;
                     continue;
                 };
-                let v = k.chunk(off, K);
+                let v = keys[i].chunk(off, K);
                 let m = below_mask(v);
                 if nd.vector & (1 << v) != 0 {
                     *c = (nd.base1 + (nd.vector & m).count_ones()).wrapping_sub(1);
-                    pending = true;
+                    pend[next & 63] = i as u8;
+                    next += 1;
                 } else {
-                    let i = (nd.base0 + (nd.leafvec & m).count_ones()).wrapping_sub(1);
-                    *c = LEAF | self.leaves.get(i as usize).copied().unwrap_or(NH_NONE);
+                    // Leaf index now, leaf load in the next pass.
+                    *c = (nd.base0 + (nd.leafvec & m).count_ones()).wrapping_sub(1);
+                    lf[nl & 63] = i as u8;
+                    nl += 1;
                 }
             }
+            for &i in &lf[..nl.min(MAX_BURST)] {
+                let c = &mut cur[i as usize & 63];
+                *c = LEAF | self.leaves.get(*c as usize).copied().unwrap_or(NH_NONE);
+            }
+            np = next;
             off += K;
             depth += 1;
         }
@@ -394,6 +415,12 @@ impl<A: Address> Fib<A> {
         }
         Ok(hits)
     }
+}
+
+/// Keeps a value alive without letting the optimizer drop the loads that made it.
+#[inline(always)]
+fn black_box_u64(v: u64) {
+    core::hint::black_box(v);
 }
 
 /// The id of a route if there is one, else `best`.
