@@ -129,7 +129,7 @@ pub fn update_u32(checksum: u16, old: [u8; 4], new: [u8; 4]) -> u16 {
 /// Returns `None` if the lengths differ or are odd.
 #[inline]
 pub fn update_bytes(checksum: u16, old: &[u8], new: &[u8]) -> Option<u16> {
-    if old.len() != new.len() || old.len() % 2 != 0 {
+    if old.len() != new.len() || !old.len().is_multiple_of(2) {
         return None;
     }
     // ~m summed equals ~(sum m) in one's-complement arithmetic.

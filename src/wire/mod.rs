@@ -18,16 +18,25 @@
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 pub use crate::error::{Layer, WireError};
+pub use classify::{classify, classify_into};
 pub use classify_types::{ClassifyOpts, FrameFlags, FrameInfo, L3Kind, PacketInfo, TunnelKind};
 
+pub mod arp;
 pub mod checksum;
+mod classify;
 mod classify_types;
 pub mod ethernet;
+pub mod geneve;
+pub mod gre;
+pub mod icmpv4;
+pub mod icmpv6;
 pub mod ipv4;
 pub mod ipv6;
+pub mod ndp;
 pub mod tcp;
 pub mod udp;
 pub mod vlan;
+pub mod vxlan;
 
 /// A fixed-size protocol header that can be viewed in place over packet bytes.
 pub trait Header: FromBytes + IntoBytes + KnownLayout + Immutable + Unaligned + Sized {

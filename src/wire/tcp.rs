@@ -404,7 +404,7 @@ impl<'a> TcpRepr<'a> {
     /// [`fill_checksum_v4`]/[`fill_checksum_v6`] once the payload is in place.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, WireError> {
         let hl = self.header_len();
-        if self.options.len() % 4 != 0 || hl > MAX_HEADER_LEN {
+        if !self.options.len().is_multiple_of(4) || hl > MAX_HEADER_LEN {
             return Err(WireError::BadHeaderLen {
                 layer: Layer::Tcp,
                 value: hl,
