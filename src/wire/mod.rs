@@ -25,6 +25,7 @@ pub mod arp;
 pub mod checksum;
 mod classify;
 mod classify_types;
+pub mod dhcpv4;
 pub mod ethernet;
 pub mod geneve;
 pub mod gre;

@@ -1,0 +1,199 @@
+//! Checking what C hands in, before any reference is made from it.
+//!
+//! Rules (DESIGN.md "C ABI"): a NULL pointer is `NEUTRINO_NULL_POINTER`, except that NULL with a
+//! zero length is a valid empty array; a misaligned pointer or a length whose byte size
+//! overflows `isize` is `NEUTRINO_INVALID_ARGUMENT`; an mbuf-style range
+//! `[data_off, data_off + data_len)` outside `[0, buf_len)` is `NEUTRINO_BAD_OFFSETS`.
+//! Slices are built only after these checks. Outputs are checked up front and written with
+//! raw `write` at the end, so no Rust reference ever aliases caller memory being written.
+
+use core::slice;
+
+use neutrino::BufError;
+
+use crate::status::neutrino_status::{self, *};
+
+/// Checks a pointer to one `T` (in or out): not NULL, aligned.
+#[inline]
+pub fn check_ptr<T>(ptr: *const T) -> Result<(), neutrino_status> {
+    if ptr.is_null() {
+        Err(NEUTRINO_NULL_POINTER)
+    } else if !ptr.is_aligned() {
+        Err(NEUTRINO_INVALID_ARGUMENT)
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a pointer to `len` consecutive `T`s: NULL only when `len == 0`, aligned, and
+/// `len * size_of::<T>()` within `isize::MAX`.
+#[inline]
+pub fn check_array<T>(ptr: *const T, len: usize) -> Result<(), neutrino_status> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(())
+        } else {
+            Err(NEUTRINO_NULL_POINTER)
+        };
+    }
+    let fits = len
+        .checked_mul(size_of::<T>())
+        .is_some_and(|bytes| bytes <= isize::MAX as usize);
+    if !ptr.is_aligned() || !fits {
+        return Err(NEUTRINO_INVALID_ARGUMENT);
+    }
+    Ok(())
+}
+
+/// Borrows `len` `T`s at `ptr` after [`check_array`]; NULL with `len == 0` is `&[]`.
+///
+/// # Safety
+/// When `ptr` is not NULL it must point to `len` initialised `T`s that stay valid and are not
+/// written (by anyone) for `'a`.
+#[inline]
+pub unsafe fn slice_from<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], neutrino_status> {
+    check_array(ptr, len)?;
+    if len == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: `ptr` is non-NULL and aligned and the byte size fits `isize` (checked above);
+    // validity and immutability for `'a` are the caller's contract.
+    Ok(unsafe { slice::from_raw_parts(ptr, len) })
+}
+
+/// The packet `buf[data_off .. data_off + data_len]` of an mbuf-style buffer, after checking
+/// the pointer and that the range lies inside `buf_len`. Only the packet range is borrowed.
+///
+/// # Safety
+/// When `buf` is not NULL, `buf_len` bytes at `buf` must be readable and not written for `'a`.
+#[inline]
+pub unsafe fn packet<'a>(
+    buf: *const u8,
+    buf_len: usize,
+    data_off: u16,
+    data_len: u16,
+) -> Result<&'a [u8], neutrino_status> {
+    check_array(buf, buf_len)?;
+    let (off, len) = (usize::from(data_off), usize::from(data_len));
+    // Cannot overflow: both are at most u16::MAX.
+    if off + len > buf_len {
+        return Err(BufError::BadOffsets {
+            head: off,
+            len,
+            capacity: buf_len,
+        }
+        .into());
+    }
+    if len == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: `buf` is non-NULL (a NULL `buf` has `buf_len == 0`, so `len == 0` returned above)
+    // and `off + len <= buf_len`, so `buf + off` and the `len` bytes after it are inside the
+    // caller's `buf_len` bytes.
+    unsafe { slice_from(buf.add(off), len) }
+}
+
+/// Reads a `T` the caller passed by pointer, or `default` when the pointer is NULL.
+///
+/// # Safety
+/// When `ptr` is not NULL it must point to an initialised `T`. `T` must be valid for every bit
+/// pattern (a struct of integers), since C may put anything there.
+#[inline]
+pub unsafe fn read_or<T: Copy>(ptr: *const T, default: T) -> Result<T, neutrino_status> {
+    if ptr.is_null() {
+        return Ok(default);
+    }
+    check_ptr(ptr)?;
+    // SAFETY: non-NULL and aligned (checked), initialised (caller's contract).
+    Ok(unsafe { ptr.read() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_with_zero_length_is_empty() {
+        // SAFETY: NULL pointers are never dereferenced.
+        unsafe {
+            assert_eq!(slice_from::<u8>(core::ptr::null(), 0), Ok(&[][..]));
+            assert_eq!(packet(core::ptr::null(), 0, 0, 0), Ok(&[][..]));
+        }
+        assert_eq!(check_array::<u32>(core::ptr::null(), 0), Ok(()));
+    }
+
+    #[test]
+    fn null_with_length_is_null_pointer() {
+        // SAFETY: NULL pointers are never dereferenced.
+        unsafe {
+            assert_eq!(
+                slice_from::<u8>(core::ptr::null(), 1),
+                Err(NEUTRINO_NULL_POINTER)
+            );
+            assert_eq!(
+                packet(core::ptr::null(), 64, 0, 0),
+                Err(NEUTRINO_NULL_POINTER)
+            );
+        }
+        assert_eq!(
+            check_ptr::<u32>(core::ptr::null()),
+            Err(NEUTRINO_NULL_POINTER)
+        );
+    }
+
+    #[test]
+    fn misaligned_and_oversized_are_invalid() {
+        let words = [0u32; 4];
+        let odd = words.as_ptr().cast::<u8>().wrapping_add(1).cast::<u32>();
+        assert_eq!(check_ptr(odd), Err(NEUTRINO_INVALID_ARGUMENT));
+        assert_eq!(check_array(odd, 1), Err(NEUTRINO_INVALID_ARGUMENT));
+        assert_eq!(
+            check_array(words.as_ptr(), usize::MAX / 2),
+            Err(NEUTRINO_INVALID_ARGUMENT)
+        );
+        assert_eq!(check_array(words.as_ptr(), 4), Ok(()));
+    }
+
+    #[test]
+    fn slices_are_built_after_the_checks() {
+        let buf = [1u8, 2, 3, 4, 5, 6];
+        // SAFETY: `buf` is a live local array of 6 bytes.
+        unsafe {
+            assert_eq!(slice_from(buf.as_ptr(), 6), Ok(&buf[..]));
+            assert_eq!(packet(buf.as_ptr(), 6, 2, 3), Ok(&buf[2..5]));
+            assert_eq!(packet(buf.as_ptr(), 6, 6, 0), Ok(&[][..]));
+            assert_eq!(packet(buf.as_ptr(), 6, 0, 6), Ok(&buf[..]));
+        }
+    }
+
+    #[test]
+    fn ranges_outside_the_buffer_are_bad_offsets() {
+        let buf = [0u8; 6];
+        // SAFETY: `buf` is a live local array of 6 bytes; no slice is built for a bad range.
+        unsafe {
+            assert_eq!(packet(buf.as_ptr(), 6, 4, 3), Err(NEUTRINO_BAD_OFFSETS));
+            assert_eq!(packet(buf.as_ptr(), 6, 7, 0), Err(NEUTRINO_BAD_OFFSETS));
+            assert_eq!(
+                packet(buf.as_ptr(), 6, u16::MAX, u16::MAX),
+                Err(NEUTRINO_BAD_OFFSETS)
+            );
+            // `buf_len` larger than the array is the caller's promise; a range inside it that
+            // exceeds `buf_len` is still refused before anything is read.
+            assert_eq!(packet(buf.as_ptr(), 0, 0, 1), Err(NEUTRINO_BAD_OFFSETS));
+        }
+    }
+
+    #[test]
+    fn read_or_defaults_on_null() {
+        let x = 5u32;
+        // SAFETY: `&x` is a live, aligned u32; NULL is never dereferenced.
+        unsafe {
+            assert_eq!(read_or(core::ptr::null(), 9u32), Ok(9));
+            assert_eq!(read_or(&x, 9u32), Ok(5));
+        }
+        let words = [0u32; 2];
+        let odd = words.as_ptr().cast::<u8>().wrapping_add(1).cast::<u32>();
+        // SAFETY: misaligned pointers are refused before any read.
+        assert_eq!(unsafe { read_or(odd, 0) }, Err(NEUTRINO_INVALID_ARGUMENT));
+    }
+}

@@ -1,0 +1,298 @@
+//! [`neutrino_status`]: the one status vocabulary of the C API, and its strings.
+//!
+//! Every export returns a `neutrino_status`. Values are grouped: `0` is success, `1..` are
+//! argument and boundary errors, `100..` the causes of a core [`WireError`], `200..` those of a
+//! core [`BufError`]. Numbers never change once released; new causes get new numbers.
+//! Functions that *take* a status from C take a `uint32_t`, because C may hand any integer and
+//! an out-of-range value would be undefined behaviour in a Rust enum.
+
+use core::ffi::{c_char, CStr};
+
+use neutrino::{BufError, WireError};
+
+use crate::guard::guard_value;
+
+/// The result of every neutrino call. C passes it around as `uint32_t`.
+///
+/// The values carry the `NEUTRINO_` prefix themselves (not `NEUTRINO_STATUS_`).
+/// cbindgen:prefix-with-name=false
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+#[must_use]
+pub enum neutrino_status {
+    /// Success.
+    NEUTRINO_OK = 0,
+    /// A required pointer argument was NULL (or NULL with a non-zero length).
+    NEUTRINO_NULL_POINTER = 1,
+    /// An argument is out of its domain: unknown flag bits, a misaligned pointer, a length
+    /// that overflows.
+    NEUTRINO_INVALID_ARGUMENT = 2,
+    /// The library panicked; this is a bug in neutrino, please report it. No state was changed
+    /// that the call documents as unchanged on error.
+    NEUTRINO_PANIC = 3,
+    /// The packet ends before a header (or the length a header field announces) does.
+    NEUTRINO_TRUNCATED = 100,
+    /// A header-length field is below the protocol minimum or otherwise impossible.
+    NEUTRINO_BAD_HEADER_LEN = 101,
+    /// A total/payload length field disagrees with the header or the packet.
+    NEUTRINO_BAD_LENGTH = 102,
+    /// A version field is not the protocol's.
+    NEUTRINO_BAD_VERSION = 103,
+    /// A checksum did not verify.
+    NEUTRINO_BAD_CHECKSUM = 104,
+    /// An option (TLV) is malformed.
+    NEUTRINO_BAD_OPTION = 105,
+    /// A field holds a value the protocol forbids.
+    NEUTRINO_BAD_FIELD = 106,
+    /// More nested headers (VLAN tags, IPv6 extension headers) than the parser walks.
+    NEUTRINO_TOO_DEEP = 107,
+    /// An output buffer is too small for what must be written.
+    NEUTRINO_BUFFER_TOO_SMALL = 108,
+    /// The packet is malformed in a way this ABI version has no code for (a newer core cause).
+    NEUTRINO_MALFORMED = 199,
+    /// Not enough headroom to prepend.
+    NEUTRINO_NO_HEADROOM = 200,
+    /// Not enough tailroom to append.
+    NEUTRINO_NO_TAILROOM = 201,
+    /// Trimming or truncating more than the packet holds.
+    NEUTRINO_DATA_TOO_SHORT = 202,
+    /// `data_off`/`data_len` do not describe a range inside the buffer.
+    NEUTRINO_BAD_OFFSETS = 203,
+    /// A buffer operation failed in a way this ABI version has no code for.
+    NEUTRINO_BUF_ERROR = 299,
+}
+
+use neutrino_status::*;
+
+/// Every status, in numeric order.
+const ALL: [neutrino_status; 19] = [
+    NEUTRINO_OK,
+    NEUTRINO_NULL_POINTER,
+    NEUTRINO_INVALID_ARGUMENT,
+    NEUTRINO_PANIC,
+    NEUTRINO_TRUNCATED,
+    NEUTRINO_BAD_HEADER_LEN,
+    NEUTRINO_BAD_LENGTH,
+    NEUTRINO_BAD_VERSION,
+    NEUTRINO_BAD_CHECKSUM,
+    NEUTRINO_BAD_OPTION,
+    NEUTRINO_BAD_FIELD,
+    NEUTRINO_TOO_DEEP,
+    NEUTRINO_BUFFER_TOO_SMALL,
+    NEUTRINO_MALFORMED,
+    NEUTRINO_NO_HEADROOM,
+    NEUTRINO_NO_TAILROOM,
+    NEUTRINO_DATA_TOO_SHORT,
+    NEUTRINO_BAD_OFFSETS,
+    NEUTRINO_BUF_ERROR,
+];
+
+impl neutrino_status {
+    /// The status with this number, if there is one.
+    pub fn from_u32(value: u32) -> Option<neutrino_status> {
+        ALL.iter().copied().find(|s| *s as u32 == value)
+    }
+
+    /// A short, static, human-readable description.
+    pub const fn as_cstr(self) -> &'static CStr {
+        match self {
+            NEUTRINO_OK => c"ok",
+            NEUTRINO_NULL_POINTER => c"null pointer",
+            NEUTRINO_INVALID_ARGUMENT => c"invalid argument",
+            NEUTRINO_PANIC => c"internal panic (a neutrino bug)",
+            NEUTRINO_TRUNCATED => c"truncated",
+            NEUTRINO_BAD_HEADER_LEN => c"bad header length",
+            NEUTRINO_BAD_LENGTH => c"bad length field",
+            NEUTRINO_BAD_VERSION => c"bad version",
+            NEUTRINO_BAD_CHECKSUM => c"bad checksum",
+            NEUTRINO_BAD_OPTION => c"malformed option",
+            NEUTRINO_BAD_FIELD => c"bad field value",
+            NEUTRINO_TOO_DEEP => c"too many nested headers",
+            NEUTRINO_BUFFER_TOO_SMALL => c"output buffer too small",
+            NEUTRINO_MALFORMED => c"malformed packet",
+            NEUTRINO_NO_HEADROOM => c"not enough headroom",
+            NEUTRINO_NO_TAILROOM => c"not enough tailroom",
+            NEUTRINO_DATA_TOO_SHORT => c"data too short",
+            NEUTRINO_BAD_OFFSETS => c"bad data offset or length",
+            NEUTRINO_BUF_ERROR => c"buffer error",
+        }
+    }
+
+    /// `Ok(())` for [`NEUTRINO_OK`], `Err(self)` otherwise.
+    pub fn result(self) -> Result<(), neutrino_status> {
+        match self {
+            NEUTRINO_OK => Ok(()),
+            e => Err(e),
+        }
+    }
+}
+
+impl From<WireError> for neutrino_status {
+    fn from(e: WireError) -> Self {
+        match e {
+            WireError::Truncated { .. } => NEUTRINO_TRUNCATED,
+            WireError::BadHeaderLen { .. } => NEUTRINO_BAD_HEADER_LEN,
+            WireError::BadLength { .. } => NEUTRINO_BAD_LENGTH,
+            WireError::BadVersion { .. } => NEUTRINO_BAD_VERSION,
+            WireError::BadChecksum { .. } => NEUTRINO_BAD_CHECKSUM,
+            WireError::BadOption { .. } => NEUTRINO_BAD_OPTION,
+            WireError::BadField { .. } => NEUTRINO_BAD_FIELD,
+            WireError::TooDeep { .. } => NEUTRINO_TOO_DEEP,
+            WireError::BufferTooSmall { .. } => NEUTRINO_BUFFER_TOO_SMALL,
+            // `WireError` is non-exhaustive: a cause added to the core after this ABI.
+            _ => NEUTRINO_MALFORMED,
+        }
+    }
+}
+
+impl From<BufError> for neutrino_status {
+    fn from(e: BufError) -> Self {
+        match e {
+            BufError::NoHeadroom { .. } => NEUTRINO_NO_HEADROOM,
+            BufError::NoTailroom { .. } => NEUTRINO_NO_TAILROOM,
+            BufError::DataTooShort { .. } => NEUTRINO_DATA_TOO_SHORT,
+            BufError::BadOffsets { .. } => NEUTRINO_BAD_OFFSETS,
+            // `BufError` is non-exhaustive: a cause added to the core after this ABI.
+            _ => NEUTRINO_BUF_ERROR,
+        }
+    }
+}
+
+/// The status collapsed from a `Result` whose error converts to a status.
+impl<E: Into<neutrino_status>> From<Result<(), E>> for neutrino_status {
+    fn from(r: Result<(), E>) -> Self {
+        match r {
+            Ok(()) => NEUTRINO_OK,
+            Err(e) => e.into(),
+        }
+    }
+}
+
+/// A static, NUL-terminated description of `status` (`"unknown"` for a number that is not a
+/// status). Never NULL; the string must not be freed.
+#[unsafe(no_mangle)]
+pub extern "C" fn neutrino_status_str(status: u32) -> *const c_char {
+    guard_value(c"unknown".as_ptr(), || {
+        neutrino_status::from_u32(status)
+            .map_or(c"unknown", neutrino_status::as_cstr)
+            .as_ptr()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use neutrino::Layer;
+
+    #[test]
+    fn numbers_are_unique_sorted_and_round_trip() {
+        for w in ALL.windows(2) {
+            assert!((w[0] as u32) < (w[1] as u32), "{:?} {:?}", w[0], w[1]);
+        }
+        for s in ALL {
+            assert_eq!(neutrino_status::from_u32(s as u32), Some(s));
+        }
+        assert_eq!(neutrino_status::from_u32(4), None);
+        assert_eq!(neutrino_status::from_u32(u32::MAX), None);
+    }
+
+    #[test]
+    fn strings() {
+        let s = |v: u32| {
+            // SAFETY: neutrino_status_str returns a static NUL-terminated string.
+            unsafe { CStr::from_ptr(neutrino_status_str(v)) }
+                .to_str()
+                .unwrap()
+        };
+        assert_eq!(s(0), "ok");
+        assert_eq!(s(NEUTRINO_TRUNCATED as u32), "truncated");
+        assert_eq!(s(NEUTRINO_BAD_OFFSETS as u32), "bad data offset or length");
+        assert_eq!(s(4), "unknown");
+        assert_eq!(s(u32::MAX), "unknown");
+        let mut seen = std::collections::HashSet::new();
+        for st in ALL {
+            assert!(seen.insert(s(st as u32)), "duplicate string for {st:?}");
+        }
+    }
+
+    #[test]
+    fn wire_errors_map_to_distinct_statuses() {
+        let l = Layer::Ipv4;
+        let errs = [
+            (
+                WireError::Truncated {
+                    layer: l,
+                    need: 20,
+                    have: 3,
+                },
+                NEUTRINO_TRUNCATED,
+            ),
+            (
+                WireError::BadHeaderLen { layer: l, value: 4 },
+                NEUTRINO_BAD_HEADER_LEN,
+            ),
+            (
+                WireError::BadLength { layer: l, value: 1 },
+                NEUTRINO_BAD_LENGTH,
+            ),
+            (
+                WireError::BadVersion { layer: l, value: 5 },
+                NEUTRINO_BAD_VERSION,
+            ),
+            (WireError::BadChecksum { layer: l }, NEUTRINO_BAD_CHECKSUM),
+            (
+                WireError::BadOption {
+                    layer: l,
+                    offset: 20,
+                },
+                NEUTRINO_BAD_OPTION,
+            ),
+            (
+                WireError::BadField {
+                    layer: l,
+                    field: "x",
+                },
+                NEUTRINO_BAD_FIELD,
+            ),
+            (WireError::TooDeep { layer: l }, NEUTRINO_TOO_DEEP),
+            (
+                WireError::BufferTooSmall {
+                    layer: l,
+                    need: 2,
+                    have: 1,
+                },
+                NEUTRINO_BUFFER_TOO_SMALL,
+            ),
+        ];
+        for (e, s) in errs {
+            assert_eq!(neutrino_status::from(e), s, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn buf_errors_map() {
+        let (need, have) = (4, 2);
+        assert_eq!(
+            neutrino_status::from(BufError::NoHeadroom { need, have }),
+            NEUTRINO_NO_HEADROOM
+        );
+        assert_eq!(
+            neutrino_status::from(BufError::NoTailroom { need, have }),
+            NEUTRINO_NO_TAILROOM
+        );
+        assert_eq!(
+            neutrino_status::from(BufError::DataTooShort { need, have }),
+            NEUTRINO_DATA_TOO_SHORT
+        );
+        assert_eq!(
+            neutrino_status::from(BufError::BadOffsets {
+                head: 1,
+                len: 2,
+                capacity: 2
+            }),
+            NEUTRINO_BAD_OFFSETS
+        );
+        assert_eq!(neutrino_status::from(Ok::<(), BufError>(())), NEUTRINO_OK);
+    }
+}
