@@ -283,7 +283,9 @@ fn udp_bytes(sport: u16, dport: u16, zero: bool, payload: &[u8], a: Addrs) -> Op
     })
 }
 
-fn build_l4(src: L4Src<'_>, a: Addrs) -> Option<L4Out> {
+/// `later`: the packet is a later fragment, whose transport bytes the classifier never reads,
+/// so an "other" protocol number is kept as given.
+fn build_l4(src: L4Src<'_>, a: Addrs, later: bool) -> Option<L4Out> {
     let l4 = match src {
         L4Src::Udp {
             sport,
@@ -394,7 +396,7 @@ fn build_l4(src: L4Src<'_>, a: Addrs) -> Option<L4Out> {
             }
         },
         L4::Raw { proto, payload } => L4Out {
-            proto: plain_proto(*proto),
+            proto: if later { *proto } else { plain_proto(*proto) },
             bytes: payload.clone(),
             kind: L4Kind::Raw,
             ports: (0, 0),
@@ -506,7 +508,12 @@ fn build_l3(l3: &L3, tunnel: Option<L4Src<'_>>, verify: bool) -> Option<Built> {
             opt_words,
             l4,
         } => {
-            let l4 = build_l4(tunnel.unwrap_or(L4Src::Spec(l4)), Addrs::V4(*src, *dst))?;
+            let later = frag.is_some_and(|(off, _)| off & ipv4::FRAG_OFFSET_MASK != 0);
+            let l4 = build_l4(
+                tunnel.unwrap_or(L4Src::Spec(l4)),
+                Addrs::V4(*src, *dst),
+                later,
+            )?;
             let opt_len = usize::from(opt_words % 11) * 4;
             let hl = 20 + opt_len;
             let total = hl + l4.bytes.len();
@@ -578,7 +585,15 @@ fn build_l3(l3: &L3, tunnel: Option<L4Src<'_>>, verify: bool) -> Option<Built> {
             ext,
             l4,
         } => {
-            let l4 = build_l4(tunnel.unwrap_or(L4Src::Spec(l4)), Addrs::V6(*src, *dst))?;
+            let later = ext
+                .iter()
+                .take(4)
+                .any(|e| matches!(e, Ext::Fragment { offset, .. } if offset & 0x1fff != 0));
+            let l4 = build_l4(
+                tunnel.unwrap_or(L4Src::Spec(l4)),
+                Addrs::V6(*src, *dst),
+                later,
+            )?;
             let mut exts: Vec<(u8, Vec<u8>)> = ext
                 .iter()
                 .take(4)
@@ -776,7 +791,11 @@ fn build_tunnel(t: &Tunnel, verify: bool) -> Option<TunnelOut<'static>> {
         } => {
             let inner = build_frame(inner, None, verify)?;
             let mut b = vec![0u8; 8];
-            VxlanRepr { vni: vni & VNI_MASK }.emit(&mut b).unwrap();
+            VxlanRepr {
+                vni: vni & VNI_MASK,
+            }
+            .emit(&mut b)
+            .unwrap();
             b.extend_from_slice(&inner.bytes);
             TunnelOut {
                 l4: L4Src::Udp {
@@ -882,13 +901,12 @@ fuzz_target!(|input: Input| {
         _ => None,
     };
     let (l4, tun) = match tunnel {
-        Some(t) => (
-            Some(t.l4),
-            Some((t.kind, t.id, t.hdr_len, t.inner)),
-        ),
+        Some(t) => (Some(t.l4), Some((t.kind, t.id, t.hdr_len, t.inner))),
         None => (None, None),
     };
-    let Some(outer) = build_frame(&input.outer, l4, verify) else { return };
+    let Some(outer) = build_frame(&input.outer, l4, verify) else {
+        return;
+    };
     let mut buf = outer.bytes;
     buf.resize(buf.len() + usize::from(input.pad % 16), 0);
     if buf.len() > usize::from(u16::MAX) {
@@ -949,7 +967,10 @@ fuzz_target!(|input: Input| {
     };
     classify_into(&buf, &opts, &mut dirty).unwrap();
     assert_eq!(dirty.outer, info.outer);
-    assert_eq!((dirty.tunnel, dirty.tunnel_id), (info.tunnel, info.tunnel_id));
+    assert_eq!(
+        (dirty.tunnel, dirty.tunnel_id),
+        (info.tunnel, info.tunnel_id)
+    );
     if info.tunnel != TunnelKind::None {
         assert_eq!(dirty.inner, info.inner);
     }

@@ -11,7 +11,9 @@ use neutrino::wire::geneve::{
 };
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(p) = GenevePacket::parse(data) else { return };
+    let Ok(p) = GenevePacket::parse(data) else {
+        return;
+    };
     let hl = p.header_len();
     assert!(hl <= data.len());
     assert_eq!(hl, HEADER_LEN + usize::from(data[0] & 0x3f) * 4);

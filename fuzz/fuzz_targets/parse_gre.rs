@@ -9,11 +9,16 @@ use libfuzzer_sys::fuzz_target;
 use neutrino::wire::gre::{fill_checksum, GrePacket, GreRepr, FLAG_C, FLAG_K, FLAG_S, HEADER_LEN};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(p) = GrePacket::parse(data) else { return };
+    let Ok(p) = GrePacket::parse(data) else {
+        return;
+    };
     let hl = p.header_len();
     let flags = u16::from_be_bytes([data[0], data[1]]);
     let expect_hl = HEADER_LEN
-        + 4 * [FLAG_C, FLAG_K, FLAG_S].iter().filter(|&&f| flags & f != 0).count();
+        + 4 * [FLAG_C, FLAG_K, FLAG_S]
+            .iter()
+            .filter(|&&f| flags & f != 0)
+            .count();
     assert_eq!(hl, expect_hl);
     assert!(hl <= data.len());
     assert_eq!(p.payload(), &data[hl..]);
@@ -41,11 +46,16 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // With a checksum: verify, same key/sequence/payload.
-    let with = GreRepr { checksum: true, ..repr };
+    let with = GreRepr {
+        checksum: true,
+        ..repr
+    };
     let wl = with.header_len();
     let mut out = vec![0u8; wl + payload.len()];
     out[wl..].copy_from_slice(payload);
-    assert!(with.emit(&mut out[..wl + payload.len() - 1], payload.len()).is_err());
+    assert!(with
+        .emit(&mut out[..wl + payload.len() - 1], payload.len())
+        .is_err());
     assert_eq!(with.emit(&mut out, payload.len()), Ok(wl));
     let q = GrePacket::parse(&out).unwrap();
     assert!(q.verify_checksum());

@@ -5,7 +5,9 @@
 //! `make_echo_reply` in place keeps a verifying checksum verifying (RFC 1624).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use neutrino::wire::icmpv4::{msg_type, unreach, Icmpv4Header, Icmpv4Packet, Icmpv4Repr, HEADER_LEN};
+use neutrino::wire::icmpv4::{
+    msg_type, unreach, Icmpv4Header, Icmpv4Packet, Icmpv4Repr, HEADER_LEN,
+};
 use neutrino::wire::Header;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,8 +20,14 @@ fuzz_target!(|data: &[u8]| {
         p.next_hop_mtu().is_some(),
         p.msg_type() == msg_type::DEST_UNREACHABLE && p.code() == unreach::FRAG_NEEDED
     );
-    assert_eq!(p.redirect_gateway().is_some(), p.msg_type() == msg_type::REDIRECT);
-    assert_eq!(p.param_pointer().is_some(), p.msg_type() == msg_type::PARAM_PROBLEM);
+    assert_eq!(
+        p.redirect_gateway().is_some(),
+        p.msg_type() == msg_type::REDIRECT
+    );
+    assert_eq!(
+        p.param_pointer().is_some(),
+        p.msg_type() == msg_type::PARAM_PROBLEM
+    );
 
     let repr = Icmpv4Repr::from_packet(&p);
     assert_eq!(repr.buffer_len(), data.len());
@@ -43,6 +51,9 @@ fuzz_target!(|data: &[u8]| {
         let r = Icmpv4Packet::parse(&m).unwrap();
         assert_eq!(r.msg_type(), msg_type::ECHO_REPLY);
         assert!(r.verify_checksum());
-        assert_eq!((r.echo_ident(), r.echo_seq()), (p.echo_ident(), p.echo_seq()));
+        assert_eq!(
+            (r.echo_ident(), r.echo_seq()),
+            (p.echo_ident(), p.echo_seq())
+        );
     }
 });

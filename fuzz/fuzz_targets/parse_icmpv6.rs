@@ -22,7 +22,9 @@ fuzz_target!(|data: &[u8]| {
     let src: [u8; 16] = data[..16].try_into().unwrap();
     let dst: [u8; 16] = data[16..32].try_into().unwrap();
     let msg = &data[32..];
-    let Ok(p) = Icmpv6Packet::parse(msg) else { return };
+    let Ok(p) = Icmpv6Packet::parse(msg) else {
+        return;
+    };
     let t = p.msg_type();
     assert!(msg.len() >= fixed_len(t) && fixed_len(t) >= HEADER_LEN);
     assert_eq!(p.as_bytes(), msg);
@@ -33,7 +35,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(p.param_pointer().is_some(), t == msg_type::PARAM_PROBLEM);
     assert_eq!(
         p.target().is_some(),
-        matches!(t, msg_type::NEIGHBOR_SOLICIT | msg_type::NEIGHBOR_ADVERT | msg_type::REDIRECT)
+        matches!(
+            t,
+            msg_type::NEIGHBOR_SOLICIT | msg_type::NEIGHBOR_ADVERT | msg_type::REDIRECT
+        )
     );
     assert_eq!(p.redirect_dest().is_some(), t == msg_type::REDIRECT);
     assert_eq!(p.na_flags().is_some(), t == msg_type::NEIGHBOR_ADVERT);
@@ -98,6 +103,9 @@ fuzz_target!(|data: &[u8]| {
         let r = Icmpv6Packet::parse(&m).unwrap();
         assert_eq!(r.msg_type(), msg_type::ECHO_REPLY);
         assert!(r.verify_checksum(&dst, &src));
-        assert_eq!((r.echo_ident(), r.echo_seq()), (p.echo_ident(), p.echo_seq()));
+        assert_eq!(
+            (r.echo_ident(), r.echo_seq()),
+            (p.echo_ident(), p.echo_seq())
+        );
     }
 });

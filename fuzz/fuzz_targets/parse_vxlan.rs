@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(out[..4], [FLAG_I, 0, 0, 0]);
     assert_eq!(out[4..7], data[4..7]);
     assert_eq!(out[7], 0);
-    assert_eq!(VxlanRepr::from_packet(&VxlanPacket::parse(&out).unwrap()), repr);
+    assert_eq!(
+        VxlanRepr::from_packet(&VxlanPacket::parse(&out).unwrap()),
+        repr
+    );
     assert!(repr.emit(&mut out[..HEADER_LEN - 1]).is_err());
 
     // A second VNI taken from the input: set in place, or refused by the emitter when too wide.
