@@ -16,14 +16,7 @@ struct State<A: Address> {
     lpm: Lpm<A>,
 }
 
-fn step<A: Address>(
-    s: &mut State<A>,
-    pool: &mut PoolTable<'_>,
-    op: u8,
-    addr: A,
-    len: u8,
-    nh: u32,
-) {
+fn step<A: Address>(s: &mut State<A>, pool: &mut PoolTable<'_>, op: u8, addr: A, len: u8, nh: u32) {
     let p = Prefix::new_truncating(addr, len % (A::MAX_LEN + 1)).unwrap();
     match op % 8 {
         0..=2 => match pool.insert(0, p, nh) {
@@ -32,7 +25,11 @@ fn step<A: Address>(
                 assert_eq!(s.lpm.insert_staged(p, nh), Ok(old), "lpm insert {p}");
             }
             Err(RouteError::PoolFull { .. }) | Err(RouteError::RulesFull { .. }) => {
-                assert_eq!(pool.get(0, p), Ok(s.oracle.get(p)), "refused insert changed {p}");
+                assert_eq!(
+                    pool.get(0, p),
+                    Ok(s.oracle.get(p)),
+                    "refused insert changed {p}"
+                );
             }
             Err(e) => panic!("insert {p}: {e}"),
         },
@@ -56,7 +53,11 @@ fn step<A: Address>(
         }
         _ => {}
     }
-    assert_eq!(pool.lookup(0, addr), s.oracle.lookup(addr), "pool lookup {addr}");
+    assert_eq!(
+        pool.lookup(0, addr),
+        s.oracle.lookup(addr),
+        "pool lookup {addr}"
+    );
     let fib = s.lpm.commit();
     assert_eq!(fib.lookup(addr), s.oracle.lookup(addr), "lpm lookup {addr}");
 }

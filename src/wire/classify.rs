@@ -42,7 +42,7 @@ pub fn classify_into(
     opts: &ClassifyOpts,
     info: &mut PacketInfo,
 ) -> Result<(), WireError> {
-    info.outer = FrameInfo::default();
+    info.outer = FrameInfo::EMPTY;
     info.tunnel = TunnelKind::None;
     info.tunnel_id = 0;
     info.tunnel_off = 0;
@@ -56,7 +56,7 @@ pub fn classify_into(
     if !opts.tunnels || matches!(next, Next::End) {
         return Ok(());
     }
-    info.inner = FrameInfo::default();
+    info.inner = FrameInfo::EMPTY;
     match next {
         Next::End => Ok(()),
         Next::Vxlan { off, end } => {

@@ -123,6 +123,38 @@ pub struct FrameInfo {
 }
 
 impl FrameInfo {
+    /// Nothing found: all fields zero.
+    pub const EMPTY: FrameInfo = FrameInfo {
+        flags: FrameFlags::empty(),
+        l2_off: 0,
+        l3_off: 0,
+        l4_off: 0,
+        payload_off: 0,
+        l3_end: 0,
+        eth_dst: MacAddr([0; 6]),
+        eth_src: MacAddr([0; 6]),
+        vlan: VlanStack {
+            tci: [0; 2],
+            tpid: [0; 2],
+            depth: 0,
+        },
+        ethertype: 0,
+        l3: L3Kind::None,
+        ip_proto: 0,
+        src_ip: [0; 16],
+        dst_ip: [0; 16],
+        src_port: 0,
+        dst_port: 0,
+        tcp_flags: 0,
+        icmp_type: 0,
+        icmp_code: 0,
+        ttl: 0,
+        tos: 0,
+        flow_label: 0,
+        frag_offset: 0,
+        frag_ident: 0,
+    };
+
     /// The source IP as a `core::net::IpAddr`, if an IP header was parsed.
     pub fn src_addr(&self) -> Option<core::net::IpAddr> {
         addr(self.l3, &self.src_ip)
