@@ -735,6 +735,46 @@ def seeds_packetbuf():
     }
 
 
+def seeds_route_ops():
+    """route_ops: 20-byte records (op, family bit 7 + prefix length, 16 address bytes, next
+    hop u16 LE). Ops: 0-2 insert, 3-4 remove, 5 commit, 6 remove the n-th route, 7 lookup."""
+
+    def rec(op, v6, ln, addr, nh):
+        return bytes([op, (0x80 if v6 else 0) | ln]) + bytes(addr).ljust(16, b"\0") + struct.pack("<H", nh)
+
+    v4 = lambda *x: bytes(x)  # noqa: E731
+    db8 = [0x20, 1, 0xD, 0xB8]
+    nested4 = (
+        rec(0, 0, 0, v4(0, 0, 0, 0), 9)
+        + rec(0, 0, 8, v4(10, 0, 0, 0), 1)
+        + rec(0, 0, 16, v4(10, 1, 0, 0), 2)
+        + rec(0, 0, 24, v4(10, 1, 2, 0), 3)
+        + rec(0, 0, 32, v4(10, 1, 2, 3), 4)
+        + rec(3, 0, 16, v4(10, 1, 0, 0), 0)
+        + rec(5, 0, 0, v4(10, 1, 2, 3), 0)
+        + rec(3, 0, 0, v4(0, 0, 0, 0), 0)
+    )
+    nested6 = (
+        rec(0, 1, 32, db8, 1)
+        + rec(0, 1, 48, db8 + [0, 1], 2)
+        + rec(0, 1, 127, db8 + [0] * 11 + [2], 5)
+        + rec(0, 1, 0, [], 7)
+        + rec(6, 1, 0, [], 1)
+        + rec(3, 1, 32, db8, 0)
+    )
+    # Default route added last, over more specifics, then removed.
+    default_last = (
+        rec(0, 0, 24, v4(192, 168, 1, 0), 1)
+        + rec(0, 1, 64, db8 + [0, 0, 0, 1], 2)
+        + rec(0, 0, 0, v4(0, 0, 0, 0), 3)
+        + rec(0, 1, 0, [], 4)
+        + rec(7, 0, 0, v4(192, 168, 1, 7), 0)
+        + rec(3, 0, 0, v4(0, 0, 0, 0), 0)
+        + rec(3, 1, 0, [], 0)
+    )
+    return {"v4_nested": nested4, "v6_nested": nested6, "default_last": default_last}
+
+
 TARGETS = {
     "checksum": seeds_checksum,
     "classify": seeds_classify,
@@ -752,6 +792,7 @@ TARGETS = {
     "parse_tcp": seeds_tcp,
     "parse_udp": seeds_udp,
     "parse_vxlan": seeds_vxlan,
+    "route_ops": seeds_route_ops,
 }
 
 
