@@ -222,6 +222,41 @@
 #define NEUTRINO_VLAN_MAX_TAGS 2
 
 /**
+ * The group value a lookup writes when no route matches.
+ */
+#define NEUTRINO_ROUTE_NONE UINT32_MAX
+
+/**
+ * The largest next-hop-group id a route can carry.
+ */
+#define NEUTRINO_ROUTE_MAX_GROUP 16777214
+
+/**
+ * Most next hops in one group.
+ */
+#define NEUTRINO_NHG_MAX_HOPS 16
+
+/**
+ * Most addresses one core burst walks together (C bursts may be longer).
+ */
+#define NEUTRINO_ROUTE_BURST 64
+
+/**
+ * `neutrino_nexthop.gw_family`: no gateway (on-link).
+ */
+#define NEUTRINO_GW_NONE 0
+
+/**
+ * `neutrino_nexthop.gw_family`: IPv4 gateway in `gw[0..4]` (network order).
+ */
+#define NEUTRINO_GW_IPV4 4
+
+/**
+ * `neutrino_nexthop.gw_family`: IPv6 gateway in `gw` (network order).
+ */
+#define NEUTRINO_GW_IPV6 6
+
+/**
  * The result of every neutrino call. C passes it around as `uint32_t`.
  *
  * The values carry the `NEUTRINO_` prefix themselves (not `NEUTRINO_STATUS_`).
@@ -309,6 +344,42 @@ enum neutrino_status
    * A buffer operation failed in a way this ABI version has no code for.
    */
   NEUTRINO_BUF_ERROR = 299,
+  /**
+   * A route prefix has bits set beyond its length (`10.0.0.1/8`).
+   */
+  NEUTRINO_ROUTE_HOST_BITS = 300,
+  /**
+   * A prefix length beyond the family (IPv4 > 32, IPv6 > 128).
+   */
+  NEUTRINO_ROUTE_PREFIX_LEN = 301,
+  /**
+   * No VRF with this id (or the id is beyond the table's capacity).
+   */
+  NEUTRINO_ROUTE_UNKNOWN_VRF = 302,
+  /**
+   * The VRF, route or next hop already exists.
+   */
+  NEUTRINO_ROUTE_EXISTS = 303,
+  /**
+   * The route, group or next hop to remove or use is not there; nothing changed.
+   */
+  NEUTRINO_ROUTE_NOT_FOUND = 304,
+  /**
+   * A fixed-capacity routing table (nodes, routes, groups) is full; nothing changed.
+   */
+  NEUTRINO_ROUTE_FULL = 305,
+  /**
+   * The group or subnet is still used by routes.
+   */
+  NEUTRINO_ROUTE_IN_USE = 306,
+  /**
+   * A next-hop group id, size or weight is out of range.
+   */
+  NEUTRINO_ROUTE_BAD_GROUP = 307,
+  /**
+   * A routing operation failed in a way this ABI version has no code for.
+   */
+  NEUTRINO_ROUTE_ERROR = 399,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -317,6 +388,12 @@ typedef enum neutrino_status neutrino_status;
 typedef uint32_t neutrino_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * An opaque multi-VRF routing table with next-hop groups. Create with
+ * `neutrino_vrf_table_new`, release with `neutrino_vrf_table_free`.
+ */
+typedef struct neutrino_vrf_table neutrino_vrf_table;
 
 /**
  * What `neutrino_classify` does beyond the mandatory L2→L4 walk.
@@ -515,6 +592,32 @@ typedef struct neutrino_pkt {
   uint16_t data_len;
 } neutrino_pkt;
 
+/**
+ * One next hop of a group.
+ */
+typedef struct neutrino_nexthop {
+  /**
+   * Egress port or segment (the caller's number).
+   */
+  uint32_t port;
+  /**
+   * Relative weight (≥ 1).
+   */
+  uint32_t weight;
+  /**
+   * `NEUTRINO_GW_NONE`, `NEUTRINO_GW_IPV4` or `NEUTRINO_GW_IPV6`.
+   */
+  uint8_t gw_family;
+  /**
+   * Reserved, zero.
+   */
+  uint8_t reserved[3];
+  /**
+   * Gateway address, network byte order (IPv4 in the first 4 bytes).
+   */
+  uint8_t gw[16];
+} neutrino_nexthop;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -580,6 +683,203 @@ neutrino_status neutrino_classify_burst(const struct neutrino_pkt *pkts,
                                         const struct neutrino_classify_opts *opts,
                                         struct neutrino_packet_info *out,
                                         uint32_t *statuses);
+
+/**
+ * Creates a table for VRF ids `0..max_vrfs` (none created yet) and next-hop-group ids
+ * `0..max_groups`; `seed` keys the flow hash. Writes the handle to `*out`.
+ *
+ * # Safety
+ * `out` must point to a writable pointer.
+ */
+neutrino_status neutrino_vrf_table_new(uint32_t max_vrfs,
+                                       uint32_t max_groups,
+                                       uint64_t seed,
+                                       struct neutrino_vrf_table **out);
+
+/**
+ * Releases a table (NULL is fine).
+ *
+ * # Safety
+ * `t` must be NULL or a handle from `neutrino_vrf_table_new` not yet freed.
+ */
+void neutrino_vrf_table_free(struct neutrino_vrf_table *t);
+
+/**
+ * Creates the empty VRF `vrf`. `NEUTRINO_ROUTE_EXISTS` if it exists,
+ * `NEUTRINO_ROUTE_UNKNOWN_VRF` if `vrf` is beyond the table's capacity.
+ *
+ * # Safety
+ * `t` must be a live handle, used by no other call now.
+ */
+neutrino_status neutrino_vrf_add(struct neutrino_vrf_table *t, uint32_t vrf);
+
+/**
+ * Deletes VRF `vrf` and its routes (the groups stay).
+ *
+ * # Safety
+ * `t` must be a live handle, used by no other call now.
+ */
+neutrino_status neutrino_vrf_remove(struct neutrino_vrf_table *t, uint32_t vrf);
+
+/**
+ * Adds (or replaces) the IPv4 route `addr/len → group` in VRF `vrf`; writes the group it
+ * replaced (or `NEUTRINO_ROUTE_NONE`) to `*old` when `old` is not NULL. Host bits set:
+ * `NEUTRINO_ROUTE_HOST_BITS`; `len > 32`: `NEUTRINO_ROUTE_PREFIX_LEN`; table unchanged.
+ *
+ * # Safety
+ * `t` must be a live handle used by no other call now; `old` NULL or a writable `uint32_t`.
+ */
+neutrino_status neutrino_route_add_v4(struct neutrino_vrf_table *t,
+                                      uint32_t vrf,
+                                      uint32_t addr,
+                                      uint8_t len,
+                                      uint32_t group,
+                                      uint32_t *old);
+
+/**
+ * Adds (or replaces) the IPv6 route `addr/len → group` (see `neutrino_route_add_v4`).
+ *
+ * # Safety
+ * As `neutrino_route_add_v4`; `addr` must point to 16 readable bytes.
+ */
+neutrino_status neutrino_route_add_v6(struct neutrino_vrf_table *t,
+                                      uint32_t vrf,
+                                      const uint8_t (*addr)[16],
+                                      uint8_t len,
+                                      uint32_t group,
+                                      uint32_t *old);
+
+/**
+ * Removes the IPv4 route `addr/len` from VRF `vrf`, writing its group to `*old` (if not
+ * NULL). `NEUTRINO_ROUTE_NOT_FOUND` when absent (nothing changed).
+ *
+ * # Safety
+ * `t` must be a live handle used by no other call now; `old` NULL or a writable `uint32_t`.
+ */
+neutrino_status neutrino_route_remove_v4(struct neutrino_vrf_table *t,
+                                         uint32_t vrf,
+                                         uint32_t addr,
+                                         uint8_t len,
+                                         uint32_t *old);
+
+/**
+ * Removes the IPv6 route `addr/len` (see `neutrino_route_remove_v4`).
+ *
+ * # Safety
+ * As `neutrino_route_remove_v4`; `addr` must point to 16 readable bytes.
+ */
+neutrino_status neutrino_route_remove_v6(struct neutrino_vrf_table *t,
+                                         uint32_t vrf,
+                                         const uint8_t (*addr)[16],
+                                         uint8_t len,
+                                         uint32_t *old);
+
+/**
+ * Longest-prefix match of `addr` in VRF `vrf`: writes the group id, or
+ * `NEUTRINO_ROUTE_NONE`, to `*group`. An unknown VRF gives `NEUTRINO_ROUTE_NONE` too.
+ *
+ * # Safety
+ * `t` must be a live handle; `group` a writable `uint32_t`.
+ */
+neutrino_status neutrino_route_lookup_v4(const struct neutrino_vrf_table *t,
+                                         uint32_t vrf,
+                                         uint32_t addr,
+                                         uint32_t *group);
+
+/**
+ * Longest-prefix match of an IPv6 address (see `neutrino_route_lookup_v4`).
+ *
+ * # Safety
+ * As `neutrino_route_lookup_v4`; `addr` must point to 16 readable bytes.
+ */
+neutrino_status neutrino_route_lookup_v6(const struct neutrino_vrf_table *t,
+                                         uint32_t vrf,
+                                         const uint8_t (*addr)[16],
+                                         uint32_t *group);
+
+/**
+ * Longest-prefix match of `n` IPv4 addresses of VRF `vrf` (any `n`; walked in bursts of 64
+ * whose memory accesses overlap): `groups[i]` for `addrs[i]`; the number of matches goes to
+ * `*hits` when `hits` is not NULL.
+ *
+ * # Safety
+ * `t` must be a live handle; `addrs` `n` readable `uint32_t`, `groups` `n` writable ones not
+ * overlapping `addrs`; either may be NULL when `n` is 0.
+ */
+neutrino_status neutrino_route_lookup_v4_burst(const struct neutrino_vrf_table *t,
+                                               uint32_t vrf,
+                                               const uint32_t *addrs,
+                                               size_t n,
+                                               uint32_t *groups,
+                                               size_t *hits);
+
+/**
+ * Longest-prefix match of `n` IPv6 addresses (16 bytes each, network order); see
+ * `neutrino_route_lookup_v4_burst`.
+ *
+ * # Safety
+ * As `neutrino_route_lookup_v4_burst`, with `addrs` `n` readable 16-byte addresses.
+ */
+neutrino_status neutrino_route_lookup_v6_burst(const struct neutrino_vrf_table *t,
+                                               uint32_t vrf,
+                                               const uint8_t (*addrs)[16],
+                                               size_t n,
+                                               uint32_t *groups,
+                                               size_t *hits);
+
+/**
+ * Sets next-hop group `id` to `hops` (1..=`NEUTRINO_NHG_MAX_HOPS`, weights ≥ 1). Routes
+ * carrying `id` use the new hops at once; flows keep their hop where the hop stays.
+ *
+ * # Safety
+ * `t` must be a live handle used by no other call now; `hops` `n` readable structs.
+ */
+neutrino_status neutrino_nhg_set(struct neutrino_vrf_table *t,
+                                 uint32_t id,
+                                 const struct neutrino_nexthop *hops,
+                                 size_t n);
+
+/**
+ * Deletes next-hop group `id`. `NEUTRINO_ROUTE_NOT_FOUND` if absent.
+ *
+ * # Safety
+ * `t` must be a live handle used by no other call now.
+ */
+neutrino_status neutrino_nhg_remove(struct neutrino_vrf_table *t, uint32_t id);
+
+/**
+ * Removes one next hop (matched by port and gateway) from group `id`; only its flows move.
+ * Refused for the last hop (`NEUTRINO_ROUTE_BAD_GROUP`).
+ *
+ * # Safety
+ * `t` must be a live handle used by no other call now; `hop` one readable struct.
+ */
+neutrino_status neutrino_nhg_remove_hop(struct neutrino_vrf_table *t,
+                                        uint32_t id,
+                                        const struct neutrino_nexthop *hop);
+
+/**
+ * The next hop of group `id` for a flow of hash `hash` (see `neutrino_flow_hash`), written
+ * to `*out`. Stable while the group is unchanged; proportional to the weights.
+ *
+ * # Safety
+ * `t` must be a live handle; `out` one writable struct.
+ */
+neutrino_status neutrino_nhg_select(const struct neutrino_vrf_table *t,
+                                    uint32_t id,
+                                    uint32_t hash,
+                                    struct neutrino_nexthop *out);
+
+/**
+ * The seeded flow hash of an IPv4 5-tuple (addresses in host byte order), as the table with
+ * this `seed` uses for ECMP.
+ */
+uint32_t neutrino_flow_hash_v4(uint64_t seed,
+                               uint32_t src,
+                               uint32_t dst,
+                               uint8_t proto,
+                               uint16_t sport,
+                               uint16_t dport);
 
 /**
  * A static, NUL-terminated description of `status` (`"unknown"` for a number that is not a

@@ -10,6 +10,9 @@
 //! - packets are `(buf, buf_len, data_off, data_len)`, the fields of an `rte_mbuf`;
 //! - this crate only translates between C and core types; all logic is in `neutrino`.
 //!
+//! Routing ([`route`]): `neutrino_vrf_table_*`, `neutrino_vrf_*`, `neutrino_route_*`,
+//! `neutrino_nhg_*`, [`neutrino_flow_hash_v4`].
+//!
 //! Exports: [`neutrino_version`], [`neutrino_abi_version`], [`neutrino_status_str`],
 //! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`].
 #![allow(non_camel_case_types)]
@@ -25,9 +28,11 @@ use core::ffi::{c_char, CStr};
 pub mod args;
 pub mod classify;
 pub mod guard;
+pub mod route;
 pub mod status;
 
 pub use classify::*;
+pub use route::*;
 pub use status::{neutrino_status, neutrino_status_str};
 
 use guard::guard_value;

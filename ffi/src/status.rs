@@ -61,12 +61,30 @@ pub enum neutrino_status {
     NEUTRINO_BAD_OFFSETS = 203,
     /// A buffer operation failed in a way this ABI version has no code for.
     NEUTRINO_BUF_ERROR = 299,
+    /// A route prefix has bits set beyond its length (`10.0.0.1/8`).
+    NEUTRINO_ROUTE_HOST_BITS = 300,
+    /// A prefix length beyond the family (IPv4 > 32, IPv6 > 128).
+    NEUTRINO_ROUTE_PREFIX_LEN = 301,
+    /// No VRF with this id (or the id is beyond the table's capacity).
+    NEUTRINO_ROUTE_UNKNOWN_VRF = 302,
+    /// The VRF, route or next hop already exists.
+    NEUTRINO_ROUTE_EXISTS = 303,
+    /// The route, group or next hop to remove or use is not there; nothing changed.
+    NEUTRINO_ROUTE_NOT_FOUND = 304,
+    /// A fixed-capacity routing table (nodes, routes, groups) is full; nothing changed.
+    NEUTRINO_ROUTE_FULL = 305,
+    /// The group or subnet is still used by routes.
+    NEUTRINO_ROUTE_IN_USE = 306,
+    /// A next-hop group id, size or weight is out of range.
+    NEUTRINO_ROUTE_BAD_GROUP = 307,
+    /// A routing operation failed in a way this ABI version has no code for.
+    NEUTRINO_ROUTE_ERROR = 399,
 }
 
 use neutrino_status::*;
 
 /// Every status, in numeric order.
-const ALL: [neutrino_status; 19] = [
+const ALL: [neutrino_status; 28] = [
     NEUTRINO_OK,
     NEUTRINO_NULL_POINTER,
     NEUTRINO_INVALID_ARGUMENT,
@@ -86,6 +104,15 @@ const ALL: [neutrino_status; 19] = [
     NEUTRINO_DATA_TOO_SHORT,
     NEUTRINO_BAD_OFFSETS,
     NEUTRINO_BUF_ERROR,
+    NEUTRINO_ROUTE_HOST_BITS,
+    NEUTRINO_ROUTE_PREFIX_LEN,
+    NEUTRINO_ROUTE_UNKNOWN_VRF,
+    NEUTRINO_ROUTE_EXISTS,
+    NEUTRINO_ROUTE_NOT_FOUND,
+    NEUTRINO_ROUTE_FULL,
+    NEUTRINO_ROUTE_IN_USE,
+    NEUTRINO_ROUTE_BAD_GROUP,
+    NEUTRINO_ROUTE_ERROR,
 ];
 
 impl neutrino_status {
@@ -116,6 +143,15 @@ impl neutrino_status {
             NEUTRINO_DATA_TOO_SHORT => c"data too short",
             NEUTRINO_BAD_OFFSETS => c"bad data offset or length",
             NEUTRINO_BUF_ERROR => c"buffer error",
+            NEUTRINO_ROUTE_HOST_BITS => c"prefix has host bits set",
+            NEUTRINO_ROUTE_PREFIX_LEN => c"prefix length out of range",
+            NEUTRINO_ROUTE_UNKNOWN_VRF => c"unknown VRF",
+            NEUTRINO_ROUTE_EXISTS => c"already exists",
+            NEUTRINO_ROUTE_NOT_FOUND => c"not found",
+            NEUTRINO_ROUTE_FULL => c"routing table full",
+            NEUTRINO_ROUTE_IN_USE => c"in use by routes",
+            NEUTRINO_ROUTE_BAD_GROUP => c"bad next-hop group",
+            NEUTRINO_ROUTE_ERROR => c"routing error",
         }
     }
 

@@ -221,3 +221,18 @@ fn cxx_static() {
         "cxx-static",
     );
 }
+
+#[test]
+fn route_c_static() {
+    build_and_run("test_route", "cc", C_FLAGS, Link::Static, "c-static");
+}
+
+#[test]
+fn route_c_shared() {
+    build_and_run("test_route", "cc", C_FLAGS, Link::Shared, "c-shared");
+}
+
+#[test]
+fn route_cxx_static() {
+    build_and_run("test_route", "c++", CXX_FLAGS, Link::Static, "cxx-static");
+}
