@@ -10,7 +10,7 @@
 //!   6-bit nodes) for large tables, with the routes kept aside in a binary-trie RIB. A full
 //!   IPv4 Internet table fits in a few MiB.
 //!
-//! Both answer the same questions: `insert(vrf, prefix, group) -> Result<Option<old>>`,
+//! Both implement [`RouteTable`], the same questions: `insert(vrf, prefix, group) -> Result<Option<old>>`,
 //! `remove(vrf, prefix) -> Result<old>` (`NotFound` when absent), `get` (exact match),
 //! `lookup(vrf, addr) -> Option<group>` and `lookup_burst(vrf, &addrs, &mut out)` (up to
 //! [`MAX_BURST`]).
@@ -37,6 +37,7 @@
 mod error;
 pub mod pool;
 mod prefix;
+mod table;
 
 #[cfg(feature = "alloc")]
 mod lpm;
@@ -67,6 +68,7 @@ pub use error::RouteError;
 pub use prefix::{
     Address, Family, IpPrefix, Ipv4Prefix, Ipv6Prefix, Key, PerFamily, Prefix, PrefixParseError,
 };
+pub use table::RouteTable;
 
 /// The largest next-hop-group id a route can carry (24 bits, as DPDK's `rte_lpm`; the value
 /// above it is the internal "no route").

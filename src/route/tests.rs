@@ -39,26 +39,29 @@ pub(crate) trait Under<A: Address> {
     fn sync(&mut self) {}
 }
 
-pub(crate) struct PoolUnder<'a> {
-    pub(crate) t: PoolTable<'a>,
+/// Any [`RouteTable`], driven through the trait on one VRF.
+pub(crate) struct TableUnder<T: RouteTable> {
+    pub(crate) t: T,
     pub(crate) vrf: u32,
 }
 
-impl<A: Address> Under<A> for PoolUnder<'_> {
+pub(crate) type PoolUnder<'a> = TableUnder<PoolTable<'a>>;
+
+impl<A: Address, T: RouteTable> Under<A> for TableUnder<T> {
     fn ins(&mut self, p: Prefix<A>, nh: u32) -> Result<Option<u32>, RouteError> {
-        self.t.insert(self.vrf, p, nh)
+        RouteTable::insert(&mut self.t, self.vrf, p, nh)
     }
     fn rem(&mut self, p: Prefix<A>) -> Result<u32, RouteError> {
-        self.t.remove(self.vrf, p)
+        RouteTable::remove(&mut self.t, self.vrf, p)
     }
     fn get(&self, p: Prefix<A>) -> Option<u32> {
-        self.t.get(self.vrf, p).unwrap()
+        RouteTable::get(&self.t, self.vrf, p).unwrap()
     }
     fn look(&self, a: A) -> Option<u32> {
-        self.t.lookup(self.vrf, a)
+        RouteTable::lookup(&self.t, self.vrf, a)
     }
     fn burst(&self, a: &[A], out: &mut [Option<u32>]) {
-        self.t.lookup_burst(self.vrf, a, out).unwrap();
+        RouteTable::lookup_burst(&self.t, self.vrf, a, out).unwrap();
     }
 }
 

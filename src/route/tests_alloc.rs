@@ -427,3 +427,18 @@ fn thousand_small_vrfs_next_to_a_full_table() {
         }
     }
 }
+
+#[test]
+fn vrf_table_differential_through_the_trait() {
+    for seed in 0..3 {
+        let mut t = VrfTable::new(3);
+        t.add_vrf(0).unwrap();
+        t.add_vrf(2).unwrap();
+        // A neighbour VRF with its own routes must not leak into VRF 2.
+        t.insert(0, Prefix::<Ipv4Addr>::default_route(), 5).unwrap();
+        let mut u = super::tests::TableUnder { t, vrf: 2 };
+        differential::<Ipv4Addr, _>(&mut u, seed + 300, 800);
+        differential::<Ipv6Addr, _>(&mut u, seed + 400, 800);
+        assert_eq!(u.t.lookup(0, Ipv4Addr::new(1, 2, 3, 4)), Some(5));
+    }
+}
