@@ -3,7 +3,8 @@
 //! 6-bit-stride nodes compressed with two 64-bit bitmaps and popcount: `vector` marks the
 //! slots that continue into a child node, `leafvec` the slots where a run of equal leaves
 //! starts, so a node stores each distinct run of leaves once. A full IPv4 Internet table
-//! resolves in the direct array plus one or two nodes.
+//! resolves in the direct array plus one or two nodes. Nodes and leaves share one arena, a
+//! node reached from the direct array being followed by its own leaves.
 //!
 //! A `Fib` is immutable once built; [`Lpm`](super::Lpm) builds new ones aside and publishes
 //! them (see the reader/writer contract in the [module doc](super)).
@@ -38,14 +39,31 @@ const SMALL_DIR_BITS: u32 = 8;
 /// Routes above which a table gets the large direct-pointing array.
 const SMALL_TABLE_ROUTES: usize = 2048;
 
-/// A compressed node: 24 bytes.
+/// A compressed node: 24 bytes (6 words of the arena).
 #[derive(Debug, Clone, Copy, Default)]
-#[repr(C)]
 struct Node {
     vector: u64,
     leafvec: u64,
+    /// Arena index of the first leaf.
     base0: u32,
+    /// Arena index of the first child header.
     base1: u32,
+}
+
+/// Words of a node header in the arena.
+const NODE_WORDS: usize = 6;
+
+impl Node {
+    fn to_words(self) -> [u32; NODE_WORDS] {
+        [
+            self.vector as u32,
+            (self.vector >> 32) as u32,
+            self.leafvec as u32,
+            (self.leafvec >> 32) as u32,
+            self.base0,
+            self.base1,
+        ]
+    }
 }
 
 /// What a slot of a node being built holds.
@@ -62,11 +80,16 @@ pub struct Fib<A: Address> {
     /// Direct-pointing bits.
     s: u32,
     dir: Vec<u32>,
-    nodes: Vec<Node>,
-    leaves: Vec<u32>,
-    /// Nodes and leaves no longer reachable (left by incremental updates).
+    /// Nodes (6 words each) and leaves (1 word each) in one arena: a node below the direct
+    /// array is followed at once by its leaves, so a lookup that ends there reads its leaf
+    /// from the same or the next cache lines instead of a distant array. Children of a node
+    /// are contiguous headers (indexed by popcount); leaves of a node are contiguous.
+    mem: Vec<u32>,
+    nodes: usize,
+    leaves: usize,
+    /// Words no longer reachable (left by incremental updates).
+    dead_words: usize,
     dead_nodes: usize,
-    dead_leaves: usize,
     _a: PhantomData<A>,
 }
 
@@ -118,10 +141,11 @@ impl<A: Address> Fib<A> {
         Fib {
             s: SMALL_DIR_BITS,
             dir: vec![LEAF | NH_NONE; 1 << SMALL_DIR_BITS],
-            nodes: Vec::new(),
-            leaves: Vec::new(),
+            mem: Vec::new(),
+            nodes: 0,
+            leaves: 0,
+            dead_words: 0,
             dead_nodes: 0,
-            dead_leaves: 0,
             _a: PhantomData,
         }
     }
@@ -131,10 +155,11 @@ impl<A: Address> Fib<A> {
         let mut f = Fib {
             s,
             dir: vec![LEAF | NH_NONE; 1 << s],
-            nodes: Vec::new(),
-            leaves: Vec::new(),
+            mem: Vec::new(),
+            nodes: 0,
+            leaves: 0,
+            dead_words: 0,
             dead_nodes: 0,
-            dead_leaves: 0,
             _a: PhantomData,
         };
         let mut dir = core::mem::take(&mut f.dir);
@@ -181,8 +206,9 @@ impl<A: Address> Fib<A> {
         if rib.uniform_below(bn, best) {
             return LEAF | best;
         }
-        let idx = self.nodes.len();
-        self.nodes.push(Node::default());
+        let idx = self.mem.len();
+        self.mem.extend_from_slice(&[0; NODE_WORDS]);
+        self.nodes += 1;
         self.fill_node(rib, idx, bn, best, 0);
         idx as u32
     }
@@ -192,8 +218,7 @@ impl<A: Address> Fib<A> {
         let mut slots = [Slot::Leaf(NH_NONE); 64];
         expand(rib, bn, 0, 0, best, &mut slots);
         let mut node = Node {
-            base0: self.leaves.len() as u32,
-            base1: self.nodes.len() as u32,
+            base0: self.mem.len() as u32,
             ..Node::default()
         };
         let mut prev: Option<u32> = None;
@@ -203,7 +228,8 @@ impl<A: Address> Fib<A> {
                 Slot::Leaf(x) => {
                     if prev != Some(x) {
                         node.leafvec |= 1 << v;
-                        self.leaves.push(x);
+                        self.mem.push(x);
+                        self.leaves += 1;
                         prev = Some(x);
                     }
                 }
@@ -213,9 +239,11 @@ impl<A: Address> Fib<A> {
                 }
             }
         }
-        self.nodes.resize(self.nodes.len() + subs, Node::default());
-        if let Some(n) = self.nodes.get_mut(idx) {
-            *n = node;
+        node.base1 = self.mem.len() as u32;
+        self.mem.resize(self.mem.len() + subs * NODE_WORDS, 0);
+        self.nodes += subs;
+        if let Some(w) = self.mem.get_mut(idx..idx + NODE_WORDS) {
+            w.copy_from_slice(&node.to_words());
         }
         if depth >= MAX_DEPTH {
             return;
@@ -224,7 +252,7 @@ impl<A: Address> Fib<A> {
         for s in slots {
             if let Slot::Sub(c, b) = s {
                 self.fill_node(rib, j, c, b, depth + 1);
-                j += 1;
+                j += NODE_WORDS;
             }
         }
     }
@@ -237,7 +265,7 @@ impl<A: Address> Fib<A> {
             if old & LEAF == 0 {
                 let (n, l) = self.count_subtree(old, 0);
                 self.dead_nodes += n;
-                self.dead_leaves += l;
+                self.dead_words += n * NODE_WORDS + l;
             }
             let key = <A::Key as Key>::ZERO.with_chunk(0, self.s, i as u32);
             let (bn, best) = rib.walk_to(key, self.s);
@@ -251,13 +279,13 @@ impl<A: Address> Fib<A> {
     }
 
     fn count_subtree(&self, idx: u32, depth: usize) -> (usize, usize) {
-        let Some(n) = self.nodes.get(idx as usize) else {
+        let Some(n) = self.node(idx) else {
             return (0, 0);
         };
         let mut acc = (1, n.leafvec.count_ones() as usize);
         if depth < MAX_DEPTH {
             for j in 0..n.vector.count_ones() {
-                let (a, b) = self.count_subtree(n.base1 + j, depth + 1);
+                let (a, b) = self.count_subtree(n.base1 + j * NODE_WORDS as u32, depth + 1);
                 acc.0 += a;
                 acc.1 += b;
             }
@@ -267,8 +295,7 @@ impl<A: Address> Fib<A> {
 
     /// Whether enough of the structure is unreachable that a full rebuild is worth it.
     pub(crate) fn needs_compaction(&self) -> bool {
-        self.dead_nodes > 1024 && self.dead_nodes * 2 > self.nodes.len()
-            || self.dead_leaves > 4096 && self.dead_leaves * 2 > self.leaves.len()
+        self.dead_words > 16384 && self.dead_words * 2 > self.mem.len()
     }
 
     /// Entries of the direct-pointing array.
@@ -287,12 +314,28 @@ impl<A: Address> Fib<A> {
         (first, span)
     }
 
+    /// The node header at arena index `i`.
+    #[inline(always)]
+    fn node(&self, i: u32) -> Option<Node> {
+        let w: &[u32; NODE_WORDS] = self
+            .mem
+            .get(i as usize..(i as usize).wrapping_add(NODE_WORDS))?
+            .try_into()
+            .ok()?;
+        Some(Node {
+            vector: w[0] as u64 | (w[1] as u64) << 32,
+            leafvec: w[2] as u64 | (w[3] as u64) << 32,
+            base0: w[4],
+            base1: w[5],
+        })
+    }
+
     /// Sizes.
     pub fn stats(&self) -> FibStats {
         FibStats {
-            bytes: self.dir.len() * 4 + self.nodes.len() * 24 + self.leaves.len() * 4,
-            nodes: self.nodes.len(),
-            leaves: self.leaves.len(),
+            bytes: (self.dir.len() + self.mem.len()) * 4,
+            nodes: self.nodes,
+            leaves: self.leaves,
             dead_nodes: self.dead_nodes,
         }
     }
@@ -314,17 +357,18 @@ impl<A: Address> Fib<A> {
         }
         let mut off = self.s;
         for _ in 0..MAX_DEPTH {
-            let Some(n) = self.nodes.get(e as usize) else {
+            let Some(n) = self.node(e) else {
                 return NH_NONE;
             };
             let v = key.chunk(off, K);
             let m = below_mask(v);
             if n.vector & (1 << v) != 0 {
-                e = (n.base1 + (n.vector & m).count_ones()).wrapping_sub(1);
+                e = n.base1
+                    + ((n.vector & m).count_ones().wrapping_sub(1) & 63) * NODE_WORDS as u32;
                 off += K;
             } else {
                 let i = (n.base0 + (n.leafvec & m).count_ones()).wrapping_sub(1);
-                return self.leaves.get(i as usize).copied().unwrap_or(NH_NONE);
+                return self.mem.get(i as usize).copied().unwrap_or(NH_NONE);
             }
         }
         NH_NONE
@@ -374,7 +418,7 @@ impl<A: Address> Fib<A> {
             let mut touch = 0u64;
             for &i in &pend[..np.min(MAX_BURST)] {
                 let c = cur[i as usize & 63];
-                touch ^= self.nodes.get(c as usize).map_or(0, |nd| nd.vector);
+                touch ^= self.mem.get(c as usize).map_or(0, |w| *w as u64);
             }
             black_box_u64(touch);
             let mut next = 0usize;
@@ -382,14 +426,15 @@ impl<A: Address> Fib<A> {
             for j in 0..np.min(MAX_BURST) {
                 let i = pend[j & 63] as usize & 63;
                 let c = &mut cur[i];
-                let Some(nd) = self.nodes.get(*c as usize) else {
+                let Some(nd) = self.node(*c) else {
                     *c = LEAF | NH_NONE;
                     continue;
                 };
                 let v = keys[i].chunk(off, K);
                 let m = below_mask(v);
                 if nd.vector & (1 << v) != 0 {
-                    *c = (nd.base1 + (nd.vector & m).count_ones()).wrapping_sub(1);
+                    *c = nd.base1
+                        + ((nd.vector & m).count_ones().wrapping_sub(1) & 63) * NODE_WORDS as u32;
                     pend[next & 63] = i as u8;
                     next += 1;
                 } else {
@@ -401,7 +446,7 @@ impl<A: Address> Fib<A> {
             }
             for &i in &lf[..nl.min(MAX_BURST)] {
                 let c = &mut cur[i as usize & 63];
-                *c = LEAF | self.leaves.get(*c as usize).copied().unwrap_or(NH_NONE);
+                *c = LEAF | self.mem.get(*c as usize).copied().unwrap_or(NH_NONE);
             }
             np = next;
             off += K;
