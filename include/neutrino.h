@@ -737,6 +737,40 @@ neutrino_status neutrino_route_add_v4(struct neutrino_vrf_table *t,
                                       uint32_t *old);
 
 /**
+ * Adds (or replaces) `n` IPv4 routes `addrs[i]/lens[i] → groups[i]` to VRF `vrf` with one
+ * rebuild of the lookup structure (loading a full table this way takes a fraction of a
+ * second; route by route, every call publishes). On a refused route (host bits, length,
+ * group) the routes before it stay added, the call returns its status and `*done` (when not
+ * NULL) says how many were added.
+ *
+ * # Safety
+ * `t` must be a live handle used by no other call now; `addrs`, `lens`, `groups` must point
+ * to `n` readable elements each (NULL when `n` is 0); `done` NULL or a writable `size_t`.
+ */
+neutrino_status neutrino_route_add_v4_bulk(struct neutrino_vrf_table *t,
+                                           uint32_t vrf,
+                                           const uint32_t *addrs,
+                                           const uint8_t *lens,
+                                           const uint32_t *groups,
+                                           size_t n,
+                                           size_t *done);
+
+/**
+ * Adds (or replaces) `n` IPv6 routes with one rebuild (see `neutrino_route_add_v4_bulk`);
+ * `addrs` holds `n` 16-byte addresses in network order.
+ *
+ * # Safety
+ * As `neutrino_route_add_v4_bulk`, with `addrs` `n` readable 16-byte addresses.
+ */
+neutrino_status neutrino_route_add_v6_bulk(struct neutrino_vrf_table *t,
+                                           uint32_t vrf,
+                                           const uint8_t (*addrs)[16],
+                                           const uint8_t *lens,
+                                           const uint32_t *groups,
+                                           size_t n,
+                                           size_t *done);
+
+/**
  * Adds (or replaces) the IPv6 route `addr/len → group` (see `neutrino_route_add_v4`).
  *
  * # Safety

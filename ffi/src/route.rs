@@ -293,6 +293,118 @@ pub unsafe extern "C" fn neutrino_route_add_v4(
     }
 }
 
+/// Adds (or replaces) `n` IPv4 routes `addrs[i]/lens[i] → groups[i]` to VRF `vrf` with one
+/// rebuild of the lookup structure (loading a full table this way takes a fraction of a
+/// second; route by route, every call publishes). On a refused route (host bits, length,
+/// group) the routes before it stay added, the call returns its status and `*done` (when not
+/// NULL) says how many were added.
+///
+/// # Safety
+/// `t` must be a live handle used by no other call now; `addrs`, `lens`, `groups` must point
+/// to `n` readable elements each (NULL when `n` is 0); `done` NULL or a writable `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn neutrino_route_add_v4_bulk(
+    t: *mut neutrino_vrf_table,
+    vrf: u32,
+    addrs: *const u32,
+    lens: *const u8,
+    groups: *const u32,
+    n: usize,
+    done: *mut usize,
+) -> neutrino_status {
+    ffi_guard! {
+        // SAFETY: contract.
+        let t = unsafe { table_mut(t) }?;
+        // SAFETY: `n` readable elements each, per the contract.
+        let (a, l, g) = unsafe {
+            (
+                args::slice_from(addrs, n)?,
+                args::slice_from(lens, n)?,
+                args::slice_from(groups, n)?,
+            )
+        };
+        let routes = a.iter().map(|a| Ipv4Addr::from_bits(*a));
+        // SAFETY: `done` NULL or writable per the contract.
+        unsafe { bulk(t, vrf, routes, l, g, done) }
+    }
+}
+
+/// Stages routes until the first refused one, commits once, reports how many were added.
+///
+/// # Safety
+/// `done` must be NULL or a writable `size_t`.
+unsafe fn bulk<A: Address>(
+    t: &mut neutrino_vrf_table,
+    vrf: u32,
+    addrs: impl Iterator<Item = A>,
+    lens: &[u8],
+    groups: &[u32],
+    done: *mut usize,
+) -> Result<(), neutrino_status> {
+    let mut ok = 0usize;
+    let mut err = None;
+    let routes = addrs
+        .zip(lens)
+        .zip(groups)
+        .map_while(|((a, l), g)| match Prefix::new(a, *l) {
+            Ok(p) if *g <= NEUTRINO_ROUTE_MAX_GROUP => {
+                ok += 1;
+                Some((p, *g))
+            }
+            Ok(_) => {
+                err = Some(NEUTRINO_ROUTE_BAD_GROUP);
+                None
+            }
+            Err(e) => {
+                err = Some(e.into());
+                None
+            }
+        });
+    let r = t.vrfs.extend(vrf, routes);
+    if !done.is_null() {
+        args::check_ptr(done)?;
+        // SAFETY: non-NULL, aligned, writable per the contract.
+        unsafe { done.write(if r.is_ok() { ok } else { 0 }) };
+    }
+    r?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Adds (or replaces) `n` IPv6 routes with one rebuild (see `neutrino_route_add_v4_bulk`);
+/// `addrs` holds `n` 16-byte addresses in network order.
+///
+/// # Safety
+/// As `neutrino_route_add_v4_bulk`, with `addrs` `n` readable 16-byte addresses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn neutrino_route_add_v6_bulk(
+    t: *mut neutrino_vrf_table,
+    vrf: u32,
+    addrs: *const [u8; 16],
+    lens: *const u8,
+    groups: *const u32,
+    n: usize,
+    done: *mut usize,
+) -> neutrino_status {
+    ffi_guard! {
+        // SAFETY: contract.
+        let t = unsafe { table_mut(t) }?;
+        // SAFETY: `n` readable elements each, per the contract.
+        let (a, l, g) = unsafe {
+            (
+                args::slice_from(addrs, n)?,
+                args::slice_from(lens, n)?,
+                args::slice_from(groups, n)?,
+            )
+        };
+        let routes = a.iter().map(|a| Ipv6Addr::from(*a));
+        // SAFETY: `done` NULL or writable per the contract.
+        unsafe { bulk(t, vrf, routes, l, g, done) }
+    }
+}
+
 /// Adds (or replaces) the IPv6 route `addr/len → group` (see `neutrino_route_add_v4`).
 ///
 /// # Safety

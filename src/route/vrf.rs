@@ -181,6 +181,20 @@ impl VrfTable {
         Ok(A::pick_mut(v))
     }
 
+    /// Before a write to VRF `vrf`: when no reader holds the current snapshot, takes the
+    /// snapshot's reference to the VRF's structure away, so that the commit can change that
+    /// structure in place instead of copying it (copy-on-write only when a reader needs it).
+    fn unshare<A: Address>(&mut self, vrf: u32) {
+        if let Some(snap) = Arc::get_mut(&mut self.snap) {
+            if let Some(Some(pair)) = snap.vrfs.get_mut(vrf as usize) {
+                let fib = A::pick_mut(pair);
+                if fib.memory_bytes() > 64 * 1024 {
+                    *fib = Arc::new(Fib::empty());
+                }
+            }
+        }
+    }
+
     fn publish<A: Address>(&mut self, vrf: u32) {
         let Some(Some(v)) = self.vrfs.get(vrf as usize) else {
             return;
@@ -198,15 +212,21 @@ impl VrfTable {
         p: Prefix<A>,
         nh: u32,
     ) -> Result<Option<u32>, RouteError> {
-        let r = self.lpm_mut::<A>(vrf)?.insert(p, nh)?;
+        self.lpm_mut::<A>(vrf)?;
+        self.unshare::<A>(vrf);
+        let r = self.lpm_mut::<A>(vrf)?.insert(p, nh);
         self.publish::<A>(vrf);
+        let r = r?;
         Ok(r)
     }
 
     /// Removes `p` from VRF `vrf` and publishes; `NotFound` (nothing changed) if absent.
     pub fn remove<A: Address>(&mut self, vrf: u32, p: Prefix<A>) -> Result<u32, RouteError> {
-        let r = self.lpm_mut::<A>(vrf)?.remove(p)?;
+        self.lpm_mut::<A>(vrf)?;
+        self.unshare::<A>(vrf);
+        let r = self.lpm_mut::<A>(vrf)?.remove(p);
         self.publish::<A>(vrf);
+        let r = r?;
         Ok(r)
     }
 
@@ -216,6 +236,8 @@ impl VrfTable {
         vrf: u32,
         routes: impl IntoIterator<Item = (Prefix<A>, u32)>,
     ) -> Result<(), RouteError> {
+        self.lpm_mut::<A>(vrf)?;
+        self.unshare::<A>(vrf);
         let lpm = self.lpm_mut::<A>(vrf)?;
         let mut res = Ok(());
         for (p, nh) in routes {

@@ -101,6 +101,23 @@ int main(void) {
     CHECK_EQ(neutrino_route_remove_v4(t, 1, 0, 0, NULL), NEUTRINO_OK);
     CHECK_EQ(look4(t, 1, IP4(11, 0, 0, 0)), NEUTRINO_ROUTE_NONE);
 
+    /* Bulk: one rebuild for many routes; a refused route stops the batch and says where. */
+    {
+        uint32_t ba[3] = {IP4(172, 16, 0, 0), IP4(172, 17, 0, 0), IP4(172, 18, 0, 1)};
+        uint8_t bl[3] = {16, 16, 16};
+        uint32_t bg[3] = {11, 12, 13};
+        size_t done = 99;
+        CHECK_EQ(neutrino_route_add_v4_bulk(t, 2, ba, bl, bg, 2, &done), NEUTRINO_OK);
+        CHECK_EQ(done, 2);
+        CHECK_EQ(look4(t, 2, IP4(172, 16, 9, 9)), 11);
+        CHECK_EQ(look4(t, 2, IP4(172, 17, 9, 9)), 12);
+        CHECK_EQ(neutrino_route_add_v4_bulk(t, 2, ba, bl, bg, 3, &done), NEUTRINO_ROUTE_HOST_BITS);
+        CHECK_EQ(done, 2);
+        CHECK_EQ(look4(t, 2, IP4(172, 18, 9, 9)), NEUTRINO_ROUTE_NONE);
+        CHECK_EQ(neutrino_route_add_v4_bulk(t, 2, NULL, NULL, NULL, 0, NULL), NEUTRINO_OK);
+        CHECK_EQ(neutrino_route_add_v4_bulk(t, 2, NULL, bl, bg, 1, NULL), NEUTRINO_NULL_POINTER);
+    }
+
     /* IPv6. */
     uint8_t p32[16], p48[16], h[16], a[16];
     v6(p32, 0x2001, 0x0db8, 0, 0);

@@ -1,0 +1,265 @@
+/* route_dpdk.c: neutrino's routing C API side by side with DPDK's rte_fib (DIR-24-8) and
+ * rte_fib6 (trie) on the same table and the same addresses, in one process.
+ *
+ * Built and run by benches/c/run_route_dpdk.sh only when pkg-config finds libdpdk; the EAL
+ * runs with --no-huge (anonymous memory), so no hugepage setup is needed.
+ *
+ * Input: a routes file, one `prefix id` per line (the format of examples/lpm.rs).
+ * Output: build times, and M lookups/s for random and for hitting addresses, in bursts of 64,
+ * plus the number of addresses on which the two disagree (should be 0). */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+
+#include "neutrino.h"
+
+#define N_ADDR (1 << 16)
+#define BURST 64
+#define ROUNDS 40
+/* DPDK reserves the top bit of a 4-byte next hop: its "no route" must stay below it. */
+#define DPDK_NONE 0x7fffffffu
+
+typedef struct { uint32_t ip; uint8_t len; uint32_t nh; } r4;
+typedef struct { uint8_t ip[16]; uint8_t len; uint32_t nh; } r6;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rs = 0x5eed;
+static uint64_t rnd(void) {
+    rs ^= rs >> 12;
+    rs ^= rs << 25;
+    rs ^= rs >> 27;
+    return rs * 0x2545F4914F6CDD1DULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: route_dpdk ROUTES\n");
+        return 2;
+    }
+    FILE *f = fopen(argv[1], "r");
+    if (!f) {
+        perror(argv[1]);
+        return 1;
+    }
+    size_t n4 = 0, n6 = 0, c4 = 1 << 21, c6 = 1 << 19;
+    r4 *v4 = malloc(c4 * sizeof *v4);
+    r6 *v6 = malloc(c6 * sizeof *v6);
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        char pfx[128];
+        unsigned len;
+        uint32_t nh;
+        char *slash;
+        if (line[0] == '#' || sscanf(line, "%127s %" SCNu32, pfx, &nh) != 2) continue;
+        if (!(slash = strchr(pfx, '/'))) continue;
+        *slash = 0;
+        len = (unsigned)atoi(slash + 1);
+        if (strchr(pfx, ':')) {
+            if (n6 < c6 && inet_pton(AF_INET6, pfx, v6[n6].ip) == 1) {
+                v6[n6].len = (uint8_t)len;
+                v6[n6].nh = nh;
+                n6++;
+            }
+        } else {
+            struct in_addr a;
+            if (n4 < c4 && inet_pton(AF_INET, pfx, &a) == 1) {
+                v4[n4].ip = ntohl(a.s_addr);
+                v4[n4].len = (uint8_t)len;
+                v4[n4].nh = nh;
+                n4++;
+            }
+        }
+    }
+    fclose(f);
+    printf("table: %zu IPv4, %zu IPv6 routes\n", n4, n6);
+
+    char *eal[] = {argv[0], "--no-huge", "-m", "3072", "--no-pci", "--log-level=3", "--no-telemetry"};
+    if (rte_eal_init((int)(sizeof eal / sizeof eal[0]), eal) < 0) {
+        fprintf(stderr, "SKIP: rte_eal_init failed\n");
+        return 0;
+    }
+
+    /* ---- IPv4: rte_fib DIR-24-8 vs neutrino ---- */
+    struct rte_fib_conf fc;
+    memset(&fc, 0, sizeof fc);
+    fc.type = RTE_FIB_DIR24_8;
+    fc.default_nh = DPDK_NONE;
+    fc.max_routes = (int)n4 + 16;
+    fc.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
+    fc.dir24_8.num_tbl8 = 1 << 15;
+    double t0 = now();
+    struct rte_fib *fib = rte_fib_create("v4", -1, &fc);
+    if (!fib) {
+        fprintf(stderr, "rte_fib_create failed: %s\n", rte_strerror(rte_errno));
+        return 1;
+    }
+    for (size_t i = 0; i < n4; i++) rte_fib_add(fib, v4[i].ip, v4[i].len, v4[i].nh);
+    double dpdk_build = now() - t0;
+
+    neutrino_vrf_table *t = NULL;
+    if (neutrino_vrf_table_new(2, 16, 1, &t) != NEUTRINO_OK || neutrino_vrf_add(t, 0) != NEUTRINO_OK) return 1;
+    uint32_t *ba = malloc(n4 * 4), *bg = malloc(n4 * 4);
+    uint8_t *bl = malloc(n4);
+    for (size_t i = 0; i < n4; i++) {
+        ba[i] = v4[i].ip;
+        bl[i] = v4[i].len;
+        bg[i] = v4[i].nh;
+    }
+    /* All but the last 10000 routes in one bulk call, then those route by route (each one
+     * published), to show both update paths. */
+    size_t tail = n4 > 10000 ? 10000 : n4, done = 0;
+    t0 = now();
+    if (neutrino_route_add_v4_bulk(t, 0, ba, bl, bg, n4 - tail, &done) != NEUTRINO_OK) {
+        fprintf(stderr, "bulk add refused route %zu\n", done);
+        return 1;
+    }
+    double ours_build = now() - t0;
+    t0 = now();
+    for (size_t i = n4 - tail; i < n4; i++) {
+        if (neutrino_route_add_v4(t, 0, v4[i].ip, v4[i].len, v4[i].nh, NULL) != NEUTRINO_OK) {
+            fprintf(stderr, "neutrino_route_add_v4 refused route %zu\n", i);
+            return 1;
+        }
+    }
+    double ours_each = (now() - t0) / (double)tail;
+    printf("ipv4 build: rte_fib %.2f s (route by route); neutrino %.2f s bulk for %zu routes, then %.1f us per "
+           "single published add\n",
+           dpdk_build, ours_build, n4 - tail, ours_each * 1e6);
+
+    uint32_t *rnd4 = malloc(N_ADDR * 4), *hit4 = malloc(N_ADDR * 4), *g = malloc(N_ADDR * 4);
+    uint64_t *nh64 = malloc(N_ADDR * 8);
+    for (int i = 0; i < N_ADDR; i++) {
+        rnd4[i] = (uint32_t)rnd();
+        for (;;) {
+            r4 *r = &v4[rnd() % n4];
+            if (r->len == 0) continue;
+            uint32_t host = r->len >= 32 ? 0 : (uint32_t)rnd() & (0xffffffffu >> r->len);
+            hit4[i] = r->ip | host;
+            break;
+        }
+    }
+    const char *kinds[2] = {"random", "hit"};
+    uint32_t *sets4[2] = {rnd4, hit4};
+    for (int k = 0; k < 2; k++) {
+        uint32_t *a = sets4[k];
+        size_t bad = 0;
+        rte_fib_lookup_bulk(fib, a, nh64, N_ADDR);
+        neutrino_route_lookup_v4_burst(t, 0, a, N_ADDR, g, NULL);
+        for (int i = 0; i < N_ADDR; i++)
+            bad += (nh64[i] == DPDK_NONE ? NEUTRINO_ROUTE_NONE : (uint32_t)nh64[i]) != g[i];
+        t0 = now();
+        for (int r = 0; r < ROUNDS; r++)
+            for (int i = 0; i < N_ADDR; i += BURST) rte_fib_lookup_bulk(fib, a + i, nh64 + i, BURST);
+        double d = (double)N_ADDR * ROUNDS / (now() - t0) / 1e6;
+        t0 = now();
+        for (int r = 0; r < ROUNDS; r++)
+            for (int i = 0; i < N_ADDR; i += BURST) neutrino_route_lookup_v4_burst(t, 0, a + i, BURST, g + i, NULL);
+        double o = (double)N_ADDR * ROUNDS / (now() - t0) / 1e6;
+        printf("ipv4 %-6s burst64: rte_fib %.1f M/s, neutrino %.1f M/s (%.2fx); disagreements %zu\n", kinds[k], d, o,
+               o / d, bad);
+    }
+
+    /* ---- IPv6: rte_fib6 trie vs neutrino ---- */
+    struct rte_fib6_conf f6;
+    memset(&f6, 0, sizeof f6);
+    f6.type = RTE_FIB6_TRIE;
+    f6.default_nh = DPDK_NONE;
+    f6.max_routes = (int)n6 + 16;
+    f6.trie.nh_sz = RTE_FIB6_TRIE_4B;
+    f6.trie.num_tbl8 = 1 << 19;
+    t0 = now();
+    struct rte_fib6 *fib6 = rte_fib6_create("v6", -1, &f6);
+    if (!fib6) {
+        fprintf(stderr, "rte_fib6_create failed: %s\n", rte_strerror(rte_errno));
+        return 1;
+    }
+    for (size_t i = 0; i < n6; i++) rte_fib6_add(fib6, v6[i].ip, v6[i].len, v6[i].nh);
+    dpdk_build = now() - t0;
+    uint8_t (*ba6)[16] = malloc(n6 * 16);
+    uint8_t *bl6 = malloc(n6);
+    uint32_t *bg6 = malloc(n6 * 4);
+    for (size_t i = 0; i < n6; i++) {
+        memcpy(ba6[i], v6[i].ip, 16);
+        bl6[i] = v6[i].len;
+        bg6[i] = v6[i].nh;
+    }
+    tail = n6 > 1000 ? 1000 : n6;
+    t0 = now();
+    if (neutrino_route_add_v6_bulk(t, 0, (const uint8_t (*)[16])ba6, bl6, bg6, n6 - tail, &done) != NEUTRINO_OK) {
+        fprintf(stderr, "bulk add v6 refused route %zu\n", done);
+        return 1;
+    }
+    ours_build = now() - t0;
+    t0 = now();
+    for (size_t i = n6 - tail; i < n6; i++) {
+        if (neutrino_route_add_v6(t, 0, (const uint8_t (*)[16])v6[i].ip, v6[i].len, v6[i].nh, NULL) != NEUTRINO_OK) {
+            fprintf(stderr, "neutrino_route_add_v6 refused route %zu\n", i);
+            return 1;
+        }
+    }
+    ours_each = (now() - t0) / (double)tail;
+    printf("ipv6 build: rte_fib6 %.2f s; neutrino %.2f s bulk for %zu routes, then %.1f us per single published "
+           "add\n",
+           dpdk_build, ours_build, n6 - tail, ours_each * 1e6);
+    uint8_t (*rnd6)[16] = malloc(N_ADDR * 16), (*hit6)[16] = malloc(N_ADDR * 16);
+    for (int i = 0; i < N_ADDR; i++) {
+        uint64_t x = rnd(), y = rnd();
+        memcpy(rnd6[i], &x, 8);
+        memcpy(rnd6[i] + 8, &y, 8);
+        rnd6[i][0] = 0x20 | (rnd6[i][0] & 0x0f); /* inside 2000::/4, where the routes are */
+        for (;;) {
+            r6 *r = &v6[rnd() % n6];
+            if (r->len == 0) continue;
+            uint8_t h[16];
+            x = rnd();
+            y = rnd();
+            memcpy(h, &x, 8);
+            memcpy(h + 8, &y, 8);
+            for (int b = 0; b < 16; b++) {
+                int keep = r->len - b * 8; /* prefix bits in this byte */
+                uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+                hit6[i][b] = (uint8_t)((r->ip[b] & m) | (h[b] & ~m));
+            }
+            break;
+        }
+    }
+    uint8_t (*sets6[2])[16] = {rnd6, hit6};
+    const char *kinds6[2] = {"random", "hit"};
+    for (int k = 0; k < 2; k++) {
+        uint8_t (*a)[16] = sets6[k];
+        size_t bad = 0;
+        rte_fib6_lookup_bulk(fib6, a, nh64, N_ADDR);
+        neutrino_route_lookup_v6_burst(t, 0, (const uint8_t (*)[16])a, N_ADDR, g, NULL);
+        for (int i = 0; i < N_ADDR; i++)
+            bad += (nh64[i] == DPDK_NONE ? NEUTRINO_ROUTE_NONE : (uint32_t)nh64[i]) != g[i];
+        t0 = now();
+        for (int r = 0; r < ROUNDS; r++)
+            for (int i = 0; i < N_ADDR; i += BURST) rte_fib6_lookup_bulk(fib6, a + i, nh64 + i, BURST);
+        double d = (double)N_ADDR * ROUNDS / (now() - t0) / 1e6;
+        t0 = now();
+        for (int r = 0; r < ROUNDS; r++)
+            for (int i = 0; i < N_ADDR; i += BURST)
+                neutrino_route_lookup_v6_burst(t, 0, (const uint8_t (*)[16])(a + i), BURST, g + i, NULL);
+        double o = (double)N_ADDR * ROUNDS / (now() - t0) / 1e6;
+        printf("ipv6 %-6s burst64: rte_fib6 %.1f M/s, neutrino %.1f M/s (%.2fx); disagreements %zu\n", kinds6[k], d,
+               o, o / d, bad);
+    }
+    neutrino_vrf_table_free(t);
+    rte_fib_free(fib);
+    rte_fib6_free(fib6);
+    rte_eal_cleanup();
+    return 0;
+}
