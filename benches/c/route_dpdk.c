@@ -86,7 +86,7 @@ int main(int argc, char **argv) {
     fclose(f);
     printf("table: %zu IPv4, %zu IPv6 routes\n", n4, n6);
 
-    char *eal[] = {argv[0], "--no-huge", "-m", "3072", "--no-pci", "--log-level=3", "--no-telemetry"};
+    char *eal[] = {argv[0], "--no-huge", "-m", "3072", "--no-pci", "--no-shconf", "--log-level=3"};
     if (rte_eal_init((int)(sizeof eal / sizeof eal[0]), eal) < 0) {
         fprintf(stderr, "SKIP: rte_eal_init failed\n");
         return 0;
@@ -106,7 +106,17 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rte_fib_create failed: %s\n", rte_strerror(rte_errno));
         return 1;
     }
-    for (size_t i = 0; i < n4; i++) rte_fib_add(fib, v4[i].ip, v4[i].len, v4[i].nh);
+    size_t fails = 0;
+    int first_err = 0;
+    /* DPDK 22.11 answers the default route for every address when /0 is added after more
+     * specific routes (seen here for rte_fib and rte_fib6): add it first, as a workaround. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n4; i++) {
+            if ((v4[i].len == 0) != (pass == 0)) continue;
+            int rc = rte_fib_add(fib, v4[i].ip, v4[i].len, v4[i].nh);
+            if (rc < 0 && !fails++) first_err = rc;
+        }
+    if (fails) printf("rte_fib_add failed for %zu routes (first error %d)\n", fails, first_err);
     double dpdk_build = now() - t0;
 
     neutrino_vrf_table *t = NULL;
@@ -158,8 +168,10 @@ int main(int argc, char **argv) {
         size_t bad = 0;
         rte_fib_lookup_bulk(fib, a, nh64, N_ADDR);
         neutrino_route_lookup_v4_burst(t, 0, a, N_ADDR, g, NULL);
-        for (int i = 0; i < N_ADDR; i++)
-            bad += (nh64[i] == DPDK_NONE ? NEUTRINO_ROUTE_NONE : (uint32_t)nh64[i]) != g[i];
+        for (int i = 0; i < N_ADDR; i++) {
+            uint32_t d = nh64[i] == DPDK_NONE ? NEUTRINO_ROUTE_NONE : (uint32_t)nh64[i];
+            if (d != g[i] && bad++ < 3) printf("  differ at %d: dpdk %u neutrino %u\n", i, d, g[i]);
+        }
         t0 = now();
         for (int r = 0; r < ROUNDS; r++)
             for (int i = 0; i < N_ADDR; i += BURST) rte_fib_lookup_bulk(fib, a + i, nh64 + i, BURST);
@@ -186,7 +198,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rte_fib6_create failed: %s\n", rte_strerror(rte_errno));
         return 1;
     }
-    for (size_t i = 0; i < n6; i++) rte_fib6_add(fib6, v6[i].ip, v6[i].len, v6[i].nh);
+    fails = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n6; i++) {
+            if ((v6[i].len == 0) != (pass == 0)) continue;
+            int rc = rte_fib6_add(fib6, v6[i].ip, v6[i].len, v6[i].nh);
+            if (rc < 0 && !fails++) first_err = rc;
+        }
+    if (fails) printf("rte_fib6_add failed for %zu routes (first error %d)\n", fails, first_err);
     dpdk_build = now() - t0;
     uint8_t (*ba6)[16] = malloc(n6 * 16);
     uint8_t *bl6 = malloc(n6);
@@ -243,8 +262,10 @@ int main(int argc, char **argv) {
         size_t bad = 0;
         rte_fib6_lookup_bulk(fib6, a, nh64, N_ADDR);
         neutrino_route_lookup_v6_burst(t, 0, (const uint8_t (*)[16])a, N_ADDR, g, NULL);
-        for (int i = 0; i < N_ADDR; i++)
-            bad += (nh64[i] == DPDK_NONE ? NEUTRINO_ROUTE_NONE : (uint32_t)nh64[i]) != g[i];
+        for (int i = 0; i < N_ADDR; i++) {
+            uint32_t d = nh64[i] == DPDK_NONE ? NEUTRINO_ROUTE_NONE : (uint32_t)nh64[i];
+            if (d != g[i] && bad++ < 3) printf("  differ at %d: dpdk %u neutrino %u\n", i, d, g[i]);
+        }
         t0 = now();
         for (int r = 0; r < ROUNDS; r++)
             for (int i = 0; i < N_ADDR; i += BURST) rte_fib6_lookup_bulk(fib6, a + i, nh64 + i, BURST);
