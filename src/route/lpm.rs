@@ -13,13 +13,23 @@ use alloc::vec::Vec;
 use super::rib::Rib;
 use super::{Address, Fib, Prefix, RouteError, MAX_GROUP_ID};
 
+/// A change to publish.
+#[derive(Debug, Clone, Copy)]
+enum Dirty<A: Address> {
+    /// Direct-pointing entries `first..first + span`.
+    Range(usize, usize),
+    /// A prefix below the direct-pointing array.
+    Prefix(Prefix<A>),
+}
+
 /// An alloc-mode routing table of one family (see the module doc).
 #[derive(Debug, Clone)]
 pub struct Lpm<A: Address> {
     rib: Rib<A::Key>,
     fib: Arc<Fib<A>>,
-    /// Direct-pointing ranges changed since the last commit.
-    dirty: Vec<(usize, usize)>,
+    /// What changed since the last commit: direct-pointing ranges (`len` = 0) or prefixes
+    /// longer than the direct-pointing bits (rebuilt node by node).
+    dirty: Vec<Dirty<A>>,
     dirty_entries: usize,
     commits: u64,
     full_builds: u64,
@@ -60,7 +70,11 @@ impl<A: Address> Lpm<A> {
         let (first, span) = self.fib.dir_span(p.key(), p.len());
         self.dirty_entries = self.dirty_entries.saturating_add(span);
         if self.dirty_entries <= self.fib.dir_len() / 8 {
-            self.dirty.push((first, span));
+            self.dirty.push(if p.len() as u32 > self.fib.dir_bits() {
+                Dirty::Prefix(*p)
+            } else {
+                Dirty::Range(first, span)
+            });
         }
     }
 
@@ -117,8 +131,11 @@ impl<A: Address> Lpm<A> {
             self.full_builds += 1;
         } else {
             let fib = Arc::make_mut(&mut self.fib);
-            for &(first, span) in &self.dirty {
-                fib.rebuild_range(&self.rib, first, span);
+            for d in &self.dirty {
+                match *d {
+                    Dirty::Range(first, span) => fib.rebuild_range(&self.rib, first, span),
+                    Dirty::Prefix(p) => fib.rebuild_prefix(&self.rib, p.key(), p.len()),
+                }
             }
         }
         self.dirty.clear();

@@ -215,7 +215,8 @@ impl<A: Address> Fib<A> {
 
     /// Fills node `idx` from RIB node `bn` (which resolves to `best`), then its children.
     fn fill_node(&mut self, rib: &Rib<A::Key>, idx: usize, bn: u32, best: u32, depth: usize) {
-        let mut slots = [Slot::Leaf(NH_NONE); 64];
+        // A RIB node that no longer exists leaves the whole node resolving to `best`.
+        let mut slots = [Slot::Leaf(best); 64];
         expand(rib, bn, 0, 0, best, &mut slots);
         let mut node = Node {
             base0: self.mem.len() as u32,
@@ -276,6 +277,39 @@ impl<A: Address> Fib<A> {
                 self.subtree(rib, bn, best)
             };
         }
+    }
+
+    /// Rebuilds what a change of the route `key/len` (longer than the direct-pointing bits)
+    /// affects: the deepest node whose slots the prefix covers, in place (its header is
+    /// rewritten, its leaves and children appended), or the whole direct-pointing entry when
+    /// no node holds the prefix's region yet.
+    pub(crate) fn rebuild_prefix(&mut self, rib: &Rib<A::Key>, key: A::Key, len: u8) {
+        let len = len as u32;
+        let i = key.chunk(0, self.s) as usize;
+        let Some(&e) = self.dir.get(i) else { return };
+        if len <= self.s || e & LEAF != 0 {
+            return self.rebuild_range(rib, i, 1);
+        }
+        let (mut idx, mut off) = (e, self.s);
+        for _ in 0..MAX_DEPTH {
+            let Some(n) = self.node(idx) else { break };
+            if len > off + K {
+                let v = key.chunk(off, K);
+                if n.vector & (1 << v) != 0 {
+                    let rank = (n.vector & below_mask(v)).count_ones().wrapping_sub(1) & 63;
+                    idx = n.base1 + rank * NODE_WORDS as u32;
+                    off += K;
+                    continue;
+                }
+            }
+            let (nodes, leaves) = self.count_subtree(idx, 0);
+            self.dead_nodes += nodes.saturating_sub(1);
+            self.dead_words += nodes.saturating_sub(1) * NODE_WORDS + leaves;
+            let (bn, best) = rib.walk_to(key, off);
+            self.fill_node(rib, idx as usize, bn, to_leaf(best, NH_NONE), 0);
+            return;
+        }
+        self.rebuild_range(rib, i, 1);
     }
 
     fn count_subtree(&self, idx: u32, depth: usize) -> (usize, usize) {
