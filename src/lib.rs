@@ -6,6 +6,8 @@
 //! Rooms (modules):
 //! - [`wire`]: protocol views, emitters, checksums and the one-pass [`wire::classify`].
 //! - [`buf`]: [`buf::PacketBuf`], a headroom-aware view with mbuf-compatible offsets.
+//! - [`ipam`]: Neutron subnet rules, address/subnet-pool/segment/MAC allocation.
+//! - [`dhcp`]: the DHCPv4 responder.
 #![no_std]
 #![deny(missing_debug_implementations)]
 #![warn(missing_docs)]
@@ -17,6 +19,7 @@ extern crate std;
 
 pub mod buf;
 pub mod error;
+pub mod ipam;
 pub mod wire;
 
 pub use buf::PacketBuf;
