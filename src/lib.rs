@@ -18,6 +18,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod buf;
+pub mod dhcp;
 pub mod error;
 pub mod ipam;
 pub mod wire;
