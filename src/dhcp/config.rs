@@ -20,6 +20,7 @@ use arrayvec::ArrayVec;
 use ipnet::Ipv4Net;
 
 use crate::ipam::{HostRoute, IpNet, Subnet};
+use crate::wire::checksum::Checksum;
 use crate::wire::dhcpv4::opt;
 use crate::wire::MacAddr;
 
@@ -95,6 +96,10 @@ pub struct DhcpSubnet {
     /// `block[lease_start..lease_end]` holds options 51, 58, 59.
     pub(crate) lease_start: usize,
     pub(crate) lease_end: usize,
+    /// One's-complement sums (RFC 1071, each part summed from an even offset) of
+    /// `block[..lease_start]`, `block[lease_start..lease_end]`, `block[lease_end..]`, so the
+    /// responder checksums a reply without re-reading the block.
+    pub(crate) sums: [u16; 3],
 }
 
 fn push(block: &mut ArrayVec<u8, OPT_BLOCK_MAX>, code: u8, data: &[u8]) -> Result<(), DhcpError> {
@@ -270,12 +275,19 @@ impl DhcpSubnet {
             }
             push(&mut b, opt::DOMAIN_SEARCH, &s)?;
         }
+        let sum = |part: &[u8]| Checksum::new().add_bytes(part).sum();
+        let sums = [
+            sum(&b[..lease_start]),
+            sum(&b[lease_start..lease_end]),
+            sum(&b[lease_end..]),
+        ];
         Ok(DhcpSubnet {
             server_ip: cfg.server_ip,
             server_mac: cfg.server_mac,
             block: b,
             lease_start,
             lease_end,
+            sums,
         })
     }
 

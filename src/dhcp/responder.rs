@@ -4,6 +4,7 @@ use core::net::Ipv4Addr;
 
 use arrayvec::ArrayVec;
 
+use crate::wire::checksum::{self, Checksum};
 use crate::wire::dhcpv4::{self, msg_type, opt, DhcpPacket, DhcpRepr};
 use crate::wire::ethernet::{self, EthernetFrame, EthernetRepr};
 use crate::wire::ipv4::{self, Ipv4Packet, Ipv4Repr};
@@ -167,7 +168,7 @@ impl Counters {
 
 /// The fields of a request the reply needs, copied out so the reply can be written over it.
 #[derive(Debug)]
-struct Req {
+struct Req<'a> {
     eth_src: MacAddr,
     xid: u32,
     broadcast: bool,
@@ -177,10 +178,28 @@ struct Req {
     msg: u8,
     requested: Option<[u8; 4]>,
     server_id: Option<[u8; 4]>,
-    client_id: Option<ArrayVec<u8, 255>>,
+    client_id: Option<&'a [u8]>,
 }
 
-fn parse_request(frame: &[u8], verify: bool) -> Result<Req, DropReason> {
+impl Req<'_> {
+    /// The same request with the client identifier taken from elsewhere.
+    fn with_client_id<'b>(&self, client_id: Option<&'b [u8]>) -> Req<'b> {
+        Req {
+            eth_src: self.eth_src,
+            xid: self.xid,
+            broadcast: self.broadcast,
+            ciaddr: self.ciaddr,
+            giaddr: self.giaddr,
+            chaddr: self.chaddr,
+            msg: self.msg,
+            requested: self.requested,
+            server_id: self.server_id,
+            client_id,
+        }
+    }
+}
+
+fn parse_request(frame: &[u8], verify: bool) -> Result<Req<'_>, DropReason> {
     let eth = EthernetFrame::parse(frame).map_err(|_| DropReason::BadEthernet)?;
     if eth.ethertype() != 0x0800 {
         return Err(DropReason::NotIpv4);
@@ -222,12 +241,7 @@ fn parse_request(frame: &[u8], verify: bool) -> Result<Req, DropReason> {
             opt::MESSAGE_TYPE if msg.is_none() => msg = Some(o.data),
             opt::REQUESTED_IP if requested.is_none() => requested = o.data.try_into().ok(),
             opt::SERVER_ID if server_id.is_none() => server_id = o.data.try_into().ok(),
-            opt::CLIENT_ID if client_id.is_none() => {
-                let mut v = ArrayVec::new();
-                // Option data is at most 255 bytes.
-                let _ = v.try_extend_from_slice(o.data);
-                client_id = Some(v);
-            }
+            opt::CLIENT_ID if client_id.is_none() => client_id = Some(o.data),
             _ => {}
         }
     }
@@ -365,9 +379,18 @@ where
     /// Answers the frame in `buf[..len]`, writing the reply over it (the whole of `buf` may
     /// be used).
     pub fn handle_in_place(&mut self, segment: u32, buf: &mut [u8], len: usize) -> Verdict {
-        let frame = buf.get(..len).unwrap_or(buf.get(..0).unwrap_or_default());
+        let frame = buf.get(..len).unwrap_or_default();
+        // The reply overwrites the request: copy the client identifier out first.
+        let mut cid: ArrayVec<u8, 255> = ArrayVec::new();
         let v = match parse_request(frame, self.verify_checksums) {
-            Ok(req) => self.respond(segment, &req, buf),
+            Ok(req) => {
+                if let Some(c) = req.client_id {
+                    // Option data is at most 255 bytes.
+                    let _ = cid.try_extend_from_slice(c);
+                }
+                let req = req.with_client_id(req.client_id.map(|_| &cid[..]));
+                self.respond(segment, &req, buf)
+            }
             Err(r) => Verdict::Drop(r),
         };
         self.count(v)
@@ -386,7 +409,7 @@ where
         v
     }
 
-    fn respond(&mut self, segment: u32, req: &Req, out: &mut [u8]) -> Verdict {
+    fn respond(&mut self, segment: u32, req: &Req<'_>, out: &mut [u8]) -> Verdict {
         match req.msg {
             msg_type::DISCOVER | msg_type::REQUEST | msg_type::INFORM => {}
             msg_type::RELEASE | msg_type::DECLINE => {
@@ -460,7 +483,7 @@ impl Responder<alloc::vec::Vec<BindingSlot>, alloc::vec::Vec<Option<DhcpSubnet>>
 /// Writes the reply frame at the start of `out`; `None` if it does not fit.
 fn write_reply(
     out: &mut [u8],
-    req: &Req,
+    req: &Req<'_>,
     s: &DhcpSubnet,
     kind: u8,
     yiaddr: [u8; 4],
@@ -517,25 +540,37 @@ fn write_reply(
         chaddr: req.chaddr,
     };
     repr.emit(dhcp).ok()?;
+    // The UDP checksum is summed while writing: the fixed header's first 44 bytes (sname and
+    // file are zero), the cookie, and each option piece, whose sum is precomputed for the
+    // subnet's block and byte-swapped when the piece starts at an odd offset (RFC 1071 §2(B)).
+    let mut sum = Checksum::new();
+    sum.add_bytes(dhcp.get(..44)?);
+    sum.add_bytes(&dhcpv4::MAGIC_COOKIE);
     let mut p = dhcpv4::OPTIONS_OFFSET;
-    let mut put = |bytes: &[u8]| -> Option<()> {
+    let mut put = |bytes: &[u8], pre: Option<u16>| -> Option<()> {
         dhcp.get_mut(p..p + bytes.len())?.copy_from_slice(bytes);
+        let s = pre.unwrap_or_else(|| Checksum::new().add_bytes(bytes).sum());
+        sum.add_u16(if p % 2 == 1 { s.swap_bytes() } else { s });
         p += bytes.len();
         Some(())
     };
-    put(&[opt::MESSAGE_TYPE, 1, kind])?;
-    put(head)?;
-    put(lease_opts)?;
-    put(tail)?;
+    put(&[opt::MESSAGE_TYPE, 1, kind], None)?;
+    put(head, Some(s.sums[0]))?;
+    if !lease_opts.is_empty() {
+        put(lease_opts, Some(s.sums[1]))?;
+    }
+    if !tail.is_empty() {
+        put(tail, Some(s.sums[2]))?;
+    }
     if nak {
-        put(&[opt::MESSAGE, NAK_MESSAGE.len() as u8])?;
-        put(NAK_MESSAGE)?;
+        put(&[opt::MESSAGE, NAK_MESSAGE.len() as u8], None)?;
+        put(NAK_MESSAGE, None)?;
     }
     if let Some(c) = &req.client_id {
-        put(&[opt::CLIENT_ID, c.len() as u8])?;
-        put(c)?;
+        put(&[opt::CLIENT_ID, c.len() as u8], None)?;
+        put(c, None)?;
     }
-    put(&[opt::END])?;
+    put(&[opt::END], None)?;
     dhcp.get_mut(p..)?.fill(opt::PAD);
 
     let src_ip = s.server_ip.octets();
@@ -546,12 +581,12 @@ fn write_reply(
     }
     .emit(l2l4)
     .ok()?;
-    let ip_payload = (udp::HEADER_LEN + dhcp_len) as u16;
+    let udp_len = (udp::HEADER_LEN + dhcp_len) as u16;
     Ipv4Repr {
         src: src_ip,
         dst: ip_dst,
         protocol: ip_proto::UDP,
-        payload_len: ip_payload,
+        payload_len: udp_len,
         ttl: 64,
         tos: 0,
         ident: 0,
@@ -560,13 +595,23 @@ fn write_reply(
     .emit(l2l4.get_mut(ethernet::HEADER_LEN..)?)
     .ok()?;
     let udp_off = ethernet::HEADER_LEN + ipv4::HEADER_LEN;
+    let uh = l2l4.get_mut(udp_off..)?;
     UdpRepr {
         src_port: SERVER_PORT,
         dst_port: dport,
         payload_len: dhcp_len as u16,
     }
-    .emit(l2l4.get_mut(udp_off..)?)
+    .emit(uh)
     .ok()?;
-    udp::fill_checksum_v4(frame.get_mut(udp_off..)?, src_ip, ip_dst).ok()?;
+    let mut c = checksum::pseudo_header_v4(src_ip, ip_dst, ip_proto::UDP, udp_len);
+    c.add_u16(SERVER_PORT)
+        .add_u16(dport)
+        .add_u16(udp_len)
+        .add_u16(sum.sum());
+    let ck = match c.finish() {
+        0 => 0xffff,
+        v => v,
+    };
+    uh.get_mut(6..8)?.copy_from_slice(&ck.to_be_bytes());
     Some(total)
 }
