@@ -9,7 +9,11 @@ use neutrino::wire::checksum::{internet_checksum, update_bytes, update_u16, upda
 fn naive(data: &[u8]) -> u16 {
     let mut sum: u32 = 0;
     for c in data.chunks(2) {
-        let w = if c.len() == 2 { u16::from_be_bytes([c[0], c[1]]) } else { u16::from(c[0]) << 8 };
+        let w = if c.len() == 2 {
+            u16::from_be_bytes([c[0], c[1]])
+        } else {
+            u16::from(c[0]) << 8
+        };
         sum += u32::from(w);
         sum = (sum & 0xffff) + (sum >> 16);
     }
