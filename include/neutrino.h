@@ -222,6 +222,112 @@
 #define NEUTRINO_VLAN_MAX_TAGS 2
 
 /**
+ * `neutrino_dhcp_responder_new` policy: RFC 2131 (a REQUEST for another server is ignored).
+ */
+#define NEUTRINO_DHCP_POLICY_STRICT 0
+
+/**
+ * Policy: OVN native DHCP (the requested address decides; server id not checked).
+ */
+#define NEUTRINO_DHCP_POLICY_OVN 1
+
+/**
+ * `neutrino_dhcp_result.verdict`: a reply was written.
+ */
+#define NEUTRINO_DHCP_REPLY 0
+
+/**
+ * Verdict: accepted, nothing to send (RELEASE, DECLINE).
+ */
+#define NEUTRINO_DHCP_NO_REPLY 1
+
+/**
+ * Verdict: dropped; `drop_reason` says why.
+ */
+#define NEUTRINO_DHCP_DROP 2
+
+/**
+ * Number of drop reasons (`neutrino_dhcp_counters.drops`).
+ */
+#define NEUTRINO_DHCP_DROP_REASONS 18
+
+/**
+ * An output buffer this long always holds a reply.
+ */
+#define NEUTRINO_DHCP_MAX_REPLY_LEN 872
+
+/**
+ * `neutrino_ip.family`: IPv4 (address in `bytes[0..4]`).
+ */
+#define NEUTRINO_AF_INET 4
+
+/**
+ * `neutrino_ip.family`: IPv6.
+ */
+#define NEUTRINO_AF_INET6 6
+
+/**
+ * `neutrino_subnet_config.gateway_mode`: Neutron's default gateway (IPv4 network+1, IPv6 the
+ * network address).
+ */
+#define NEUTRINO_GATEWAY_DEFAULT 0
+
+/**
+ * `gateway_mode`: no gateway (`gateway_ip: null`).
+ */
+#define NEUTRINO_GATEWAY_NONE 1
+
+/**
+ * `gateway_mode`: the address in `gateway`.
+ */
+#define NEUTRINO_GATEWAY_IP 2
+
+/**
+ * `ipv6_mode`: none.
+ */
+#define NEUTRINO_IPV6_MODE_NONE 0
+
+/**
+ * `ipv6_mode`: SLAAC (needs a /64).
+ */
+#define NEUTRINO_IPV6_MODE_SLAAC 1
+
+/**
+ * `ipv6_mode`: DHCPv6 stateless (needs a /64).
+ */
+#define NEUTRINO_IPV6_MODE_DHCP_STATELESS 2
+
+/**
+ * `ipv6_mode`: DHCPv6 stateful.
+ */
+#define NEUTRINO_IPV6_MODE_DHCP_STATEFUL 3
+
+/**
+ * Allocation mode: random among the first 1000 free (100 for segment ids).
+ */
+#define NEUTRINO_ALLOC_RANDOM 0
+
+/**
+ * Allocation mode: the lowest free (DHCP and distributed router ports).
+ */
+#define NEUTRINO_ALLOC_LOWEST 1
+
+/**
+ * Segment type: VXLAN VNI (24 bits).
+ */
+#define NEUTRINO_SEGMENT_VXLAN 1
+
+/**
+ * Segment type: GENEVE VNI (24 bits).
+ */
+#define NEUTRINO_SEGMENT_GENEVE 2
+
+/**
+ * Segment type: GRE key (32 bits).
+ */
+#define NEUTRINO_SEGMENT_GRE 3
+
+/**
  * The result of every neutrino call. C passes it around as `uint32_t`.
  *
  * The values carry the `NEUTRINO_` prefix themselves (not `NEUTRINO_STATUS_`).
@@ -309,6 +415,80 @@ enum neutrino_status
    * A buffer operation failed in a way this ABI version has no code for.
    */
   NEUTRINO_BUF_ERROR = 299,
+  /**
+   * IPAM: the CIDR breaks a subnet rule (host bits set, IPv4 /0, multicast, loopback,
+   * unspecified; SLAAC without a /64; an IPv6 mode on IPv4).
+   */
+  NEUTRINO_IPAM_INVALID_CIDR = 300,
+  /**
+   * IPAM: the gateway is of the wrong family, outside the subnet, the network or broadcast
+   * address, or inside a pool.
+   */
+  NEUTRINO_IPAM_INVALID_GATEWAY = 301,
+  /**
+   * IPAM: an allocation pool is of the wrong family, reversed, out of bounds, overlapping,
+   * or there are too many.
+   */
+  NEUTRINO_IPAM_INVALID_POOL = 302,
+  /**
+   * IPAM: DNS servers exceed the limit, are duplicated or of the wrong family.
+   */
+  NEUTRINO_IPAM_INVALID_DNS = 303,
+  /**
+   * IPAM: host routes exceed the limit, are duplicated, of the wrong family or not networks.
+   */
+  NEUTRINO_IPAM_INVALID_ROUTE = 304,
+  /**
+   * IPAM: the subnet overlaps another subnet of the network.
+   */
+  NEUTRINO_IPAM_OVERLAP = 305,
+  /**
+   * IPAM: the address is of the wrong family, outside the subnet, reserved, or not in a
+   * pool for a non-admin request.
+   */
+  NEUTRINO_IPAM_INVALID_ADDRESS = 306,
+  /**
+   * IPAM: the address, prefix, segment id or MAC is already allocated.
+   */
+  NEUTRINO_IPAM_IN_USE = 307,
+  /**
+   * IPAM: nothing free is left (addresses, prefix space, segment ids, MAC retries).
+   */
+  NEUTRINO_IPAM_EXHAUSTED = 308,
+  /**
+   * IPAM: release of something that is not allocated.
+   */
+  NEUTRINO_IPAM_NOT_ALLOCATED = 309,
+  /**
+   * IPAM: a subnet pool quota would be exceeded.
+   */
+  NEUTRINO_IPAM_QUOTA_EXCEEDED = 310,
+  /**
+   * IPAM: a range, prefix length, segment id, physical network, pool prefix or MAC is
+   * invalid.
+   */
+  NEUTRINO_IPAM_INVALID_RANGE = 311,
+  /**
+   * IPAM: the IPv4 subnet is larger than the bitmap allocator serves (/8).
+   */
+  NEUTRINO_IPAM_TOO_LARGE = 312,
+  /**
+   * IPAM: a cause this ABI version has no code for.
+   */
+  NEUTRINO_IPAM_ERROR = 399,
+  /**
+   * DHCP: the subnet options or responder configuration are invalid (MTU, lease, domain
+   * names, too many DNS servers or routes, options too long, unknown subnet index).
+   */
+  NEUTRINO_DHCP_INVALID_CONFIG = 400,
+  /**
+   * DHCP: the binding table is full.
+   */
+  NEUTRINO_DHCP_TABLE_FULL = 401,
+  /**
+   * DHCP: a cause this ABI version has no code for.
+   */
+  NEUTRINO_DHCP_ERROR = 499,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -317,6 +497,41 @@ typedef enum neutrino_status neutrino_status;
 typedef uint32_t neutrino_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * An address allocator for one subnet (opaque).
+ */
+typedef struct neutrino_addr_alloc neutrino_addr_alloc;
+
+/**
+ * A DHCP responder (opaque).
+ */
+typedef struct neutrino_dhcp_responder neutrino_dhcp_responder;
+
+/**
+ * MAC allocation under a base prefix for one network (opaque).
+ */
+typedef struct neutrino_mac_alloc neutrino_mac_alloc;
+
+/**
+ * A segment id allocator (VXLAN, GENEVE or GRE) (opaque).
+ */
+typedef struct neutrino_segment_alloc neutrino_segment_alloc;
+
+/**
+ * A validated subnet (opaque).
+ */
+typedef struct neutrino_subnet neutrino_subnet;
+
+/**
+ * A subnet pool (opaque).
+ */
+typedef struct neutrino_subnet_pool neutrino_subnet_pool;
+
+/**
+ * VLAN allocation per physical network (opaque).
+ */
+typedef struct neutrino_vlan_alloc neutrino_vlan_alloc;
 
 /**
  * What `neutrino_classify` does beyond the mandatory L2→L4 walk.
@@ -515,6 +730,234 @@ typedef struct neutrino_pkt {
   uint16_t data_len;
 } neutrino_pkt;
 
+/**
+ * A host route for option 121.
+ */
+typedef struct neutrino_dhcp_route {
+  /**
+   * Destination network.
+   */
+  uint8_t destination[4];
+  /**
+   * Destination prefix length.
+   */
+  uint8_t prefix_len;
+  /**
+   * Next hop.
+   */
+  uint8_t nexthop[4];
+} neutrino_dhcp_route;
+
+/**
+ * One subnet's DHCP options.
+ */
+typedef struct neutrino_dhcp_subnet_config {
+  /**
+   * The DHCP port's IP (source of replies, option 54).
+   */
+  uint8_t server_ip[4];
+  /**
+   * The DHCP port's MAC.
+   */
+  uint8_t server_mac[6];
+  /**
+   * Subnet network address.
+   */
+  uint8_t network[4];
+  /**
+   * Subnet prefix length (option 1).
+   */
+  uint8_t prefix_len;
+  /**
+   * Non-zero when `gateway` is set (option 3).
+   */
+  uint8_t has_gateway;
+  /**
+   * Gateway.
+   */
+  uint8_t gateway[4];
+  /**
+   * `n_dns` DNS servers, 4 bytes each (option 6).
+   */
+  const uint8_t *dns;
+  /**
+   * Number of DNS servers.
+   */
+  size_t n_dns;
+  /**
+   * Domain name (option 15) or NULL.
+   */
+  const char *domain_name;
+  /**
+   * Interface MTU (option 26), 0 for none.
+   */
+  uint16_t mtu;
+  /**
+   * Host routes (option 121).
+   */
+  const struct neutrino_dhcp_route *routes;
+  /**
+   * Number of host routes.
+   */
+  size_t n_routes;
+  /**
+   * Non-zero: add 169.254.169.254/32 via `server_ip` to option 121.
+   */
+  uint8_t metadata_route;
+  /**
+   * Lease seconds; 0 takes the default (43200); 0xffffffff is infinite.
+   */
+  uint32_t lease_secs;
+  /**
+   * Domain search list (option 119): `n_search` NUL-terminated names.
+   */
+  const char *const *domain_search;
+  /**
+   * Number of search domains.
+   */
+  size_t n_search;
+} neutrino_dhcp_subnet_config;
+
+/**
+ * What `neutrino_dhcp_handle` did.
+ */
+typedef struct neutrino_dhcp_result {
+  /**
+   * `NEUTRINO_DHCP_REPLY`, `_NO_REPLY` or `_DROP`.
+   */
+  uint32_t verdict;
+  /**
+   * Reply length in bytes (0 unless a reply).
+   */
+  uint32_t len;
+  /**
+   * DHCP message type of the reply (2 OFFER, 5 ACK, 6 NAK).
+   */
+  uint8_t msg_type;
+  /**
+   * The drop reason (index into `neutrino_dhcp_counters.drops`) when dropped.
+   */
+  uint8_t drop_reason;
+} neutrino_dhcp_result;
+
+/**
+ * Counters of a responder.
+ */
+typedef struct neutrino_dhcp_counters {
+  /**
+   * Valid requests by message type (index = option 53 value).
+   */
+  uint64_t rx[9];
+  /**
+   * Replies by message type.
+   */
+  uint64_t tx[9];
+  /**
+   * Drops by reason (see `neutrino_dhcp_drop_reason_str`).
+   */
+  uint64_t drops[NEUTRINO_DHCP_DROP_REASONS];
+} neutrino_dhcp_counters;
+
+/**
+ * An IPv4 or IPv6 address, or a prefix when `prefix_len` is meaningful.
+ */
+typedef struct neutrino_ip {
+  /**
+   * `NEUTRINO_AF_INET` or `NEUTRINO_AF_INET6`.
+   */
+  uint8_t family;
+  /**
+   * Prefix length (prefixes only).
+   */
+  uint8_t prefix_len;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[2];
+  /**
+   * Address bytes in network order (IPv4 uses the first 4).
+   */
+  uint8_t bytes[16];
+} neutrino_ip;
+
+/**
+ * An allocation pool, inclusive.
+ */
+typedef struct neutrino_ip_range {
+  /**
+   * First address.
+   */
+  struct neutrino_ip start;
+  /**
+   * Last address.
+   */
+  struct neutrino_ip end;
+} neutrino_ip_range;
+
+/**
+ * A host route.
+ */
+typedef struct neutrino_host_route {
+  /**
+   * Destination prefix.
+   */
+  struct neutrino_ip destination;
+  /**
+   * Next hop.
+   */
+  struct neutrino_ip nexthop;
+} neutrino_host_route;
+
+/**
+ * What `neutrino_subnet_new` validates.
+ */
+typedef struct neutrino_subnet_config {
+  /**
+   * The subnet prefix.
+   */
+  struct neutrino_ip cidr;
+  /**
+   * `NEUTRINO_GATEWAY_*`.
+   */
+  uint32_t gateway_mode;
+  /**
+   * The gateway when `gateway_mode` is `NEUTRINO_GATEWAY_IP`.
+   */
+  struct neutrino_ip gateway;
+  /**
+   * Non-zero: Neutron's default pools (then `pools` is ignored).
+   */
+  uint32_t default_pools;
+  /**
+   * Allocation pools.
+   */
+  const struct neutrino_ip_range *pools;
+  /**
+   * Number of pools.
+   */
+  size_t n_pools;
+  /**
+   * DNS servers.
+   */
+  const struct neutrino_ip *dns;
+  /**
+   * Number of DNS servers.
+   */
+  size_t n_dns;
+  /**
+   * Host routes.
+   */
+  const struct neutrino_host_route *routes;
+  /**
+   * Number of host routes.
+   */
+  size_t n_routes;
+  /**
+   * `NEUTRINO_IPV6_MODE_*`.
+   */
+  uint32_t ipv6_mode;
+} neutrino_subnet_config;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -580,6 +1023,447 @@ neutrino_status neutrino_classify_burst(const struct neutrino_pkt *pkts,
                                         const struct neutrino_classify_opts *opts,
                                         struct neutrino_packet_info *out,
                                         uint32_t *statuses);
+
+/**
+ * A responder with `binding_slots` binding slots (a power of two; 7/8 of them usable),
+ * `n_subnets` subnet slots, a hash `seed` and a `NEUTRINO_DHCP_POLICY_*`.
+ *
+ * # Safety
+ * `out` is writable.
+ */
+neutrino_status neutrino_dhcp_responder_new(size_t binding_slots,
+                                            uint16_t n_subnets,
+                                            uint64_t seed,
+                                            uint32_t policy,
+                                            struct neutrino_dhcp_responder **out);
+
+/**
+ * Frees a responder (NULL is fine).
+ *
+ * # Safety
+ * `r` is NULL or a live responder.
+ */
+void neutrino_dhcp_responder_free(struct neutrino_dhcp_responder *r);
+
+/**
+ * Validates `cfg` and installs it as subnet `index`.
+ *
+ * # Safety
+ * `r` is live; `cfg` points to an initialised config whose pointers hold their counts.
+ */
+neutrino_status neutrino_dhcp_set_subnet(struct neutrino_dhcp_responder *r,
+                                         uint16_t index,
+                                         const struct neutrino_dhcp_subnet_config *cfg);
+
+/**
+ * Removes subnet `index` (its clients then get no reply).
+ *
+ * # Safety
+ * `r` is live.
+ */
+neutrino_status neutrino_dhcp_remove_subnet(struct neutrino_dhcp_responder *r, uint16_t index);
+
+/**
+ * Binds the 6-byte `mac` on `segment` to the 4-byte `ip` in subnet `subnet`.
+ *
+ * # Safety
+ * `r` is live; `mac` points to 6 bytes, `ip` to 4.
+ */
+neutrino_status neutrino_dhcp_add_binding(struct neutrino_dhcp_responder *r,
+                                          uint32_t segment,
+                                          const uint8_t *mac,
+                                          const uint8_t *ip,
+                                          uint16_t subnet);
+
+/**
+ * Removes a binding; `*removed` (may be NULL) says whether there was one.
+ *
+ * # Safety
+ * `r` is live; `mac` points to 6 bytes; `removed` is NULL or writable.
+ */
+neutrino_status neutrino_dhcp_remove_binding(struct neutrino_dhcp_responder *r,
+                                             uint32_t segment,
+                                             const uint8_t *mac,
+                                             uint32_t *removed);
+
+/**
+ * Answers the frame `buf[data_off .. data_off + data_len]` received on `segment`, writing a
+ * reply into `out` (`out_len` bytes; `NEUTRINO_DHCP_MAX_REPLY_LEN` always suffices). The call
+ * succeeds whatever the frame holds; `*result` says what happened.
+ *
+ * # Safety
+ * `r` is live; `buf` holds `buf_len` readable bytes; `out` holds `out_len` writable bytes not
+ * overlapping `buf`; `result` is writable.
+ */
+neutrino_status neutrino_dhcp_handle(struct neutrino_dhcp_responder *r,
+                                     uint32_t segment,
+                                     const uint8_t *buf,
+                                     size_t buf_len,
+                                     uint16_t data_off,
+                                     uint16_t data_len,
+                                     uint8_t *out,
+                                     size_t out_len,
+                                     struct neutrino_dhcp_result *result);
+
+/**
+ * Answers the frame at `buf[*data_off ..][.. *data_len]` and writes the reply over it, from
+ * `*data_off` to the end of `buf` (an mbuf's data room); on a reply `*data_len` becomes its
+ * length. `*result` says what happened.
+ *
+ * # Safety
+ * `r` is live; `buf` holds `buf_len` readable and writable bytes; `data_off`, `data_len`,
+ * `result` are readable/writable.
+ */
+neutrino_status neutrino_dhcp_handle_in_place(struct neutrino_dhcp_responder *r,
+                                              uint32_t segment,
+                                              uint8_t *buf,
+                                              size_t buf_len,
+                                              uint16_t *data_off,
+                                              uint16_t *data_len,
+                                              struct neutrino_dhcp_result *result);
+
+/**
+ * Copies the responder's counters into `*out`.
+ *
+ * # Safety
+ * `r` is live; `out` is writable.
+ */
+neutrino_status neutrino_dhcp_counters_get(struct neutrino_dhcp_responder *r,
+                                           struct neutrino_dhcp_counters *out);
+
+/**
+ * The name of drop reason `reason` ("unknown" if out of range); static, never NULL.
+ */
+const char *neutrino_dhcp_drop_reason_str(uint32_t reason);
+
+/**
+ * Validates `cfg` with Neutron's subnet rules and creates a subnet in `*out`.
+ *
+ * # Safety
+ * `cfg` points to an initialised config whose arrays hold their counts of elements; `out` is
+ * writable.
+ */
+neutrino_status neutrino_subnet_new(const struct neutrino_subnet_config *cfg,
+                                    struct neutrino_subnet **out);
+
+/**
+ * Frees a subnet (NULL is fine).
+ *
+ * # Safety
+ * `s` is NULL or a live subnet.
+ */
+void neutrino_subnet_free(struct neutrino_subnet *s);
+
+/**
+ * The subnet's gateway in `*gateway` (`*has_gateway` = 0 when it has none) and its number of
+ * pools in `*n_pools` (each output may be NULL).
+ *
+ * # Safety
+ * `s` is a live subnet; non-NULL outputs are writable.
+ */
+neutrino_status neutrino_subnet_info(const struct neutrino_subnet *s,
+                                     uint32_t *has_gateway,
+                                     struct neutrino_ip *gateway,
+                                     size_t *n_pools);
+
+/**
+ * Pool `index` of the subnet (pools are sorted by start address).
+ *
+ * # Safety
+ * `s` is a live subnet; `out` is writable.
+ */
+neutrino_status neutrino_subnet_get_pool(const struct neutrino_subnet *s,
+                                         size_t index,
+                                         struct neutrino_ip_range *out);
+
+/**
+ * The overlap rule within one network: `NEUTRINO_IPAM_OVERLAP` when `cidr` overlaps one of
+ * the `n` prefixes at `existing`.
+ *
+ * # Safety
+ * `existing` holds `n` prefixes; `cidr` points to one.
+ */
+neutrino_status neutrino_subnet_check_overlap(const struct neutrino_ip *existing,
+                                              size_t n,
+                                              const struct neutrino_ip *cidr);
+
+/**
+ * The SLAAC address (prefix /64 + modified EUI-64 of `mac`) in `*out`.
+ *
+ * # Safety
+ * `prefix` points to a prefix; `mac` to 6 bytes; `out` is writable.
+ */
+neutrino_status neutrino_ipam_eui64(const struct neutrino_ip *prefix,
+                                    const uint8_t *mac,
+                                    struct neutrino_ip *out);
+
+/**
+ * Bitmap words (`uint64_t`) an IPv4 subnet with this prefix length needs (0 if it is shorter
+ * than /8 or longer than /32).
+ */
+size_t neutrino_ipam_v4_mem_words(uint8_t prefix_len);
+
+/**
+ * An address allocator for `subnet` owning its memory (an IPv4 bitmap or IPv6 intervals).
+ *
+ * # Safety
+ * `subnet` is a live subnet; `out` is writable.
+ */
+neutrino_status neutrino_addr_alloc_new(const struct neutrino_subnet *subnet,
+                                        struct neutrino_addr_alloc **out);
+
+/**
+ * An IPv4 address allocator whose bitmap is `words` `uint64_t`s at `mem` (at least
+ * `neutrino_ipam_v4_mem_words(prefix_len)`; e.g. hugepage memory). No allocation happens for
+ * the bitmap.
+ *
+ * # Safety
+ * `subnet` is a live IPv4 subnet; `mem` is writable for `words` words, aligned, and stays
+ * valid and untouched by the caller until `neutrino_addr_alloc_free`; `out` is writable.
+ */
+neutrino_status neutrino_addr_alloc_init_v4(const struct neutrino_subnet *subnet,
+                                            uint64_t *mem,
+                                            size_t words,
+                                            struct neutrino_addr_alloc **out);
+
+/**
+ * Frees an address allocator (NULL is fine); caller memory given to
+ * `neutrino_addr_alloc_init_v4` is the caller's again.
+ *
+ * # Safety
+ * `a` is NULL or a live allocator.
+ */
+void neutrino_addr_alloc_free(struct neutrino_addr_alloc *a);
+
+/**
+ * Allocates a free pool address (`NEUTRINO_ALLOC_RANDOM` or `_LOWEST`) into `*out`.
+ * `*rng_state` seeds the random choice and is advanced.
+ *
+ * # Safety
+ * `a` is a live allocator; `rng_state` is readable and writable; `out` is writable.
+ */
+neutrino_status neutrino_addr_alloc_any(struct neutrino_addr_alloc *a,
+                                        uint32_t alloc_mode,
+                                        uint64_t *rng_state,
+                                        struct neutrino_ip *out);
+
+/**
+ * Allocates the fixed IP `*ip`; `admin` non-zero lifts the pool rule (admins, router ports).
+ *
+ * # Safety
+ * `a` is a live allocator; `ip` points to an address.
+ */
+neutrino_status neutrino_addr_alloc_specific(struct neutrino_addr_alloc *a,
+                                             const struct neutrino_ip *ip,
+                                             uint32_t admin);
+
+/**
+ * Releases `*ip`.
+ *
+ * # Safety
+ * `a` is a live allocator; `ip` points to an address.
+ */
+neutrino_status neutrino_addr_release(struct neutrino_addr_alloc *a, const struct neutrino_ip *ip);
+
+/**
+ * `*allocated` = 1 when `*ip` is allocated; `*count` (may be NULL) = addresses allocated.
+ *
+ * # Safety
+ * `a` is a live allocator; `ip` points to an address; outputs are writable.
+ */
+neutrino_status neutrino_addr_query(struct neutrino_addr_alloc *a,
+                                    const struct neutrino_ip *ip,
+                                    uint32_t *allocated,
+                                    uint64_t *count);
+
+/**
+ * A VXLAN/GENEVE/GRE id allocator over Neutron range specs (`"1:1000"`).
+ *
+ * # Safety
+ * `specs` holds `n` NUL-terminated strings; `out` is writable.
+ */
+neutrino_status neutrino_segment_alloc_new(uint32_t segment_type,
+                                           const char *const *specs,
+                                           size_t n,
+                                           struct neutrino_segment_alloc **out);
+
+/**
+ * Frees a segment allocator (NULL is fine).
+ *
+ * # Safety
+ * `a` is NULL or a live allocator.
+ */
+void neutrino_segment_alloc_free(struct neutrino_segment_alloc *a);
+
+/**
+ * Allocates a free id from the ranges into `*id`.
+ *
+ * # Safety
+ * `a` is live; `rng_state` readable and writable; `id` writable.
+ */
+neutrino_status neutrino_segment_alloc_any(struct neutrino_segment_alloc *a,
+                                           uint32_t alloc_mode,
+                                           uint64_t *rng_state,
+                                           uint32_t *id);
+
+/**
+ * Allocates the specific id `id` (provider network).
+ *
+ * # Safety
+ * `a` is live.
+ */
+neutrino_status neutrino_segment_alloc_specific(struct neutrino_segment_alloc *a, uint32_t id);
+
+/**
+ * Releases `id`.
+ *
+ * # Safety
+ * `a` is live.
+ */
+neutrino_status neutrino_segment_release(struct neutrino_segment_alloc *a, uint32_t id);
+
+/**
+ * A VLAN allocator over `network_vlan_ranges` entries (`"physnet1:100:199"`, `"physnet2"`).
+ *
+ * # Safety
+ * `specs` holds `n` NUL-terminated strings; `out` is writable.
+ */
+neutrino_status neutrino_vlan_alloc_new(const char *const *specs,
+                                        size_t n,
+                                        struct neutrino_vlan_alloc **out);
+
+/**
+ * Frees a VLAN allocator (NULL is fine).
+ *
+ * # Safety
+ * `a` is NULL or live.
+ */
+void neutrino_vlan_alloc_free(struct neutrino_vlan_alloc *a);
+
+/**
+ * Allocates a free VLAN on `physnet` into `*vlan`.
+ *
+ * # Safety
+ * `a` is live; `physnet` NUL-terminated; `rng_state` readable and writable; `vlan` writable.
+ */
+neutrino_status neutrino_vlan_alloc_any(struct neutrino_vlan_alloc *a,
+                                        const char *physnet,
+                                        uint32_t alloc_mode,
+                                        uint64_t *rng_state,
+                                        uint16_t *vlan);
+
+/**
+ * Allocates VLAN `vlan` on `physnet` (provider network).
+ *
+ * # Safety
+ * `a` is live; `physnet` NUL-terminated.
+ */
+neutrino_status neutrino_vlan_alloc_specific(struct neutrino_vlan_alloc *a,
+                                             const char *physnet,
+                                             uint16_t vlan);
+
+/**
+ * Releases VLAN `vlan` on `physnet`.
+ *
+ * # Safety
+ * `a` is live; `physnet` NUL-terminated.
+ */
+neutrino_status neutrino_vlan_release(struct neutrino_vlan_alloc *a,
+                                      const char *physnet,
+                                      uint16_t vlan);
+
+/**
+ * A MAC allocator for one network under the 6-byte `base` (e.g. fa:16:3e:00:00:00).
+ *
+ * # Safety
+ * `base` points to 6 bytes; `out` is writable.
+ */
+neutrino_status neutrino_mac_alloc_new(const uint8_t *base, struct neutrino_mac_alloc **out);
+
+/**
+ * Frees a MAC allocator (NULL is fine).
+ *
+ * # Safety
+ * `a` is NULL or live.
+ */
+void neutrino_mac_alloc_free(struct neutrino_mac_alloc *a);
+
+/**
+ * A random unused MAC under the base into the 6 bytes at `mac`.
+ *
+ * # Safety
+ * `a` is live; `rng_state` readable and writable; `mac` writable for 6 bytes.
+ */
+neutrino_status neutrino_mac_alloc_any(struct neutrino_mac_alloc *a,
+                                       uint64_t *rng_state,
+                                       uint8_t *mac);
+
+/**
+ * Records the MAC at `mac` (6 bytes) as used.
+ *
+ * # Safety
+ * `a` is live; `mac` points to 6 bytes.
+ */
+neutrino_status neutrino_mac_alloc_specific(struct neutrino_mac_alloc *a, const uint8_t *mac);
+
+/**
+ * Releases the MAC at `mac` (6 bytes).
+ *
+ * # Safety
+ * `a` is live; `mac` points to 6 bytes.
+ */
+neutrino_status neutrino_mac_release(struct neutrino_mac_alloc *a, const uint8_t *mac);
+
+/**
+ * A subnet pool over `n` prefixes; a length of 0 takes Neutron's default (min 8/64, max
+ * 32/128, default = min); `quota` 0 is unlimited (units: IPv4 addresses, IPv6 /64s).
+ *
+ * # Safety
+ * `prefixes` holds `n` prefixes; `out` is writable.
+ */
+neutrino_status neutrino_subnet_pool_new(const struct neutrino_ip *prefixes,
+                                         size_t n,
+                                         uint8_t min_prefixlen,
+                                         uint8_t default_prefixlen,
+                                         uint8_t max_prefixlen,
+                                         uint64_t quota,
+                                         struct neutrino_subnet_pool **out);
+
+/**
+ * Frees a subnet pool (NULL is fine).
+ *
+ * # Safety
+ * `p` is NULL or live.
+ */
+void neutrino_subnet_pool_free(struct neutrino_subnet_pool *p);
+
+/**
+ * Allocates a prefix of length `prefix_len` (0: the pool's default) by best fit into `*out`.
+ *
+ * # Safety
+ * `p` is live; `out` writable.
+ */
+neutrino_status neutrino_subnet_pool_allocate(struct neutrino_subnet_pool *p,
+                                              uint8_t prefix_len,
+                                              struct neutrino_ip *out);
+
+/**
+ * Allocates exactly `*prefix`.
+ *
+ * # Safety
+ * `p` is live; `prefix` points to a prefix.
+ */
+neutrino_status neutrino_subnet_pool_allocate_specific(struct neutrino_subnet_pool *p,
+                                                       const struct neutrino_ip *prefix);
+
+/**
+ * Releases `*prefix`.
+ *
+ * # Safety
+ * `p` is live; `prefix` points to a prefix.
+ */
+neutrino_status neutrino_subnet_pool_release(struct neutrino_subnet_pool *p,
+                                             const struct neutrino_ip *prefix);
 
 /**
  * A static, NUL-terminated description of `status` (`"unknown"` for a number that is not a

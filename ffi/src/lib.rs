@@ -11,7 +11,10 @@
 //! - this crate only translates between C and core types; all logic is in `neutrino`.
 //!
 //! Exports: [`neutrino_version`], [`neutrino_abi_version`], [`neutrino_status_str`],
-//! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`].
+//! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`];
+//! IPAM ([`ipam`]: `neutrino_subnet_*`, `neutrino_addr_*`, `neutrino_segment_*`,
+//! `neutrino_vlan_*`, `neutrino_mac_*`, `neutrino_subnet_pool_*`, `neutrino_ipam_*`) and the
+//! DHCP responder ([`dhcp`]: `neutrino_dhcp_*`).
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -24,10 +27,14 @@ use core::ffi::{c_char, CStr};
 
 pub mod args;
 pub mod classify;
+pub mod dhcp;
 pub mod guard;
+pub mod ipam;
 pub mod status;
 
 pub use classify::*;
+pub use dhcp::*;
+pub use ipam::*;
 pub use status::{neutrino_status, neutrino_status_str};
 
 use guard::guard_value;

@@ -8,6 +8,8 @@
 
 use core::ffi::{c_char, CStr};
 
+use neutrino::dhcp::DhcpError;
+use neutrino::ipam::IpamError;
 use neutrino::{BufError, WireError};
 
 use crate::guard::guard_value;
@@ -61,12 +63,52 @@ pub enum neutrino_status {
     NEUTRINO_BAD_OFFSETS = 203,
     /// A buffer operation failed in a way this ABI version has no code for.
     NEUTRINO_BUF_ERROR = 299,
+    /// IPAM: the CIDR breaks a subnet rule (host bits set, IPv4 /0, multicast, loopback,
+    /// unspecified; SLAAC without a /64; an IPv6 mode on IPv4).
+    NEUTRINO_IPAM_INVALID_CIDR = 300,
+    /// IPAM: the gateway is of the wrong family, outside the subnet, the network or broadcast
+    /// address, or inside a pool.
+    NEUTRINO_IPAM_INVALID_GATEWAY = 301,
+    /// IPAM: an allocation pool is of the wrong family, reversed, out of bounds, overlapping,
+    /// or there are too many.
+    NEUTRINO_IPAM_INVALID_POOL = 302,
+    /// IPAM: DNS servers exceed the limit, are duplicated or of the wrong family.
+    NEUTRINO_IPAM_INVALID_DNS = 303,
+    /// IPAM: host routes exceed the limit, are duplicated, of the wrong family or not networks.
+    NEUTRINO_IPAM_INVALID_ROUTE = 304,
+    /// IPAM: the subnet overlaps another subnet of the network.
+    NEUTRINO_IPAM_OVERLAP = 305,
+    /// IPAM: the address is of the wrong family, outside the subnet, reserved, or not in a
+    /// pool for a non-admin request.
+    NEUTRINO_IPAM_INVALID_ADDRESS = 306,
+    /// IPAM: the address, prefix, segment id or MAC is already allocated.
+    NEUTRINO_IPAM_IN_USE = 307,
+    /// IPAM: nothing free is left (addresses, prefix space, segment ids, MAC retries).
+    NEUTRINO_IPAM_EXHAUSTED = 308,
+    /// IPAM: release of something that is not allocated.
+    NEUTRINO_IPAM_NOT_ALLOCATED = 309,
+    /// IPAM: a subnet pool quota would be exceeded.
+    NEUTRINO_IPAM_QUOTA_EXCEEDED = 310,
+    /// IPAM: a range, prefix length, segment id, physical network, pool prefix or MAC is
+    /// invalid.
+    NEUTRINO_IPAM_INVALID_RANGE = 311,
+    /// IPAM: the IPv4 subnet is larger than the bitmap allocator serves (/8).
+    NEUTRINO_IPAM_TOO_LARGE = 312,
+    /// IPAM: a cause this ABI version has no code for.
+    NEUTRINO_IPAM_ERROR = 399,
+    /// DHCP: the subnet options or responder configuration are invalid (MTU, lease, domain
+    /// names, too many DNS servers or routes, options too long, unknown subnet index).
+    NEUTRINO_DHCP_INVALID_CONFIG = 400,
+    /// DHCP: the binding table is full.
+    NEUTRINO_DHCP_TABLE_FULL = 401,
+    /// DHCP: a cause this ABI version has no code for.
+    NEUTRINO_DHCP_ERROR = 499,
 }
 
 use neutrino_status::*;
 
 /// Every status, in numeric order.
-const ALL: [neutrino_status; 19] = [
+const ALL: [neutrino_status; 36] = [
     NEUTRINO_OK,
     NEUTRINO_NULL_POINTER,
     NEUTRINO_INVALID_ARGUMENT,
@@ -86,6 +128,23 @@ const ALL: [neutrino_status; 19] = [
     NEUTRINO_DATA_TOO_SHORT,
     NEUTRINO_BAD_OFFSETS,
     NEUTRINO_BUF_ERROR,
+    NEUTRINO_IPAM_INVALID_CIDR,
+    NEUTRINO_IPAM_INVALID_GATEWAY,
+    NEUTRINO_IPAM_INVALID_POOL,
+    NEUTRINO_IPAM_INVALID_DNS,
+    NEUTRINO_IPAM_INVALID_ROUTE,
+    NEUTRINO_IPAM_OVERLAP,
+    NEUTRINO_IPAM_INVALID_ADDRESS,
+    NEUTRINO_IPAM_IN_USE,
+    NEUTRINO_IPAM_EXHAUSTED,
+    NEUTRINO_IPAM_NOT_ALLOCATED,
+    NEUTRINO_IPAM_QUOTA_EXCEEDED,
+    NEUTRINO_IPAM_INVALID_RANGE,
+    NEUTRINO_IPAM_TOO_LARGE,
+    NEUTRINO_IPAM_ERROR,
+    NEUTRINO_DHCP_INVALID_CONFIG,
+    NEUTRINO_DHCP_TABLE_FULL,
+    NEUTRINO_DHCP_ERROR,
 ];
 
 impl neutrino_status {
@@ -116,6 +175,23 @@ impl neutrino_status {
             NEUTRINO_DATA_TOO_SHORT => c"data too short",
             NEUTRINO_BAD_OFFSETS => c"bad data offset or length",
             NEUTRINO_BUF_ERROR => c"buffer error",
+            NEUTRINO_IPAM_INVALID_CIDR => c"invalid subnet CIDR",
+            NEUTRINO_IPAM_INVALID_GATEWAY => c"invalid gateway",
+            NEUTRINO_IPAM_INVALID_POOL => c"invalid allocation pool",
+            NEUTRINO_IPAM_INVALID_DNS => c"invalid DNS nameservers",
+            NEUTRINO_IPAM_INVALID_ROUTE => c"invalid host routes",
+            NEUTRINO_IPAM_OVERLAP => c"subnet overlaps another subnet of the network",
+            NEUTRINO_IPAM_INVALID_ADDRESS => c"invalid IP address for the subnet",
+            NEUTRINO_IPAM_IN_USE => c"already allocated",
+            NEUTRINO_IPAM_EXHAUSTED => c"no more available",
+            NEUTRINO_IPAM_NOT_ALLOCATED => c"not allocated",
+            NEUTRINO_IPAM_QUOTA_EXCEEDED => c"quota exceeded",
+            NEUTRINO_IPAM_INVALID_RANGE => c"invalid range, prefix length, id or MAC",
+            NEUTRINO_IPAM_TOO_LARGE => c"subnet too large for the bitmap allocator",
+            NEUTRINO_IPAM_ERROR => c"IPAM error",
+            NEUTRINO_DHCP_INVALID_CONFIG => c"invalid DHCP configuration",
+            NEUTRINO_DHCP_TABLE_FULL => c"DHCP binding table full",
+            NEUTRINO_DHCP_ERROR => c"DHCP error",
         }
     }
 
@@ -155,6 +231,90 @@ impl From<BufError> for neutrino_status {
             BufError::BadOffsets { .. } => NEUTRINO_BAD_OFFSETS,
             // `BufError` is non-exhaustive: a cause added to the core after this ABI.
             _ => NEUTRINO_BUF_ERROR,
+        }
+    }
+}
+
+impl From<IpamError> for neutrino_status {
+    fn from(e: IpamError) -> Self {
+        use IpamError as E;
+        match e {
+            E::CidrHostBits { .. }
+            | E::CidrPrefixZero { .. }
+            | E::CidrMulticast { .. }
+            | E::CidrLoopback { .. }
+            | E::CidrUnspecified { .. }
+            | E::SlaacRequires64 { .. }
+            | E::Ipv6ModeOnIpv4 { .. } => NEUTRINO_IPAM_INVALID_CIDR,
+            E::GatewayFamily { .. }
+            | E::GatewayOutsideSubnet { .. }
+            | E::GatewayIsNetwork { .. }
+            | E::GatewayIsBroadcast { .. }
+            | E::GatewayInPool { .. } => NEUTRINO_IPAM_INVALID_GATEWAY,
+            E::PoolFamily { .. }
+            | E::PoolStartAfterEnd { .. }
+            | E::PoolOutOfBounds { .. }
+            | E::PoolsOverlap { .. }
+            | E::TooManyPools { .. } => NEUTRINO_IPAM_INVALID_POOL,
+            E::DnsExhausted { .. } | E::DnsFamily { .. } | E::DnsDuplicate { .. } => {
+                NEUTRINO_IPAM_INVALID_DNS
+            }
+            E::RoutesExhausted { .. }
+            | E::RouteFamily { .. }
+            | E::RouteHostBits { .. }
+            | E::RouteDuplicate { .. } => NEUTRINO_IPAM_INVALID_ROUTE,
+            E::SubnetOverlap { .. } => NEUTRINO_IPAM_OVERLAP,
+            E::AddressFamily { .. }
+            | E::AddressNotInSubnet { .. }
+            | E::AddressReserved { .. }
+            | E::AddressNotInPool { .. } => NEUTRINO_IPAM_INVALID_ADDRESS,
+            E::AddressInUse { .. }
+            | E::PrefixInUse { .. }
+            | E::SegmentInUse { .. }
+            | E::MacInUse { .. } => NEUTRINO_IPAM_IN_USE,
+            E::AddressesExhausted { .. }
+            | E::PrefixSpaceExhausted { .. }
+            | E::SegmentsExhausted { .. }
+            | E::MacGenerationFailed { .. } => NEUTRINO_IPAM_EXHAUSTED,
+            E::AddressNotAllocated { .. }
+            | E::PrefixNotAllocated { .. }
+            | E::SegmentNotAllocated { .. }
+            | E::MacNotAllocated { .. } => NEUTRINO_IPAM_NOT_ALLOCATED,
+            E::QuotaExceeded { .. } => NEUTRINO_IPAM_QUOTA_EXCEEDED,
+            E::PrefixBounds { .. }
+            | E::PoolPrefixInvalid { .. }
+            | E::PrefixLenOutOfBounds { .. }
+            | E::PrefixNotInPool { .. }
+            | E::RangeSyntax { .. }
+            | E::RangeInvalid { .. }
+            | E::SegmentIdInvalid { .. }
+            | E::UnknownPhysnet { .. }
+            | E::BadBaseMac { .. }
+            | E::BadMac { .. } => NEUTRINO_IPAM_INVALID_RANGE,
+            E::SubnetTooLarge { .. } => NEUTRINO_IPAM_TOO_LARGE,
+            E::MemoryTooSmall { .. } | E::OutputTooSmall { .. } => NEUTRINO_BUFFER_TOO_SMALL,
+            E::WrongFamily { .. } => NEUTRINO_INVALID_ARGUMENT,
+            // `IpamError` is non-exhaustive: a cause added to the core after this ABI.
+            _ => NEUTRINO_IPAM_ERROR,
+        }
+    }
+}
+
+impl From<DhcpError> for neutrino_status {
+    fn from(e: DhcpError) -> Self {
+        match e {
+            DhcpError::TableFull { .. } => NEUTRINO_DHCP_TABLE_FULL,
+            DhcpError::BadMtu { .. }
+            | DhcpError::BadLease
+            | DhcpError::TooManyDns { .. }
+            | DhcpError::TooManyRoutes { .. }
+            | DhcpError::RouteHostBits { .. }
+            | DhcpError::BadDomainName
+            | DhcpError::OptionsTooLong { .. }
+            | DhcpError::BadCapacity { .. }
+            | DhcpError::UnknownSubnet { .. } => NEUTRINO_DHCP_INVALID_CONFIG,
+            // `DhcpError` is non-exhaustive: a cause added to the core after this ABI.
+            _ => NEUTRINO_DHCP_ERROR,
         }
     }
 }

@@ -221,3 +221,24 @@ fn cxx_static() {
         "cxx-static",
     );
 }
+
+#[test]
+fn ipam_dhcp_c_static() {
+    build_and_run("test_ipam_dhcp", "cc", C_FLAGS, Link::Static, "c-static");
+}
+
+#[test]
+fn ipam_dhcp_c_shared() {
+    build_and_run("test_ipam_dhcp", "cc", C_FLAGS, Link::Shared, "c-shared");
+}
+
+#[test]
+fn ipam_dhcp_cxx_static() {
+    build_and_run(
+        "test_ipam_dhcp",
+        "c++",
+        CXX_FLAGS,
+        Link::Static,
+        "cxx-static",
+    );
+}
