@@ -56,7 +56,7 @@ fuzz_target!(|inp: Input| {
     if inp.ops.len() > 300 {
         return;
     }
-    let host_bits = u32::from(inp.host_bits % 11); // up to 2048 addresses
+    let host_bits = u32::from(inp.host_bits % 12); // up to 2048 addresses (4 bitmap chunks)
     let span: u128 = 1 << host_bits;
     let (cidr, base) = if inp.v6 {
         let b: u128 = 0x2001_0db8 << 96;

@@ -615,14 +615,17 @@ fn specific_rules_and_exhaustion() {
 
 #[test]
 fn bitmap_limits() {
-    assert_eq!(v4::mem_words(8), 1 << 18); // 2 MiB for a /8
-    assert_eq!(v4::mem_words(24), 4);
-    assert_eq!(v4::mem_words(32), 1);
+    // A /8: 2 MiB of bitmap and 64 KiB of chunk counts.
+    assert_eq!(v4::mem_words(8), (1 << 18) + (1 << 13));
+    assert_eq!(v4::mem_words(16), 1024 + 32);
+    assert_eq!(v4::mem_words(24), 5);
+    assert_eq!(v4::mem_words(32), 2);
+    assert_eq!(v4::mem_words(7), 0);
     let s = subnet("10.0.0.0/22");
-    let mut small = [0u64; 15];
+    let mut small = [0u64; 16];
     assert_eq!(
         V4Allocator::new(&s, &mut small[..]).unwrap_err(),
-        IpamError::MemoryTooSmall { need: 16, have: 15 }
+        IpamError::MemoryTooSmall { need: 17, have: 16 }
     );
     let big = Subnet::new(&SubnetConfig::new(net("8.0.0.0/7"))).unwrap();
     assert_eq!(
@@ -798,6 +801,28 @@ proptest! {
         let s = pooled_v4();
         let mut a = V4Allocator::new_vec(&s).unwrap();
         check_against_model(&mut a, &ops, 1024);
+    }
+
+    #[test]
+    fn v4_chunks_match_model(ops in proptest::collection::vec(op(), 1..300)) {
+        // 8 summary chunks of 512 addresses; pools cross chunk boundaries.
+        let s = with_pools(
+            "10.16.0.0/20",
+            GatewaySpec::Default,
+            &[
+                range("10.16.0.2", "10.16.0.3"),
+                range("10.16.1.250", "10.16.2.10"),
+                range("10.16.3.255", "10.16.4.0"),
+                range("10.16.8.0", "10.16.15.254"),
+            ],
+        )
+        .unwrap();
+        let mut a = V4Allocator::new_vec(&s).unwrap();
+        check_against_model(&mut a, &ops, 4096);
+        prop_assert_eq!(a.free() as u128, s.pool_size() - (0..4096u32).filter(|o| {
+            let ip = IpAddr::V4((0x0a10_0000 + o).into());
+            s.in_pool(ip) && a.is_allocated(ip)
+        }).count() as u128);
     }
 
     #[test]

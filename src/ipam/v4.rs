@@ -1,10 +1,12 @@
 //! IPv4 address allocation over a bitmap in caller memory: one bit per address of the subnet,
-//! so a /8 takes 2 MiB ([`mem_words`]) and no allocation happens after construction.
+//! plus a summary of 16-bit free-address counts per 512-address chunk, so a /8 takes about
+//! 2.06 MiB ([`mem_words`]) and no allocation happens after construction.
 //!
-//! Automatic allocation scans the pools in address order from a hint (the lowest pool offset
-//! that may be free) and picks uniformly among the first [`RANDOM_WINDOW`] free addresses
-//! ([`AllocMode::Random`]) or takes the lowest ([`AllocMode::Lowest`]), as Neutron's
-//! `neutrondb_ipam` driver does. Fixed IPs follow [`Subnet::check_fixed_ip`].
+//! Automatic allocation walks the chunk counts in address order from a hint (the lowest chunk
+//! that may hold a free pool address) and picks uniformly among the first [`RANDOM_WINDOW`]
+//! free pool addresses ([`AllocMode::Random`]) or takes the lowest ([`AllocMode::Lowest`]), as
+//! Neutron's `neutrondb_ipam` driver does; only one chunk's 8 bitmap words are scanned. Fixed IPs
+//! follow [`Subnet::check_fixed_ip`].
 
 use core::net::{IpAddr, Ipv4Addr};
 
@@ -13,40 +15,54 @@ use arrayvec::ArrayVec;
 use super::subnet::MAX_POOLS;
 use super::{AddressAllocator, AllocMode, Family, IpamError, Rng, Subnet, RANDOM_WINDOW};
 
-/// Shortest prefix the bitmap serves: a /8 (2^24 addresses, 2 MiB of bitmap).
+/// Shortest prefix the bitmap serves: a /8 (2^24 addresses).
 pub const MIN_PREFIX: u8 = 8;
+/// Addresses per summary chunk (8 bitmap words).
+const CHUNK_BITS: u32 = 512;
+const CHUNK_WORDS: usize = 8;
 
-/// Number of `u64` words of bitmap a subnet with this prefix length needs
-/// (`ceil(2^(32 - prefix_len) / 64)`); 0 for a prefix shorter than [`MIN_PREFIX`] or longer
-/// than 32.
-pub const fn mem_words(prefix_len: u8) -> usize {
-    if prefix_len < MIN_PREFIX || prefix_len > 32 {
-        0
-    } else if prefix_len >= 26 {
+/// Bitmap words of a prefix length (valid lengths only).
+const fn bitmap_words(prefix_len: u8) -> usize {
+    if prefix_len >= 26 {
         1
     } else {
-        1usize << (32 - prefix_len as u32 - 6)
+        1usize << (26 - prefix_len as u32)
     }
 }
 
-/// An IPv4 address allocator over a bitmap `M` (`&mut [u64]` for caller memory, `Vec<u64>`
-/// with `alloc`).
+/// Number of `u64` words of caller memory a subnet with this prefix length needs: the bitmap
+/// (`ceil(2^(32 - prefix_len) / 64)` words) and the chunk counts (four per word); 0 for a
+/// prefix shorter than [`MIN_PREFIX`] or longer than 32.
+pub const fn mem_words(prefix_len: u8) -> usize {
+    if prefix_len < MIN_PREFIX || prefix_len > 32 {
+        return 0;
+    }
+    let bw = bitmap_words(prefix_len);
+    let chunks = bw.div_ceil(CHUNK_WORDS);
+    bw + chunks.div_ceil(4)
+}
+
+/// An IPv4 address allocator over caller memory `M` (`&mut [u64]`, or `Vec<u64>` with
+/// `alloc`).
 #[derive(Debug)]
 pub struct V4Allocator<M> {
     mem: M,
     subnet: Subnet,
     net: u32,
+    /// Bitmap words; the chunk counts follow them in `mem`.
+    bw: usize,
+    chunks: u32,
     /// Offsets of the pools, sorted, inclusive.
     pools: ArrayVec<(u32, u32), MAX_POOLS>,
     allocated: u32,
-    /// Every pool offset below `hint` is allocated.
+    /// Every pool address in a chunk below `hint` is allocated.
     hint: u32,
 }
 
 impl<M: AsRef<[u64]> + AsMut<[u64]>> V4Allocator<M> {
-    /// Builds an empty allocator for `subnet` over `mem` (at least
-    /// `mem_words(prefix_len)` words; they are zeroed). Errors: `WrongFamily`,
-    /// `SubnetTooLarge` (prefix shorter than /8), `MemoryTooSmall`.
+    /// Builds an empty allocator for `subnet` over `mem` (at least `mem_words(prefix_len)`
+    /// words; they are overwritten). Errors: `WrongFamily`, `SubnetTooLarge` (prefix shorter
+    /// than /8), `MemoryTooSmall`.
     pub fn new(subnet: &Subnet, mut mem: M) -> Result<Self, IpamError> {
         let cidr = subnet.cidr();
         let ipnet::IpNet::V4(n) = cidr else {
@@ -68,7 +84,7 @@ impl<M: AsRef<[u64]> + AsMut<[u64]>> V4Allocator<M> {
         }
         mem.as_mut()[..need].fill(0);
         let net = u32::from(n.network());
-        let pools = subnet
+        let pools: ArrayVec<(u32, u32), MAX_POOLS> = subnet
             .pools()
             .iter()
             .map(|p| {
@@ -76,17 +92,30 @@ impl<M: AsRef<[u64]> + AsMut<[u64]>> V4Allocator<M> {
                 ((s as u32) - net, (e as u32) - net)
             })
             .collect();
-        Ok(V4Allocator {
+        let bw = bitmap_words(n.prefix_len());
+        let mut a = V4Allocator {
             mem,
             subnet: subnet.clone(),
             net,
+            bw,
+            chunks: bw.div_ceil(CHUNK_WORDS) as u32,
             pools,
             allocated: 0,
             hint: 0,
-        })
+        };
+        for i in 0..a.pools.len() {
+            let (lo, hi) = a.pools[i];
+            let (clo, chi) = (lo / CHUNK_BITS, hi / CHUNK_BITS);
+            for c in clo..=chi {
+                let s = (c * CHUNK_BITS).max(lo);
+                let e = (c * CHUNK_BITS + CHUNK_BITS - 1).min(hi);
+                a.add_count(c, (e - s + 1) as i32);
+            }
+        }
+        Ok(a)
     }
 
-    /// The bitmap memory back (e.g. to free it).
+    /// The memory back (e.g. to free it).
     pub fn into_inner(self) -> M {
         self.mem
     }
@@ -99,6 +128,11 @@ impl<M: AsRef<[u64]> + AsMut<[u64]>> V4Allocator<M> {
             ipnet::IpNet::V6(_) => return None,
         };
         n.contains(&ip).then(|| u32::from(ip) - self.net)
+    }
+
+    #[inline]
+    fn in_pool(&self, off: u32) -> bool {
+        self.pools.iter().any(|&(lo, hi)| lo <= off && off <= hi)
     }
 
     #[inline]
@@ -120,50 +154,49 @@ impl<M: AsRef<[u64]> + AsMut<[u64]>> V4Allocator<M> {
         }
     }
 
-    /// Calls `f(base_offset, free_bits)` for each bitmap word with free pool addresses at or
-    /// after the hint, in address order, until `f` returns false.
+    /// Free pool addresses in chunk `c`.
     #[inline]
-    fn scan(&self, mut f: impl FnMut(u32, u64) -> bool) {
-        let words = self.mem.as_ref();
-        for &(lo, hi) in &self.pools {
-            if hi < self.hint {
-                continue;
-            }
-            let lo = lo.max(self.hint);
-            let (wlo, whi) = (lo / 64, hi / 64);
-            for w in wlo..=whi {
-                let mut free = !words.get(w as usize).copied().unwrap_or(u64::MAX);
-                if w == wlo {
-                    free &= u64::MAX << (lo % 64);
-                }
-                if w == whi {
-                    free &= u64::MAX >> (63 - hi % 64);
-                }
-                if free != 0 && !f(w * 64, free) {
-                    return;
-                }
-            }
+    fn count(&self, c: u32) -> u32 {
+        let i = self.bw + (c / 4) as usize;
+        let w = self.mem.as_ref().get(i).copied().unwrap_or(0);
+        ((w >> (16 * (c % 4))) & 0xffff) as u32
+    }
+
+    #[inline]
+    fn add_count(&mut self, c: u32, delta: i32) {
+        let i = self.bw + (c / 4) as usize;
+        let shift = 16 * (c % 4);
+        if let Some(w) = self.mem.as_mut().get_mut(i) {
+            let cur = ((*w >> shift) & 0xffff) as i32;
+            let new = (cur + delta).clamp(0, 0xffff) as u64;
+            *w = (*w & !(0xffffu64 << shift)) | (new << shift);
         }
     }
 
-    /// Free pool addresses (exact count, by popcount over the pools).
-    pub fn free(&self) -> u64 {
-        let mut n = 0u64;
-        let words = self.mem.as_ref();
+    /// Free pool bits of bitmap word `w`.
+    #[inline]
+    fn free_bits(&self, w: u32) -> u64 {
+        let (wlo, whi) = (w * 64, w * 64 + 63);
+        let mut mask = 0u64;
         for &(lo, hi) in &self.pools {
-            let (wlo, whi) = (lo / 64, hi / 64);
-            for w in wlo..=whi {
-                let mut free = !words.get(w as usize).copied().unwrap_or(u64::MAX);
-                if w == wlo {
-                    free &= u64::MAX << (lo % 64);
-                }
-                if w == whi {
-                    free &= u64::MAX >> (63 - hi % 64);
-                }
-                n += u64::from(free.count_ones());
+            if hi < wlo || lo > whi {
+                continue;
             }
+            let a = lo.max(wlo) - wlo;
+            let b = hi.min(whi) - wlo;
+            mask |= (u64::MAX << a) & (u64::MAX >> (63 - b));
         }
-        n
+        mask & !self
+            .mem
+            .as_ref()
+            .get(w as usize)
+            .copied()
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Free pool addresses.
+    pub fn free(&self) -> u64 {
+        (0..self.chunks).map(|c| u64::from(self.count(c))).sum()
     }
 
     fn v4(&self, ip: IpAddr) -> Result<Ipv4Addr, IpamError> {
@@ -189,14 +222,18 @@ impl<M: AsRef<[u64]> + AsMut<[u64]>> AddressAllocator for V4Allocator<M> {
         };
         let mut count = 0u32;
         let mut first = None;
-        self.scan(|base, free| {
-            if first.is_none() {
-                first = Some(base + free.trailing_zeros());
+        for c in self.hint..self.chunks {
+            let n = self.count(c);
+            if n > 0 {
+                first.get_or_insert(c);
+                count += n;
+                if count >= limit {
+                    break;
+                }
             }
-            count += free.count_ones();
-            count < limit
-        });
+        }
         let Some(first) = first else {
+            self.hint = self.chunks;
             return Err(IpamError::AddressesExhausted {
                 cidr: self.subnet.cidr(),
             });
@@ -206,23 +243,36 @@ impl<M: AsRef<[u64]> + AsMut<[u64]>> AddressAllocator for V4Allocator<M> {
             AllocMode::Lowest => 0,
             AllocMode::Random => rng.below(count.min(limit)),
         };
-        let mut found = first;
-        if k > 0 {
-            self.scan(|base, mut free| {
-                let c = free.count_ones();
-                if k < c {
-                    for _ in 0..k {
-                        free &= free - 1;
-                    }
-                    found = base + free.trailing_zeros();
-                    false
-                } else {
-                    k -= c;
-                    true
-                }
-            });
+        let mut c = first;
+        while c < self.chunks {
+            let n = self.count(c);
+            if k < n {
+                break;
+            }
+            k -= n;
+            c += 1;
         }
+        let w0 = c * CHUNK_WORDS as u32;
+        let w1 = (w0 + CHUNK_WORDS as u32).min(self.bw as u32);
+        let mut found = None;
+        for w in w0..w1 {
+            let mut free = self.free_bits(w);
+            let p = free.count_ones();
+            if k < p {
+                for _ in 0..k {
+                    free &= free - 1;
+                }
+                found = Some(w * 64 + free.trailing_zeros());
+                break;
+            }
+            k -= p;
+        }
+        // The counts and the bitmap agree, so the chunk holds the k-th free address.
+        let found = found.ok_or(IpamError::AddressesExhausted {
+            cidr: self.subnet.cidr(),
+        })?;
         self.set(found, true);
+        self.add_count(c, -1);
         self.allocated += 1;
         Ok(IpAddr::V4(Ipv4Addr::from(self.net + found)))
     }
@@ -241,6 +291,9 @@ impl<M: AsRef<[u64]> + AsMut<[u64]>> AddressAllocator for V4Allocator<M> {
             });
         }
         self.set(off, true);
+        if self.in_pool(off) {
+            self.add_count(off / CHUNK_BITS, -1);
+        }
         self.allocated += 1;
         Ok(ip)
     }
@@ -255,8 +308,11 @@ impl<M: AsRef<[u64]> + AsMut<[u64]>> AddressAllocator for V4Allocator<M> {
             return Err(IpamError::AddressNotAllocated { addr: ip, cidr });
         }
         self.set(off, false);
+        if self.in_pool(off) {
+            self.add_count(off / CHUNK_BITS, 1);
+            self.hint = self.hint.min(off / CHUNK_BITS);
+        }
         self.allocated -= 1;
-        self.hint = self.hint.min(off);
         Ok(())
     }
 
