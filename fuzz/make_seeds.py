@@ -735,10 +735,33 @@ def seeds_packetbuf():
     }
 
 
+def seeds_dhcp_respond():
+    """A control byte (policy, checksum check, in place, output room; see the target), then a
+    client frame of tests/scapy/dhcp_oracle.py."""
+    import sys
+
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "scapy"))
+    import dhcp_oracle
+
+    ctls = [0x00, 0x06, 0x0B, 0x12, 0x1F]
+    frames = sorted(dhcp_oracle.frames().items())
+    return {name: bytes([ctls[i % len(ctls)]]) + bytes(p) for i, (name, p) in enumerate(frames)}
+
+
+def seeds_ipam_ops():
+    """`arbitrary` reads any bytes; deterministic pseudo-random inputs of a few sizes."""
+    import random
+
+    r = random.Random(1)
+    return {f"seed{i}": bytes(r.randrange(256) for _ in range(64 + 32 * i)) for i in range(6)}
+
+
 TARGETS = {
     "checksum": seeds_checksum,
     "classify": seeds_classify,
     "classify_structured": seeds_classify_structured,
+    "dhcp_respond": seeds_dhcp_respond,
+    "ipam_ops": seeds_ipam_ops,
     "packetbuf": seeds_packetbuf,
     "parse_arp": seeds_arp,
     "parse_dhcpv4": seeds_dhcpv4,

@@ -20,9 +20,10 @@ def client(src_ip="0.0.0.0", dst_ip="255.255.255.255", mac=MAC, sport=68, **boot
     return Ether(dst="ff:ff:ff:ff:ff:ff", src=mac) / IP(src=src_ip, dst=dst_ip) / UDP(sport=sport, dport=67) / BOOTP(**bootp)
 
 
-def gen():
+def frames():
+    """The client frames, by name (also the fuzz seeds of dhcp_respond, fuzz/make_seeds.py)."""
     prl = ("param_req_list", [1, 3, 6, 15, 26, 121, 119])
-    reqs = {
+    return {
         "discover": client(chaddr=CH, xid=0x1234) / DHCP(options=[("message-type", "discover"), ("client_id", b"\x01" + CH), prl, "end"]),
         "discover_bcast": client(chaddr=CH, xid=0x55, flags=0x8000) / DHCP(options=[("message-type", "discover"), "end"]),
         "request": client(chaddr=CH, xid=0x1235) / DHCP(options=[("message-type", "request"), ("server_id", "10.0.0.2"), ("requested_addr", "10.0.0.5"), prl, "end"]),
@@ -36,7 +37,10 @@ def gen():
         "no_msg_type": client(chaddr=CH, xid=0x123d) / DHCP(options=[("hostname", b"vm1"), "end"]),
         "bootreply": client(chaddr=CH, xid=0x123e, op=2) / DHCP(options=[("message-type", "discover"), "end"]),
     }
-    print(json.dumps({k: raw(v).hex() for k, v in reqs.items()}))
+
+
+def gen():
+    print(json.dumps({k: raw(v).hex() for k, v in frames().items()}))
 
 
 def plain(v):
