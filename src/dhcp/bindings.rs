@@ -83,8 +83,9 @@ impl<M: AsRef<[BindingSlot]> + AsMut<[BindingSlot]>> BindingTable<M> {
 
     #[inline]
     fn home(&self, segment: u32, mac: &[u8; 6]) -> usize {
-        let h = mix(mac_u64(mac) ^ self.seed) ^ mix(u64::from(segment) ^ self.seed.rotate_left(29));
-        (mix(h) as usize) & self.mask
+        // The segment is spread over the high bits (the MAC has 48), then one keyed mix.
+        let k = mac_u64(mac) ^ u64::from(segment).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (mix(k ^ self.seed) as usize) & self.mask
     }
 
     #[inline]

@@ -543,9 +543,28 @@ fn write_reply(
     // The UDP checksum is summed while writing: the fixed header's first 44 bytes (sname and
     // file are zero), the cookie, and each option piece, whose sum is precomputed for the
     // subnet's block and byte-swapped when the piece starts at an odd offset (RFC 1071 §2(B)).
+    // Summed from the values, not read back from `dhcp`: loads straddling the stores just
+    // made would stall on store forwarding.
     let mut sum = Checksum::new();
-    sum.add_bytes(dhcp.get(..44)?);
-    sum.add_bytes(&dhcpv4::MAGIC_COOKIE);
+    let be32 = u32::from_be_bytes;
+    let c = repr.chaddr.0;
+    sum.add_u16(u16::from_be_bytes([repr.op, dhcpv4::HTYPE_ETHERNET]))
+        .add_u16(u16::from_be_bytes([dhcpv4::HLEN_ETHERNET, repr.hops]))
+        .add_u32(repr.xid)
+        .add_u16(repr.secs)
+        .add_u16(if repr.broadcast {
+            dhcpv4::FLAG_BROADCAST
+        } else {
+            0
+        })
+        .add_u32(be32(repr.ciaddr))
+        .add_u32(be32(repr.yiaddr))
+        .add_u32(be32(repr.siaddr))
+        .add_u32(be32(repr.giaddr))
+        .add_u16(u16::from_be_bytes([c[0], c[1]]))
+        .add_u16(u16::from_be_bytes([c[2], c[3]]))
+        .add_u16(u16::from_be_bytes([c[4], c[5]]))
+        .add_u32(be32(dhcpv4::MAGIC_COOKIE));
     let mut p = dhcpv4::OPTIONS_OFFSET;
     let mut put = |bytes: &[u8], pre: Option<u16>| -> Option<()> {
         dhcp.get_mut(p..p + bytes.len())?.copy_from_slice(bytes);
