@@ -6,6 +6,7 @@
 //! Rooms (modules):
 //! - [`wire`]: protocol views, emitters, checksums and the one-pass [`wire::classify`].
 //! - [`buf`]: [`buf::PacketBuf`], a headroom-aware view with mbuf-compatible offsets.
+//! - [`encap`]: VLAN/VXLAN/GENEVE/GRE encap and decap in place, Neutron segments and MTU.
 #![no_std]
 #![deny(missing_debug_implementations)]
 #![warn(missing_docs)]
@@ -16,6 +17,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod buf;
+pub mod encap;
 pub mod error;
 pub mod wire;
 
