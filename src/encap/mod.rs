@@ -28,6 +28,9 @@ pub mod error;
 pub mod geneve;
 pub mod gre;
 pub mod hash;
+pub mod icmp;
+pub mod mtu;
+pub mod segment;
 pub mod vlan;
 pub mod vxlan;
 
@@ -38,6 +41,8 @@ pub use decap::{DecapConfig, DecapCtx, Decapped};
 pub use error::{ConfigError, DropReason, EncapError, Stats};
 pub use geneve::GeneveOptions;
 pub use gre::GreOptions;
+pub use mtu::MtuConfig;
+pub use segment::{NetworkType, Received, Segment};
 pub use vlan::{Tpid, VlanTagSpec};
 #[cfg(test)]
 mod tests;
