@@ -8,8 +8,8 @@ src/encap/hash.rs, re-implemented here from that text. Prints Rust constants.
 import scapy.all as S
 from scapy.contrib.geneve import GENEVE, GeneveOptions
 
-MUL = 0x9E3779B97F4A7C15
-FIN = 0xFF51AFD7ED558CCD
+P = [0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3, 0x589965CC75374CC3,
+     0x9E3779B97F4A7C15, 0xFF51AFD7ED558CCD]
 M64 = (1 << 64) - 1
 
 
@@ -19,10 +19,11 @@ def fold(a, b):
 
 
 def hash_words(seed, words):
-    x = seed ^ MUL
-    for w in words:
-        x = fold(x ^ w, MUL)
-    x = fold(x, FIN)
+    x = len(words)
+    words = words + [0] * (len(words) % 2)
+    for i in range(0, len(words), 2):
+        x ^= fold(words[i] ^ P[i] ^ seed, words[i + 1] ^ P[i + 1])
+    x = fold(x ^ P[0], seed ^ P[1])
     return (x >> 32) ^ (x & 0xFFFFFFFF)
 
 

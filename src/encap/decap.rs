@@ -241,6 +241,22 @@ fn ecn_decap(inner: &[u8], outer: u8) -> Result<Option<(usize, u8)>, EncapError>
     }
 }
 
+/// True when a 20-byte IPv4 header's checksum verifies: its one's-complement sum is 0xffff.
+/// Summed as native-endian 32-bit words: the test does not depend on byte order (RFC 1071
+/// §2(B)).
+#[inline(always)]
+fn ipv4_checksum_ok(h: &[u8; 20]) -> bool {
+    let mut s = 0u64;
+    for w in h.chunks_exact(4) {
+        s += u64::from(u32::from_ne_bytes([w[0], w[1], w[2], w[3]]));
+    }
+    s = (s & 0xffff_ffff) + (s >> 32);
+    s = (s & 0xffff) + (s >> 16);
+    s = (s & 0xffff) + (s >> 16);
+    s = (s & 0xffff) + (s >> 16);
+    s == 0xffff
+}
+
 /// Writes `ecn` into the IP header at the start of `ip` (patching an IPv4 checksum).
 fn rewrite_ecn(ip: &mut [u8], ecn: u8) {
     match ip.first().map(|b| b >> 4) {
@@ -292,7 +308,184 @@ impl DecapCtx {
     }
 
     /// Runs every check on `pkt` (an Ethernet frame) without changing anything.
+    #[inline]
     pub fn validate(&self, pkt: &[u8]) -> Result<Decapped, EncapError> {
+        match self.fast(pkt) {
+            Some(d) => Ok(d),
+            None => self.validate_general(pkt),
+        }
+    }
+
+    /// The common layouts in a straight line: Ethernet without tags; IPv4 without options or
+    /// IPv6 with the tunnel protocol as first next header; UDP (checksum verified when present
+    /// and configured) with VXLAN or GENEVE, or GRE; no ECN rewrite. `None` for anything else,
+    /// and for anything wrong — the general path then decides and names the error. On its
+    /// subset it accepts exactly what the general path accepts (a property test checks this).
+    #[inline(always)]
+    fn fast(&self, pkt: &[u8]) -> Option<Decapped> {
+        let cfg = &self.cfg;
+        let (eth, l3) = pkt.split_first_chunk::<ETH_LEN>()?;
+        let be16 = |b: &[u8], i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
+        let (src, dst, proto, l4_off, l4, ecn) = match be16(eth, 12) {
+            ethertype::IPV4 => {
+                let h = l3.first_chunk::<20>()?;
+                let total = usize::from(be16(h, 2));
+                // No options, total length within the frame, not a fragment.
+                if h[0] != 0x45 || total < 20 || be16(h, 6) & 0x3fff != 0 {
+                    return None;
+                }
+                let l4 = l3.get(20..total)?;
+                if cfg.verify_ip_checksum && !ipv4_checksum_ok(h) {
+                    return None;
+                }
+                let (s, d) = ([h[12], h[13], h[14], h[15]], [h[16], h[17], h[18], h[19]]);
+                let (s, d) = (IpAddr::V4(Ipv4Addr::from(s)), IpAddr::V4(Ipv4Addr::from(d)));
+                (s, d, h[9], ETH_LEN + 20, l4, h[1] & 3)
+            }
+            ethertype::IPV6 => {
+                let (h, rest) = l3.split_first_chunk::<40>()?;
+                if h[0] >> 4 != 6 {
+                    return None;
+                }
+                let l4 = rest.get(..usize::from(be16(h, 4)))?;
+                let s = <[u8; 16]>::try_from(&h[8..24]).ok()?;
+                let d = <[u8; 16]>::try_from(&h[24..40]).ok()?;
+                let (s, d) = (IpAddr::V6(Ipv6Addr::from(s)), IpAddr::V6(Ipv6Addr::from(d)));
+                (s, d, h[6], ETH_LEN + 40, l4, (h[1] >> 4) & 3)
+            }
+            _ => return None,
+        };
+        if cfg.ecn && (ecn == 1 || ecn == 3) {
+            return None;
+        }
+        if cfg.local_ip.is_some_and(|l| l != dst) {
+            return None;
+        }
+        let mut d = Decapped {
+            tunnel: cfg.tunnel,
+            id: 0,
+            outer_src: src,
+            outer_dst: dst,
+            outer_src_mac: MacAddr([eth[6], eth[7], eth[8], eth[9], eth[10], eth[11]]),
+            src_port: 0,
+            inner_off: 0,
+            inner_len: 0,
+            options_off: 0,
+            options_len: 0,
+            oam: false,
+            sequence: None,
+            ecn_rewrite: None,
+        };
+        if cfg.tunnel == TunnelType::Gre {
+            let h = l4.first_chunk::<4>()?;
+            let flags = be16(h, 0);
+            if proto != gre::IP_PROTO
+                || flags & (crate::wire::gre::VERSION_MASK | crate::wire::gre::MUST_BE_ZERO) != 0
+                || be16(h, 2) != ethertype::TEB
+            {
+                return None;
+            }
+            let c = flags & crate::wire::gre::FLAG_C != 0;
+            let k = flags & crate::wire::gre::FLAG_K != 0;
+            let sq = flags & crate::wire::gre::FLAG_S != 0;
+            let mut off = 4 + 4 * usize::from(c);
+            let word = |o: usize| {
+                l4.get(o..o + 4)
+                    .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+            };
+            if k {
+                d.id = word(off)?;
+                off += 4;
+            } else if cfg.expect_id.is_some() {
+                return None;
+            }
+            if sq {
+                d.sequence = Some(word(off)?);
+                off += 4;
+            }
+            if l4.len() < off
+                || (c && cfg.verify_l4_checksum && checksum::internet_checksum(l4) != 0)
+            {
+                return None;
+            }
+            d.inner_off = l4_off + off;
+            d.inner_len = l4.len() - off;
+        } else {
+            let (uh, _) = l4.split_first_chunk::<8>()?;
+            let ulen = usize::from(be16(uh, 4));
+            if proto != ip_proto::UDP || be16(uh, 2) != self.port || ulen < 8 {
+                return None;
+            }
+            let dgram = l4.get(..ulen)?;
+            let csum = be16(uh, 6);
+            if csum == 0 {
+                if src.is_ipv6() && !cfg.allow_zero_udp6_checksum {
+                    return None;
+                }
+            } else if cfg.verify_l4_checksum {
+                let mut c = match (src, dst) {
+                    (IpAddr::V4(s), IpAddr::V4(d)) => checksum::pseudo_header_v4(
+                        s.octets(),
+                        d.octets(),
+                        ip_proto::UDP,
+                        ulen as u16,
+                    ),
+                    (IpAddr::V6(s), IpAddr::V6(d)) => checksum::pseudo_header_v6(
+                        &s.octets(),
+                        &d.octets(),
+                        ip_proto::UDP,
+                        ulen as u32,
+                    ),
+                    _ => return None,
+                };
+                if c.add_bytes(dgram).finish() != 0 {
+                    return None;
+                }
+            }
+            d.src_port = be16(uh, 0);
+            let t = dgram.get(8..)?;
+            let th = t.first_chunk::<8>()?;
+            d.id = u32::from_be_bytes([0, th[4], th[5], th[6]]);
+            let hlen = if cfg.tunnel == TunnelType::Vxlan {
+                if th[0] & crate::wire::vxlan::FLAG_I == 0 {
+                    return None;
+                }
+                8
+            } else {
+                let critical = th[1] & crate::wire::geneve::FLAG_CRITICAL != 0;
+                if th[0] >> 6 != 0
+                    || (critical && !cfg.accept_geneve_critical)
+                    || be16(th, 2) != ethertype::TEB
+                {
+                    return None;
+                }
+                let olen = usize::from(th[0] & 0x3f) * 4;
+                let opts = t.get(8..8 + olen)?;
+                // Each option: 4-byte header, data length in the low 5 bits of byte 3.
+                let mut o = 0;
+                while o < olen {
+                    let l = 4 + usize::from(*opts.get(o + 3)? & 0x1f) * 4;
+                    o += l;
+                }
+                if o != olen {
+                    return None;
+                }
+                d.oam = th[1] & crate::wire::geneve::FLAG_OAM != 0;
+                d.options_off = l4_off + 16;
+                d.options_len = olen;
+                8 + olen
+            };
+            d.inner_off = l4_off + 8 + hlen;
+            d.inner_len = t.len().checked_sub(hlen)?;
+        }
+        if d.inner_len < ETH_LEN || cfg.expect_id.is_some_and(|e| e != d.id) {
+            return None;
+        }
+        Some(d)
+    }
+
+    /// Every check, for every supported layout.
+    fn validate_general(&self, pkt: &[u8]) -> Result<Decapped, EncapError> {
         let cfg = &self.cfg;
         let ip = parse_ip(pkt, cfg)?;
         if cfg.local_ip.is_some_and(|l| l != ip.dst) {
@@ -409,5 +602,123 @@ impl DecapCtx {
             ok += usize::from(r.is_ok());
         }
         ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encap::{
+        EncapConfig, EncapCtx, GeneveOptions, GreOptions, Remote, TunnelHeader, Underlay,
+    };
+    use proptest::prelude::*;
+
+    const KINDS: [TunnelType; 3] = [TunnelType::Vxlan, TunnelType::Geneve, TunnelType::Gre];
+
+    fn packet(
+        kind: TunnelType,
+        v6: bool,
+        seed: u64,
+        csum: UdpChecksum,
+        extra: bool,
+    ) -> std::vec::Vec<u8> {
+        let header = match kind {
+            TunnelType::Vxlan => TunnelHeader::Vxlan { vni: 300 },
+            TunnelType::Geneve => {
+                let mut options = GeneveOptions::EMPTY;
+                if extra {
+                    options.push(0x0102, 0x01, &[1, 2, 3, 4]).unwrap();
+                }
+                TunnelHeader::Geneve { vni: 300, options }
+            }
+            TunnelType::Gre => TunnelHeader::Gre {
+                key: 300,
+                options: GreOptions {
+                    checksum: extra,
+                    sequence: seed & 1 == 1,
+                },
+            },
+        };
+        let (l, r) = if v6 {
+            ("2001:db8::1", "2001:db8::2")
+        } else {
+            ("192.0.2.1", "192.0.2.2")
+        };
+        let mut u = Underlay::new(l.parse().unwrap(), MacAddr([2, 0, 0, 0, 0, 1]));
+        u.hash_seed = seed;
+        u.udp_checksum = Some(csum);
+        u.allow_zero_udp6_checksum = true;
+        let cfg = EncapConfig {
+            header,
+            underlay: u,
+            remote: Some(Remote {
+                ip: r.parse().unwrap(),
+                mac: MacAddr([2, 0, 0, 0, 0, 2]),
+            }),
+        };
+        let mut mem = std::vec![0x11u8; 90 + 60];
+        mem[90 + 12] = 0x08;
+        let mut b = PacketBuf::new(&mut mem, 90, 60).unwrap();
+        EncapCtx::new(&cfg).unwrap().encap(&mut b).unwrap();
+        b.data().to_vec()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The fast path accepts nothing the general path refuses, and agrees on the result.
+        #[test]
+        fn fast_path_agrees_with_general(
+            kind in 0usize..3,
+            v6 in any::<bool>(),
+            seed in any::<u64>(),
+            csum in prop_oneof![Just(UdpChecksum::Zero), Just(UdpChecksum::Full)],
+            extra in any::<bool>(),
+            flips in proptest::collection::vec((0usize..90, any::<u8>()), 0..3),
+            expect in prop_oneof![Just(None), Just(Some(300u32)), Just(Some(301u32))],
+            local in prop_oneof![Just(None), Just(Some("192.0.2.2")), Just(Some("192.0.2.3")), Just(Some("2001:db8::2"))],
+            ecn in any::<bool>(),
+            verify in any::<bool>(),
+            critical in any::<bool>(),
+            zero6 in any::<bool>(),
+            trim in 0usize..4,
+        ) {
+            let tunnel = KINDS[kind];
+            let mut pkt = packet(tunnel, v6, seed, csum, extra);
+            for (i, v) in flips {
+                if let Some(b) = pkt.get_mut(i) {
+                    *b = v;
+                }
+            }
+            pkt.truncate(pkt.len() - trim * 7);
+            let cfg = DecapConfig {
+                expect_id: expect,
+                local_ip: local.map(|l| l.parse().unwrap()),
+                ecn,
+                verify_ip_checksum: verify,
+                verify_l4_checksum: verify || seed & 2 == 0,
+                accept_geneve_critical: critical,
+                allow_zero_udp6_checksum: zero6,
+                ..DecapConfig::new(tunnel)
+            };
+            let d = DecapCtx::new(&cfg).unwrap();
+            if let Some(fast) = d.fast(&pkt) {
+                prop_assert_eq!(d.validate_general(&pkt), Ok(fast));
+            }
+            prop_assert_eq!(d.validate(&pkt).ok(), d.validate_general(&pkt).ok());
+        }
+    }
+
+    #[test]
+    fn fast_path_is_taken_for_the_common_cases() {
+        for tunnel in KINDS {
+            for v6 in [false, true] {
+                for extra in [false, true] {
+                    let pkt = packet(tunnel, v6, 1, UdpChecksum::Full, extra);
+                    let d = DecapCtx::new(&DecapConfig::new(tunnel)).unwrap();
+                    assert!(d.fast(&pkt).is_some(), "{tunnel:?} v6 {v6} {extra}");
+                }
+            }
+        }
     }
 }

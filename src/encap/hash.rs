@@ -15,21 +15,30 @@
 //!   big-endian integers, the EtherType after the tags).
 //!
 //! # The hash
-//! A keyed folded multiply, as in aHash's fallback: with `M = 0x9e3779b97f4a7c15`,
-//! `F = 0xff51afd7ed558ccd` and `fold(a, b) = lo64(a·b) ^ hi64(a·b)` (128-bit product):
-//! `h = seed ^ M; for w in key { h = fold(h ^ w, M) }; h = fold(h, F)`, and the 32-bit hash
-//! is `hi32(h) ^ lo32(h)`. The seed is the context's (give each host its own so peers cannot
-//! predict ports). Same flow and seed → same hash, so a flow keeps its port and ECMP path.
+//! Keyed folded multiplies in the style of wyhash, pairs of words in parallel so the latency is
+//! two multiplies whatever the key length: with `fold(a, b) = lo64(a·b) ^ hi64(a·b)` (128-bit
+//! product), the key padded with a zero word to an even count, `P` the six constants below and
+//! `n` the number of key words,
+//! `h = n; for each pair i: h ^= fold(w[2i] ^ P[2i] ^ seed, w[2i+1] ^ P[2i+1]);
+//! h = fold(h ^ P[0], seed ^ P[1])`, and the 32-bit hash is `hi32(h) ^ lo32(h)`. The seed is
+//! the context's (give each host its own so peers cannot predict ports). Same flow and seed →
+//! same hash, so a flow keeps its port and ECMP path.
 //!
 //! # The port
 //! `port = min + (hash · (max − min + 1)) >> 32` (Lemire's multiply-shift reduction, as
 //! Linux's `udp_flow_src_port`, but with `max` included), by default over 49152..=65535, the
 //! IANA dynamic range RFC 7348 §5 recommends.
 
-/// Golden-ratio multiplier.
-const M: u64 = 0x9e37_79b9_7f4a_7c15;
-/// MurmurHash3 finalizer constant, used for the last fold.
-const F: u64 = 0xff51_afd7_ed55_8ccd;
+/// Per-position constants (wyhash's secrets, then the golden ratio and MurmurHash3's
+/// finalizer constant).
+pub const P: [u64; 6] = [
+    0xa076_1d64_78bd_642f,
+    0xe703_7ed1_a0b4_28db,
+    0x8ebc_6af0_9c88_c6e3,
+    0x5899_65cc_7537_4cc3,
+    0x9e37_79b9_7f4a_7c15,
+    0xff51_afd7_ed55_8ccd,
+];
 
 /// Default lowest source port: the IANA dynamic range (RFC 6335 §6, RFC 7348 §5).
 pub const PORT_MIN: u16 = 49152;
@@ -49,14 +58,18 @@ fn fold(a: u64, b: u64) -> u64 {
     (p as u64) ^ ((p >> 64) as u64)
 }
 
-/// The keyed hash of a sequence of 64-bit key words (see the module doc).
+/// The keyed hash of up to six 64-bit key words (see the module doc); words beyond six are
+/// ignored. A fixed-size array so the pairs unroll.
 #[inline(always)]
-pub fn hash_words(seed: u64, words: &[u64]) -> u32 {
-    let mut h = seed ^ M;
-    for w in words {
-        h = fold(h ^ w, M);
+pub fn hash_words<const N: usize>(seed: u64, words: &[u64; N]) -> u32 {
+    let mut h = N.min(6) as u64;
+    let mut i = 0;
+    while i < N && i < 6 {
+        let b = if i + 1 < N { words[i + 1] } else { 0 };
+        h ^= fold(words[i] ^ P[i] ^ seed, b ^ P[i + 1]);
+        i += 2;
     }
-    let h = fold(h, F);
+    let h = fold(h ^ P[0], seed ^ P[1]);
     ((h >> 32) as u32) ^ (h as u32)
 }
 
@@ -92,24 +105,18 @@ fn be16(b: &[u8], at: usize) -> u16 {
 }
 
 #[inline(always)]
-fn be64(b: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    let n = b.len().min(8);
-    w[..n].copy_from_slice(&b[..n]);
-    u64::from_be_bytes(w)
+fn be32(b: &[u8; 4]) -> u32 {
+    u32::from_be_bytes(*b)
 }
 
-/// Source and destination port of a TCP/UDP/SCTP header at `l4`, as `sport << 16 | dport`,
-/// or 0 for other protocols or when the 4 bytes are not there.
+/// Source and destination port of a TCP/UDP/SCTP header at the start of `l4`, as
+/// `sport << 16 | dport`, or 0 for other protocols or when the 4 bytes are not there.
 #[inline(always)]
 fn ports(proto: u8, l4: &[u8]) -> u64 {
     if !matches!(proto, PROTO_TCP | PROTO_UDP | PROTO_SCTP) {
         return 0;
     }
-    match l4.get(..4) {
-        Some(p) => u64::from(u32::from_be_bytes([p[0], p[1], p[2], p[3]])),
-        None => 0,
-    }
+    l4.first_chunk::<4>().map_or(0, |p| u64::from(be32(p)))
 }
 
 /// Walks the inner Ethernet frame and hashes its flow with `seed`. Total: any byte string
@@ -119,55 +126,76 @@ pub fn inner_flow(frame: &[u8], seed: u64) -> InnerFlow {
     let mut et = be16(frame, 12);
     let mut l3 = ETH_LEN;
     // Up to two tags (802.1ad + 802.1Q), as the wire parsers walk.
-    for _ in 0..2 {
-        if crate::wire::vlan::is_tpid(et) {
-            et = be16(frame, l3 + 2);
-            l3 += 4;
+    if et >= crate::wire::ethertype::VLAN {
+        for _ in 0..2 {
+            if crate::wire::vlan::is_tpid(et) {
+                et = be16(frame, l3 + 2);
+                l3 += 4;
+            }
         }
     }
     let ip = frame.get(l3..).unwrap_or(&[]);
-    if et == crate::wire::ethertype::IPV4 && ip.len() >= IPV4_LEN && ip[0] >> 4 == 4 {
-        let ihl = usize::from(ip[0] & 0x0f) * 4;
-        if ihl >= IPV4_LEN {
-            let proto = ip[9];
-            let frag = u16::from_be_bytes([ip[6], ip[7]]);
-            let unfragmented = frag & 0x3fff == 0;
-            let p = if unfragmented {
-                ports(proto, ip.get(ihl..).unwrap_or(&[]))
-            } else {
-                0
-            };
-            let addrs = u64::from(u32::from_be_bytes([ip[12], ip[13], ip[14], ip[15]])) << 32
-                | u64::from(u32::from_be_bytes([ip[16], ip[17], ip[18], ip[19]]));
-            return InnerFlow {
-                hash: hash_words(seed, &[addrs, u64::from(proto) << 32 | p]),
-                ip_version: 4,
-                tos: ip[1],
-                ttl: ip[8],
-                df: frag & 0x4000 != 0,
-            };
+    if et == crate::wire::ethertype::IPV4 {
+        if let Some(h) = ip.first_chunk::<IPV4_LEN>() {
+            let ihl = usize::from(h[0] & 0x0f) * 4;
+            if h[0] >> 4 == 4 && ihl >= IPV4_LEN {
+                let proto = h[9];
+                let frag = u16::from_be_bytes([h[6], h[7]]);
+                let p = if frag & 0x3fff == 0 {
+                    ports(proto, ip.get(ihl..).unwrap_or(&[]))
+                } else {
+                    0
+                };
+                let addrs =
+                    u64::from_be_bytes([h[12], h[13], h[14], h[15], h[16], h[17], h[18], h[19]]);
+                return InnerFlow {
+                    hash: hash_words(seed, &[addrs, u64::from(proto) << 32 | p]),
+                    ip_version: 4,
+                    tos: h[1],
+                    ttl: h[8],
+                    df: frag & 0x4000 != 0,
+                };
+            }
         }
     }
-    if et == crate::wire::ethertype::IPV6 && ip.len() >= IPV6_LEN && ip[0] >> 4 == 6 {
-        let nh = ip[6];
-        let p = ports(nh, &ip[IPV6_LEN..]);
-        let words = [
-            be64(&ip[8..16]),
-            be64(&ip[16..24]),
-            be64(&ip[24..32]),
-            be64(&ip[32..40]),
-            u64::from(nh) << 32 | p,
-        ];
-        return InnerFlow {
-            hash: hash_words(seed, &words),
-            ip_version: 6,
-            tos: (ip[0] << 4) | (ip[1] >> 4),
-            ttl: ip[7],
-            df: true,
-        };
+    if et == crate::wire::ethertype::IPV6 {
+        if let Some((h, rest)) = ip.split_first_chunk::<IPV6_LEN>() {
+            if h[0] >> 4 == 6 {
+                let nh = h[6];
+                let w = |i: usize| {
+                    u64::from_be_bytes([
+                        h[i],
+                        h[i + 1],
+                        h[i + 2],
+                        h[i + 3],
+                        h[i + 4],
+                        h[i + 5],
+                        h[i + 6],
+                        h[i + 7],
+                    ])
+                };
+                let words = [
+                    w(8),
+                    w(16),
+                    w(24),
+                    w(32),
+                    u64::from(nh) << 32 | ports(nh, rest),
+                ];
+                return InnerFlow {
+                    hash: hash_words(seed, &words),
+                    ip_version: 6,
+                    tos: (h[0] << 4) | (h[1] >> 4),
+                    ttl: h[7],
+                    df: true,
+                };
+            }
+        }
     }
-    let dst = be64(frame.get(..6).unwrap_or(frame)) >> 16;
-    let src = be64(frame.get(6..12).unwrap_or(&[])) >> 16;
+    let mut mac = [0u8; 12];
+    let n = frame.len().min(12);
+    mac[..n].copy_from_slice(&frame[..n]);
+    let dst = u64::from_be_bytes([0, 0, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]]);
+    let src = u64::from_be_bytes([0, 0, mac[6], mac[7], mac[8], mac[9], mac[10], mac[11]]);
     InnerFlow {
         hash: hash_words(seed, &[dst << 16 | u64::from(et), src]),
         ..InnerFlow::default()
@@ -186,19 +214,21 @@ mod tests {
             .collect()
     }
 
-    // Expected values computed independently in Python from the module doc:
-    //   M=0x9e3779b97f4a7c15; F=0xff51afd7ed558ccd; m64=(1<<64)-1
+    // Expected values computed independently in Python from the module doc (the same code is
+    // in scripts/encap_vectors.py):
+    //   P=[0xa0761d6478bd642f,0xe7037ed1a0b428db,0x8ebc6af09c88c6e3,0x589965cc75374cc3,
+    //      0x9e3779b97f4a7c15,0xff51afd7ed558ccd]; m64=(1<<64)-1
     //   fold=lambda a,b: ((a*b)&m64) ^ ((a*b)>>64)
     //   def h(seed, ws):
-    //     x = seed ^ M
-    //     for w in ws: x = fold(x ^ w, M)
-    //     x = fold(x, F); return (x >> 32) ^ (x & 0xffffffff)
+    //     x = len(ws); ws = ws + [0] * (len(ws) % 2)
+    //     for i in range(0, len(ws), 2): x ^= fold(ws[i]^P[i]^seed, ws[i+1]^P[i+1])
+    //     x = fold(x ^ P[0], seed ^ P[1]); return (x >> 32) ^ (x & 0xffffffff)
     //   port = lambda h, lo=49152, hi=65535: lo + ((h * (hi - lo + 1)) >> 32)
     #[test]
     fn python_reference_values() {
         // h(0, []) and h(0x1234, [1, 2]).
-        assert_eq!(hash_words(0, &[]), 0x5537_6ed7);
-        assert_eq!(hash_words(0x1234, &[1, 2]), 0x6605_9f4b);
+        assert_eq!(hash_words(0, &[]), 0x258d_4fbe);
+        assert_eq!(hash_words(0x1234, &[1, 2]), 0x4b18_6284);
         assert_eq!(port_from_hash(0, PORT_MIN, PORT_MAX), 49152);
         assert_eq!(port_from_hash(u32::MAX, PORT_MIN, PORT_MAX), 65535);
         assert_eq!(port_from_hash(0x8000_0000, PORT_MIN, PORT_MAX), 57344);
@@ -214,12 +244,12 @@ mod tests {
         let f = hex(TCP_TAGGED);
         let flow = inner_flow(&f, 0x1234);
         // Python: h(0x1234, [0x0a0000010a000002, (6 << 32) | (40000 << 16) | 443])
-        assert_eq!(flow.hash, 0xa33a_6c99);
+        assert_eq!(flow.hash, 0xb162_fc85);
         assert_eq!(
             (flow.ip_version, flow.tos, flow.ttl, flow.df),
             (4, 0xb9, 33, true)
         );
-        assert_eq!(port_from_hash(flow.hash, PORT_MIN, PORT_MAX), 59598);
+        assert_eq!(port_from_hash(flow.hash, PORT_MIN, PORT_MAX), 60504);
     }
 
     #[test]
