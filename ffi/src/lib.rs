@@ -11,7 +11,12 @@
 //! - this crate only translates between C and core types; all logic is in `neutrino`.
 //!
 //! Exports: [`neutrino_version`], [`neutrino_abi_version`], [`neutrino_status_str`],
-//! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`].
+//! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`];
+//! encap/decap ([`encap`]): [`neutrino_encap_config_default`], [`neutrino_encap_new`],
+//! [`neutrino_encap_free`], [`neutrino_encap_overhead`], [`neutrino_encap`],
+//! [`neutrino_encap_to`], [`neutrino_encap_burst`], [`neutrino_encap_stats`],
+//! [`neutrino_decap_config_default`], [`neutrino_decap_new`], [`neutrino_decap_free`],
+//! [`neutrino_decap`], [`neutrino_decap_burst`], [`neutrino_decap_stats`].
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -24,10 +29,12 @@ use core::ffi::{c_char, CStr};
 
 pub mod args;
 pub mod classify;
+pub mod encap;
 pub mod guard;
 pub mod status;
 
 pub use classify::*;
+pub use encap::*;
 pub use status::{neutrino_status, neutrino_status_str};
 
 use guard::guard_value;
