@@ -121,7 +121,7 @@ fn ports(proto: u8, l4: &[u8]) -> u64 {
 
 /// Walks the inner Ethernet frame and hashes its flow with `seed`. Total: any byte string
 /// gives a value (a frame shorter than 14 bytes hashes what it has as the L2 key).
-#[inline]
+#[inline(always)]
 pub fn inner_flow(frame: &[u8], seed: u64) -> InnerFlow {
     let mut et = be16(frame, 12);
     let mut l3 = ETH_LEN;
