@@ -6,6 +6,7 @@
 //! Rooms (modules):
 //! - [`wire`]: protocol views, emitters, checksums and the one-pass [`wire::classify`].
 //! - [`buf`]: [`buf::PacketBuf`], a headroom-aware view with mbuf-compatible offsets.
+//! - [`encap`]: VLAN/VXLAN/GENEVE/GRE encap and decap in place, Neutron segments and MTU.
 //! - [`ipam`]: Neutron subnet rules, address/subnet-pool/segment/MAC allocation.
 //! - [`dhcp`]: the DHCPv4 responder.
 #![no_std]
@@ -19,6 +20,7 @@ extern crate std;
 
 pub mod buf;
 pub mod dhcp;
+pub mod encap;
 pub mod error;
 pub mod ipam;
 pub mod wire;

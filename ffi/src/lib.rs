@@ -12,6 +12,11 @@
 //!
 //! Exports: [`neutrino_version`], [`neutrino_abi_version`], [`neutrino_status_str`],
 //! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`];
+//! encap/decap ([`encap`]): [`neutrino_encap_config_default`], [`neutrino_encap_new`],
+//! [`neutrino_encap_free`], [`neutrino_encap_overhead`], [`neutrino_encap`],
+//! [`neutrino_encap_to`], [`neutrino_encap_burst`], [`neutrino_encap_stats`],
+//! [`neutrino_decap_config_default`], [`neutrino_decap_new`], [`neutrino_decap_free`],
+//! [`neutrino_decap`], [`neutrino_decap_burst`], [`neutrino_decap_stats`].
 //! IPAM ([`ipam`]: `neutrino_subnet_*`, `neutrino_addr_*`, `neutrino_segment_*`,
 //! `neutrino_vlan_*`, `neutrino_mac_*`, `neutrino_subnet_pool_*`, `neutrino_ipam_*`) and the
 //! DHCP responder ([`dhcp`]: `neutrino_dhcp_*`).
@@ -28,12 +33,14 @@ use core::ffi::{c_char, CStr};
 pub mod args;
 pub mod classify;
 pub mod dhcp;
+pub mod encap;
 pub mod guard;
 pub mod ipam;
 pub mod status;
 
 pub use classify::*;
 pub use dhcp::*;
+pub use encap::*;
 pub use ipam::*;
 pub use status::{neutrino_status, neutrino_status_str};
 

@@ -2,13 +2,15 @@
 //!
 //! Every export returns a `neutrino_status`. Values are grouped: `0` is success, `1..` are
 //! argument and boundary errors, `100..` the causes of a core [`WireError`], `200..` those of a
-//! core [`BufError`]. Numbers never change once released; new causes get new numbers.
+//! core [`BufError`], `300..` those of the encap room ([`ConfigError`], [`EncapError`]), `400..` those of IPAM
+//! ([`IpamError`]), `500..` those of the DHCP responder ([`DhcpError`]). Numbers never change once released; new causes get new numbers.
 //! Functions that *take* a status from C take a `uint32_t`, because C may hand any integer and
 //! an out-of-range value would be undefined behaviour in a Rust enum.
 
 use core::ffi::{c_char, CStr};
 
 use neutrino::dhcp::DhcpError;
+use neutrino::encap::{ConfigError, EncapError};
 use neutrino::ipam::IpamError;
 use neutrino::{BufError, WireError};
 
@@ -63,52 +65,76 @@ pub enum neutrino_status {
     NEUTRINO_BAD_OFFSETS = 203,
     /// A buffer operation failed in a way this ABI version has no code for.
     NEUTRINO_BUF_ERROR = 299,
+    /// A configuration (tunnel, segment) was refused; nothing was created.
+    NEUTRINO_INVALID_CONFIG = 300,
+    /// The packet would exceed the MTU (never truncated).
+    NEUTRINO_TOO_BIG = 301,
+    /// The tunnel id (VNI, GRE key) or VLAN id is not the expected one, or a GRE key is missing.
+    NEUTRINO_WRONG_ID = 302,
+    /// The outer destination address is not the local endpoint.
+    NEUTRINO_NOT_LOCAL = 303,
+    /// Unexpected EtherType, IP protocol or tunnel payload type.
+    NEUTRINO_WRONG_PROTOCOL = 304,
+    /// The UDP destination port is not the tunnel's.
+    NEUTRINO_WRONG_PORT = 305,
+    /// The outer IP packet is a fragment.
+    NEUTRINO_FRAGMENT = 306,
+    /// A zero UDP checksum over IPv6 that the context does not accept (RFC 6935/6936).
+    NEUTRINO_ZERO_CHECKSUM = 307,
+    /// A GENEVE packet with critical options the context does not process.
+    NEUTRINO_CRITICAL_OPTION = 308,
+    /// Outer ECN CE over a non-ECN-capable inner packet (RFC 6040).
+    NEUTRINO_ECN_DROP = 309,
+    /// No usable remote tunnel endpoint.
+    NEUTRINO_NO_REMOTE = 310,
+    /// An encap/decap failure this ABI version has no code for.
+    NEUTRINO_ENCAP_ERROR = 399,
     /// IPAM: the CIDR breaks a subnet rule (host bits set, IPv4 /0, multicast, loopback,
     /// unspecified; SLAAC without a /64; an IPv6 mode on IPv4).
-    NEUTRINO_IPAM_INVALID_CIDR = 300,
+    NEUTRINO_IPAM_INVALID_CIDR = 400,
     /// IPAM: the gateway is of the wrong family, outside the subnet, the network or broadcast
     /// address, or inside a pool.
-    NEUTRINO_IPAM_INVALID_GATEWAY = 301,
+    NEUTRINO_IPAM_INVALID_GATEWAY = 401,
     /// IPAM: an allocation pool is of the wrong family, reversed, out of bounds, overlapping,
     /// or there are too many.
-    NEUTRINO_IPAM_INVALID_POOL = 302,
+    NEUTRINO_IPAM_INVALID_POOL = 402,
     /// IPAM: DNS servers exceed the limit, are duplicated or of the wrong family.
-    NEUTRINO_IPAM_INVALID_DNS = 303,
+    NEUTRINO_IPAM_INVALID_DNS = 403,
     /// IPAM: host routes exceed the limit, are duplicated, of the wrong family or not networks.
-    NEUTRINO_IPAM_INVALID_ROUTE = 304,
+    NEUTRINO_IPAM_INVALID_ROUTE = 404,
     /// IPAM: the subnet overlaps another subnet of the network.
-    NEUTRINO_IPAM_OVERLAP = 305,
+    NEUTRINO_IPAM_OVERLAP = 405,
     /// IPAM: the address is of the wrong family, outside the subnet, reserved, or not in a
     /// pool for a non-admin request.
-    NEUTRINO_IPAM_INVALID_ADDRESS = 306,
+    NEUTRINO_IPAM_INVALID_ADDRESS = 406,
     /// IPAM: the address, prefix, segment id or MAC is already allocated.
-    NEUTRINO_IPAM_IN_USE = 307,
+    NEUTRINO_IPAM_IN_USE = 407,
     /// IPAM: nothing free is left (addresses, prefix space, segment ids, MAC retries).
-    NEUTRINO_IPAM_EXHAUSTED = 308,
+    NEUTRINO_IPAM_EXHAUSTED = 408,
     /// IPAM: release of something that is not allocated.
-    NEUTRINO_IPAM_NOT_ALLOCATED = 309,
+    NEUTRINO_IPAM_NOT_ALLOCATED = 409,
     /// IPAM: a subnet pool quota would be exceeded.
-    NEUTRINO_IPAM_QUOTA_EXCEEDED = 310,
+    NEUTRINO_IPAM_QUOTA_EXCEEDED = 410,
     /// IPAM: a range, prefix length, segment id, physical network, pool prefix or MAC is
     /// invalid.
-    NEUTRINO_IPAM_INVALID_RANGE = 311,
+    NEUTRINO_IPAM_INVALID_RANGE = 411,
     /// IPAM: the IPv4 subnet is larger than the bitmap allocator serves (/8).
-    NEUTRINO_IPAM_TOO_LARGE = 312,
+    NEUTRINO_IPAM_TOO_LARGE = 412,
     /// IPAM: a cause this ABI version has no code for.
-    NEUTRINO_IPAM_ERROR = 399,
+    NEUTRINO_IPAM_ERROR = 499,
     /// DHCP: the subnet options or responder configuration are invalid (MTU, lease, domain
     /// names, too many DNS servers or routes, options too long, unknown subnet index).
-    NEUTRINO_DHCP_INVALID_CONFIG = 400,
+    NEUTRINO_DHCP_INVALID_CONFIG = 500,
     /// DHCP: the binding table is full.
-    NEUTRINO_DHCP_TABLE_FULL = 401,
+    NEUTRINO_DHCP_TABLE_FULL = 501,
     /// DHCP: a cause this ABI version has no code for.
-    NEUTRINO_DHCP_ERROR = 499,
+    NEUTRINO_DHCP_ERROR = 599,
 }
 
 use neutrino_status::*;
 
 /// Every status, in numeric order.
-const ALL: [neutrino_status; 36] = [
+const ALL: [neutrino_status; 48] = [
     NEUTRINO_OK,
     NEUTRINO_NULL_POINTER,
     NEUTRINO_INVALID_ARGUMENT,
@@ -128,6 +154,18 @@ const ALL: [neutrino_status; 36] = [
     NEUTRINO_DATA_TOO_SHORT,
     NEUTRINO_BAD_OFFSETS,
     NEUTRINO_BUF_ERROR,
+    NEUTRINO_INVALID_CONFIG,
+    NEUTRINO_TOO_BIG,
+    NEUTRINO_WRONG_ID,
+    NEUTRINO_NOT_LOCAL,
+    NEUTRINO_WRONG_PROTOCOL,
+    NEUTRINO_WRONG_PORT,
+    NEUTRINO_FRAGMENT,
+    NEUTRINO_ZERO_CHECKSUM,
+    NEUTRINO_CRITICAL_OPTION,
+    NEUTRINO_ECN_DROP,
+    NEUTRINO_NO_REMOTE,
+    NEUTRINO_ENCAP_ERROR,
     NEUTRINO_IPAM_INVALID_CIDR,
     NEUTRINO_IPAM_INVALID_GATEWAY,
     NEUTRINO_IPAM_INVALID_POOL,
@@ -175,6 +213,18 @@ impl neutrino_status {
             NEUTRINO_DATA_TOO_SHORT => c"data too short",
             NEUTRINO_BAD_OFFSETS => c"bad data offset or length",
             NEUTRINO_BUF_ERROR => c"buffer error",
+            NEUTRINO_INVALID_CONFIG => c"invalid configuration",
+            NEUTRINO_TOO_BIG => c"packet exceeds the MTU",
+            NEUTRINO_WRONG_ID => c"unexpected tunnel or VLAN id",
+            NEUTRINO_NOT_LOCAL => c"outer destination is not local",
+            NEUTRINO_WRONG_PROTOCOL => c"unexpected protocol",
+            NEUTRINO_WRONG_PORT => c"unexpected UDP port",
+            NEUTRINO_FRAGMENT => c"outer packet is a fragment",
+            NEUTRINO_ZERO_CHECKSUM => c"zero UDP checksum over IPv6 not allowed",
+            NEUTRINO_CRITICAL_OPTION => c"GENEVE critical option not accepted",
+            NEUTRINO_ECN_DROP => c"ECN CE over a not-ECN-capable packet",
+            NEUTRINO_NO_REMOTE => c"no usable remote endpoint",
+            NEUTRINO_ENCAP_ERROR => c"encap error",
             NEUTRINO_IPAM_INVALID_CIDR => c"invalid subnet CIDR",
             NEUTRINO_IPAM_INVALID_GATEWAY => c"invalid gateway",
             NEUTRINO_IPAM_INVALID_POOL => c"invalid allocation pool",
@@ -231,6 +281,33 @@ impl From<BufError> for neutrino_status {
             BufError::BadOffsets { .. } => NEUTRINO_BAD_OFFSETS,
             // `BufError` is non-exhaustive: a cause added to the core after this ABI.
             _ => NEUTRINO_BUF_ERROR,
+        }
+    }
+}
+
+impl From<ConfigError> for neutrino_status {
+    fn from(_: ConfigError) -> Self {
+        NEUTRINO_INVALID_CONFIG
+    }
+}
+
+impl From<EncapError> for neutrino_status {
+    fn from(e: EncapError) -> Self {
+        match e {
+            EncapError::Buf(b) => b.into(),
+            EncapError::Wire(w) => w.into(),
+            EncapError::TooBig { .. } => NEUTRINO_TOO_BIG,
+            EncapError::WrongId { .. } | EncapError::MissingKey => NEUTRINO_WRONG_ID,
+            EncapError::NotLocal => NEUTRINO_NOT_LOCAL,
+            EncapError::WrongProtocol { .. } => NEUTRINO_WRONG_PROTOCOL,
+            EncapError::WrongPort { .. } => NEUTRINO_WRONG_PORT,
+            EncapError::Fragment => NEUTRINO_FRAGMENT,
+            EncapError::ZeroChecksum => NEUTRINO_ZERO_CHECKSUM,
+            EncapError::CriticalOption => NEUTRINO_CRITICAL_OPTION,
+            EncapError::EcnDrop => NEUTRINO_ECN_DROP,
+            EncapError::NoRemote => NEUTRINO_NO_REMOTE,
+            // `EncapError` is non-exhaustive: a cause added to the core after this ABI.
+            _ => NEUTRINO_ENCAP_ERROR,
         }
     }
 }
