@@ -202,7 +202,7 @@ fn build_and_run(test: &str, compiler: &str, flags: &[&str], link: Link, tag: &s
 }
 
 /// The C test programs under `ffi/tests/c/`.
-const TESTS: &[&str] = &["test_classify", "test_encap"];
+const TESTS: &[&str] = &["test_classify", "test_encap", "test_ipam_dhcp"];
 
 #[test]
 fn c_static() {
@@ -223,25 +223,4 @@ fn cxx_static() {
     for t in TESTS {
         build_and_run(t, "c++", CXX_FLAGS, Link::Static, "cxx-static");
     }
-}
-
-#[test]
-fn ipam_dhcp_c_static() {
-    build_and_run("test_ipam_dhcp", "cc", C_FLAGS, Link::Static, "c-static");
-}
-
-#[test]
-fn ipam_dhcp_c_shared() {
-    build_and_run("test_ipam_dhcp", "cc", C_FLAGS, Link::Shared, "c-shared");
-}
-
-#[test]
-fn ipam_dhcp_cxx_static() {
-    build_and_run(
-        "test_ipam_dhcp",
-        "c++",
-        CXX_FLAGS,
-        Link::Static,
-        "cxx-static",
-    );
 }
