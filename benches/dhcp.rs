@@ -18,7 +18,6 @@ use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use neutrino::dhcp::{DhcpSubnetConfig, NakPolicy, Responder, Verdict, MAX_REPLY_LEN};
 use neutrino::ipam::{
@@ -31,41 +30,9 @@ use neutrino::wire::ipv4::Ipv4Repr;
 use neutrino::wire::udp::{fill_checksum_v4, UdpRepr};
 use neutrino::wire::MacAddr;
 
-/// Thread CPU time in nanoseconds.
-struct CpuTime;
-
-fn thread_cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec through a valid pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
-impl Measurement for CpuTime {
-    type Intermediate = u64;
-    type Value = Duration;
-    fn start(&self) -> u64 {
-        thread_cpu_ns()
-    }
-    fn end(&self, i: u64) -> Duration {
-        Duration::from_nanos(thread_cpu_ns().saturating_sub(i))
-    }
-    fn add(&self, a: &Duration, b: &Duration) -> Duration {
-        *a + *b
-    }
-    fn zero(&self) -> Duration {
-        Duration::ZERO
-    }
-    fn to_f64(&self, v: &Duration) -> f64 {
-        v.as_nanos() as f64
-    }
-    fn formatter(&self) -> &dyn ValueFormatter {
-        WallTime.formatter()
-    }
-}
+#[path = "common/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::CpuTime;
 
 fn mac(i: u32) -> MacAddr {
     let b = i.to_be_bytes();
@@ -265,7 +232,7 @@ fn ipam(c: &mut Criterion<CpuTime>) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().with_measurement(CpuTime);
+    config = Criterion::default().with_measurement(CpuTime::from_env());
     targets = dhcp, ipam
 }
 criterion_main!(benches);

@@ -23,7 +23,6 @@ use std::hint::black_box;
 use std::io::Write as _;
 use std::time::Duration;
 
-use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use etherparse::{
     EtherType, Ethernet2Header, IpNumber, Ipv4Header, NetSlice, PacketBuilder, SingleVlanHeader,
@@ -36,52 +35,9 @@ use neutrino::encap::{
 use neutrino::wire::MacAddr;
 use neutrino::PacketBuf;
 
-/// Thread CPU time in nanoseconds, or wall time with `NEUTRINO_BENCH_WALL=1`.
-struct CpuTime {
-    wall: bool,
-}
-
-static WALL: WallTime = WallTime;
-
-fn now_ns(wall: bool) -> u64 {
-    let clock = if wall {
-        libc::CLOCK_MONOTONIC
-    } else {
-        libc::CLOCK_THREAD_CPUTIME_ID
-    };
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `t` is a valid, writable timespec; clock_gettime only writes it.
-    let r = unsafe { libc::clock_gettime(clock, &mut t) };
-    assert_eq!(r, 0, "clock_gettime");
-    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
-}
-
-impl Measurement for CpuTime {
-    type Intermediate = u64;
-    type Value = u64;
-    fn start(&self) -> u64 {
-        now_ns(self.wall)
-    }
-    fn end(&self, i: u64) -> u64 {
-        now_ns(self.wall).saturating_sub(i)
-    }
-    fn add(&self, a: &u64, b: &u64) -> u64 {
-        a + b
-    }
-    fn zero(&self) -> u64 {
-        0
-    }
-    fn to_f64(&self, v: &u64) -> f64 {
-        *v as f64
-    }
-    fn formatter(&self) -> &dyn ValueFormatter {
-        // Nanoseconds, formatted like wall time.
-        WALL.formatter()
-    }
-}
+#[path = "common/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::CpuTime;
 
 type C = Criterion<CpuTime>;
 
@@ -398,7 +354,7 @@ fn encap(c: &mut C) {
 criterion_group! {
     name = benches;
     config = Criterion::default()
-        .with_measurement(CpuTime { wall: std::env::var_os("NEUTRINO_BENCH_WALL").is_some() })
+        .with_measurement(CpuTime::from_env())
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_millis(800))
         .sample_size(30);
