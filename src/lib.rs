@@ -6,6 +6,7 @@
 //! Rooms (modules):
 //! - [`wire`]: protocol views, emitters, checksums and the one-pass [`wire::classify`].
 //! - [`buf`]: [`buf::PacketBuf`], a headroom-aware view with mbuf-compatible offsets.
+//! - [`table`]: the fixed-capacity keyed-hash table over caller memory (FDB, conntrack, NAT).
 #![no_std]
 #![deny(missing_debug_implementations)]
 #![warn(missing_docs)]
@@ -17,6 +18,7 @@ extern crate std;
 
 pub mod buf;
 pub mod error;
+pub mod table;
 pub mod wire;
 
 pub use buf::PacketBuf;
