@@ -65,6 +65,8 @@ fn read_u32(b: &[u8], at: usize) -> u64 {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct KeyedHash {
     k: [u64; 4],
+    /// `k[2] ^ P1`, precomputed for the final fold.
+    fin: u64,
 }
 
 impl core::fmt::Debug for KeyedHash {
@@ -84,14 +86,14 @@ impl KeyedHash {
             splitmix(&mut s),
             splitmix(&mut s),
         ];
-        KeyedHash { k }
+        KeyedHash { k, fin: k[2] ^ P1 }
     }
 
     /// Hashes `bytes`. For fixed-size keys the length is a constant and the branches fold away:
     /// a 16-byte key costs two loads, two multiplies and a few XORs.
     #[inline(always)]
     pub fn hash(&self, bytes: &[u8]) -> u64 {
-        let [k0, k1, k2, k3] = self.k;
+        let [k0, k1, _, k3] = self.k;
         let len = bytes.len();
         let acc = if len <= 16 {
             let (a, b) = if len >= 8 {
@@ -120,7 +122,7 @@ impl KeyedHash {
             }
             acc
         };
-        fold(acc ^ k2 ^ P1, (len as u64) ^ k3 ^ P0)
+        fold(acc ^ self.fin, (len as u64) ^ k3 ^ P0)
     }
 }
 
