@@ -6,6 +6,7 @@
 //! Rooms (modules):
 //! - [`wire`]: protocol views, emitters, checksums and the one-pass [`wire::classify`].
 //! - [`buf`]: [`buf::PacketBuf`], a headroom-aware view with mbuf-compatible offsets.
+//! - [`l2`]: the FDB (MAC learning, aging, flood lists), the ARP/ND responder and port security.
 //! - [`table`]: the fixed-capacity keyed-hash table over caller memory (FDB, conntrack, NAT).
 #![no_std]
 #![deny(missing_debug_implementations)]
@@ -18,6 +19,7 @@ extern crate std;
 
 pub mod buf;
 pub mod error;
+pub mod l2;
 pub mod table;
 pub mod wire;
 

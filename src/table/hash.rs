@@ -49,16 +49,17 @@ fn read_u64(b: &[u8], at: usize) -> u64 {
     }
 }
 
+/// The bytes of `b` from `at` (at most 8) as a little-endian word, zero-extended. For a
+/// constant length this compiles to the loads that match how the key was stored (a 12-byte key
+/// built as 8 + 4 bytes is read as 8 + 4), so the load is forwarded from the store buffer.
 #[inline(always)]
-fn read_u32(b: &[u8], at: usize) -> u64 {
-    match b.get(at..at + 4) {
-        Some(s) => {
-            let mut w = [0u8; 4];
-            w.copy_from_slice(s);
-            u64::from(u32::from_le_bytes(w))
-        }
-        None => 0,
+fn read_tail(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    if let Some(t) = b.get(at..) {
+        let n = t.len().min(8);
+        w[..n].copy_from_slice(&t[..n]);
     }
+    u64::from_le_bytes(w)
 }
 
 /// A keyed 64-bit hash over byte strings. Cheap to copy; holds only the expanded seed.
@@ -96,17 +97,12 @@ impl KeyedHash {
         let [k0, k1, _, k3] = self.k;
         let len = bytes.len();
         let acc = if len <= 16 {
+            // Non-overlapping reads: bytes 0..8 and 8..len (zero-extended). The length enters
+            // the final fold, so a key and its zero-extension hash differently.
             let (a, b) = if len >= 8 {
-                (read_u64(bytes, 0), read_u64(bytes, len - 8))
-            } else if len >= 4 {
-                (read_u32(bytes, 0), read_u32(bytes, len - 4))
-            } else if len > 0 {
-                let lo = u64::from(bytes[0]);
-                let mid = u64::from(bytes[len / 2]);
-                let hi = u64::from(bytes[len - 1]);
-                (lo | (mid << 8) | (hi << 16), 0)
+                (read_u64(bytes, 0), read_tail(bytes, 8))
             } else {
-                (0, 0)
+                (read_tail(bytes, 0), 0)
             };
             fold(a ^ k0, b ^ k1)
         } else {

@@ -180,6 +180,33 @@ impl<K, V, M> core::fmt::Debug for Table<K, V, M> {
     }
 }
 
+/// Byte equality in 8-byte words (then the tail): for keys assembled in registers and stored
+/// as words, these loads are forwarded from the store buffer, where one 16-byte vector load
+/// over two 8-byte stores would stall until they reach the cache.
+#[inline(always)]
+fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    let mut diff = 0u64;
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        let mut wx = [0u8; 8];
+        let mut wy = [0u8; 8];
+        wx.copy_from_slice(x);
+        wy.copy_from_slice(y);
+        diff |= u64::from_ne_bytes(wx) ^ u64::from_ne_bytes(wy);
+    }
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    let mut wx = [0u8; 8];
+    let mut wy = [0u8; 8];
+    wx[..ra.len()].copy_from_slice(ra);
+    wy[..rb.len()].copy_from_slice(rb);
+    diff |= u64::from_ne_bytes(wx) ^ u64::from_ne_bytes(wy);
+    diff == 0
+}
+
 /// Multiply-shift range reduction of a 32-bit hash onto `0..n` (Lemire 2019).
 #[inline(always)]
 fn reduce(h: u32, n: usize) -> usize {
@@ -307,7 +334,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     fn find_in(&self, bucket: usize, g: &Group, tag: u16, kb: &[u8]) -> Option<Pos> {
         for slot in g.matches(tag) {
             let pos = Pos { bucket, slot };
-            if self.key_bytes_at(pos) == kb {
+            if eq_bytes(self.key_bytes_at(pos), kb) {
                 return Some(pos);
             }
         }
@@ -320,7 +347,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         // The only branch that waits for the slot's cache line is this comparison, which is
         // predictable (a tag match is the key 65535 times in 65536), so the CPU keeps issuing
         // the next lookups' loads while this one misses.
-        if self.key_bytes_at(cand) == kb {
+        if eq_bytes(self.key_bytes_at(cand), kb) {
             Some(cand)
         } else {
             self.find_slow(p, kb)
@@ -366,7 +393,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         let p = self.probe(key);
         let cand = self.candidate(p)?;
         let (k, v) = self.slot_bytes(cand);
-        if k == key.as_bytes() {
+        if eq_bytes(k, key.as_bytes()) {
             V::read_from_bytes(v).ok()
         } else {
             self.get_slow(key)
@@ -434,7 +461,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                 None => None,
                 Some(pos) => {
                     let (k, v) = self.slot_bytes(pos);
-                    if k == key.as_bytes() {
+                    if eq_bytes(k, key.as_bytes()) {
                         V::read_from_bytes(v).ok()
                     } else {
                         self.get_slow(key)

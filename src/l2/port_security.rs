@@ -1,0 +1,1 @@
+//! Port security (placeholder until its commit).

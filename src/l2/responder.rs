@@ -1,0 +1,1 @@
+//! ARP/ND responder (placeholder until its commit).
