@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use neutrino::l2::fdb::{Fdb, FdbConfig, Forward};
+use neutrino::l2::fdb::{Fdb, FdbConfig, Forward, FrameAddr, Learned};
 use neutrino::l2::Dest;
 use neutrino::wire::MacAddr;
 
@@ -78,19 +78,26 @@ fn fdb(c: &mut Criterion) {
             black_box(ports)
         })
     });
-    let mut keys = [(0u32, MacAddr::ZERO); BURST];
+    let addrs: Vec<FrameAddr> = frames
+        .iter()
+        .map(|&(seg, src, from, dst)| FrameAddr {
+            seg,
+            src,
+            dst,
+            from,
+        })
+        .collect();
+    let mut learned = [Learned::New; BURST];
     let mut out = [None; BURST];
     g.bench_function(BenchmarkId::new("learn_lookup", "burst"), |b| {
         b.iter(|| {
             r = (r + 1) % ROUNDS;
             now += 1;
-            for (k, (seg, src, from, dst)) in
-                keys.iter_mut().zip(&frames[r * BURST..(r + 1) * BURST])
-            {
-                black_box(f.learn(*seg, *src, *from, now));
-                *k = (*seg, *dst);
-            }
-            black_box(f.lookup_burst(&keys, now, &mut out).unwrap())
+            let chunk = &addrs[r * BURST..(r + 1) * BURST];
+            black_box(
+                f.learn_lookup_burst(chunk, now, &mut learned, &mut out)
+                    .unwrap(),
+            )
         })
     });
     g.finish();

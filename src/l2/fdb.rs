@@ -42,7 +42,7 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{Dest, SegmentId};
-use crate::table::{Inserted, Table, TableError};
+use crate::table::{Inserted, Slot, Table, TableError, BURST_MAX};
 use crate::wire::MacAddr;
 
 /// FDB sizing and policy, validated once by [`Fdb::new_in`].
@@ -174,6 +174,19 @@ pub enum Forward<'a> {
         /// The segment's local ports and remote VTEPs.
         list: FloodList<'a>,
     },
+}
+
+/// One frame's L2 addressing, for [`Fdb::learn_lookup_burst`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameAddr {
+    /// The segment the frame is on.
+    pub seg: SegmentId,
+    /// Source MAC (learned).
+    pub src: MacAddr,
+    /// Destination MAC (looked up).
+    pub dst: MacAddr,
+    /// Where the frame came from.
+    pub from: Dest,
 }
 
 /// One FDB entry as seen from outside.
@@ -576,6 +589,21 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
     /// Learns `src` on `seg` as reachable through `from` at time `now`.
     #[inline]
     pub fn learn(&mut self, seg: SegmentId, src: MacAddr, from: Dest, now: u64) -> Learned {
+        self.learn_at(seg, src, from, now, None, true)
+    }
+
+    /// Learning, with the entry's [`Slot`] when a burst already found it. `search` says
+    /// whether a missing slot means "look it up" (true) or "known absent".
+    #[inline(always)]
+    fn learn_at(
+        &mut self,
+        seg: SegmentId,
+        src: MacAddr,
+        from: Dest,
+        now: u64,
+        slot: Option<Slot>,
+        search: bool,
+    ) -> Learned {
         if !src.is_unicast() {
             self.counters.refused_invalid_source += 1;
             return Learned::Refused(Refusal::InvalidSource);
@@ -584,7 +612,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         let (kind, port, addr) = encode(from);
         let (hold, age) = (self.cfg.move_hold, self.cfg.age);
         // The common case — a known MAC on the same port — is one lookup and one store.
-        let seen = self.macs.update(&key, |e| {
+        let f = |e: &mut Entry| {
             if e.is_static() {
                 return Learned::StaticKept;
             }
@@ -608,7 +636,12 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             e.last_move = now;
             e.flags |= FLAG_MOVED;
             Learned::Moved { from: old }
-        });
+        };
+        let seen = match slot {
+            Some(s) => self.macs.update_at(s, &key, f),
+            None if search => self.macs.update(&key, f),
+            None => None,
+        };
         match seen {
             Some(r) => {
                 match r {
@@ -720,17 +753,35 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 list: self.flood_list(seg),
             };
         }
-        match self.macs.get(&Key::new(seg, dst)) {
+        let e = self.macs.get(&Key::new(seg, dst));
+        match self.resolve(dst, e, now) {
+            Some(d) => Forward::Unicast(d),
+            None => Forward::Flood {
+                reason: FloodReason::Unknown,
+                list: self.flood_list(seg),
+            },
+        }
+    }
+
+    /// Counts and resolves a unicast-or-group lookup result.
+    #[inline(always)]
+    fn resolve(&mut self, dst: MacAddr, e: Option<Entry>, now: u64) -> Option<Dest> {
+        if dst.is_multicast() {
+            if dst.is_broadcast() {
+                self.counters.broadcast += 1;
+            } else {
+                self.counters.multicast += 1;
+            }
+            return None;
+        }
+        match e {
             Some(e) if !e.expired(now, self.cfg.age) => {
                 self.counters.hits += 1;
-                Forward::Unicast(e.dest())
+                Some(e.dest())
             }
             _ => {
                 self.counters.misses += 1;
-                Forward::Flood {
-                    reason: FloodReason::Unknown,
-                    list: self.flood_list(seg),
-                }
+                None
             }
         }
     }
@@ -745,39 +796,78 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         out: &mut [Option<Dest>],
     ) -> Result<u64, FdbError> {
         let n = keys.len();
-        if n > crate::table::BURST_MAX || out.len() < n {
+        if n > BURST_MAX || out.len() < n {
             return Err(FdbError::Table(TableError::BadBurst {
                 keys: n,
                 out: out.len(),
             }));
         }
-        let mut k = [Key::new(0, MacAddr::ZERO); crate::table::BURST_MAX];
+        let mut k = [Key::new(0, MacAddr::ZERO); BURST_MAX];
         for (dst, (seg, mac)) in k.iter_mut().zip(keys) {
             *dst = Key::new(*seg, *mac);
         }
-        let mut vals = [None; crate::table::BURST_MAX];
+        let mut vals = [None; BURST_MAX];
         self.macs.get_burst(&k[..n], &mut vals[..n])?;
         let mut hits = 0u64;
         for (i, ((v, (_, mac)), o)) in vals.iter().zip(keys).zip(out.iter_mut()).enumerate() {
-            *o = match v {
-                _ if mac.is_multicast() => {
-                    if mac.is_broadcast() {
-                        self.counters.broadcast += 1;
-                    } else {
-                        self.counters.multicast += 1;
-                    }
-                    None
+            *o = self.resolve(*mac, *v, now);
+            hits |= u64::from(o.is_some()) << i;
+        }
+        Ok(hits)
+    }
+
+    /// The per-frame work of a bridge for up to 64 frames: learn each frame's source, then look
+    /// up its destination, exactly as [`learn`](Self::learn) then [`lookup`](Self::lookup)
+    /// frame after frame would, but with the table lookups of 32 frames (64 keys) issued
+    /// together so their cache misses overlap. `learned[i]` and `out[i]` get frame `i`'s
+    /// results (`out[i] == None`: flood to [`flood_list`](Self::flood_list)). Returns the mask
+    /// of frames with a unicast destination.
+    pub fn learn_lookup_burst(
+        &mut self,
+        frames: &[FrameAddr],
+        now: u64,
+        learned: &mut [Learned],
+        out: &mut [Option<Dest>],
+    ) -> Result<u64, FdbError> {
+        let n = frames.len();
+        if n > BURST_MAX || out.len() < n || learned.len() < n {
+            return Err(FdbError::Table(TableError::BadBurst {
+                keys: n,
+                out: out.len().min(learned.len()),
+            }));
+        }
+        const HALF: usize = BURST_MAX / 2;
+        let mut hits = 0u64;
+        // After an insert in this burst, a key found absent may exist now: look again.
+        let mut dirty = false;
+        for (c, chunk) in frames.chunks(HALF).enumerate() {
+            let mut keys = [Key::new(0, MacAddr::ZERO); BURST_MAX];
+            for (i, f) in chunk.iter().enumerate() {
+                keys[2 * i] = Key::new(f.seg, f.src);
+                keys[2 * i + 1] = Key::new(f.seg, f.dst);
+            }
+            let mut slots = [None; BURST_MAX];
+            self.macs.find_burst(&keys[..2 * chunk.len()], &mut slots)?;
+            for (i, f) in chunk.iter().enumerate() {
+                let at = c * HALF + i;
+                let before = self.macs.len();
+                let r = self.learn_at(f.seg, f.src, f.from, now, slots[2 * i], dirty);
+                dirty |= self.macs.len() != before || matches!(r, Learned::New);
+                if let Some(l) = learned.get_mut(at) {
+                    *l = r;
                 }
-                Some(e) if !e.expired(now, self.cfg.age) => {
-                    self.counters.hits += 1;
-                    hits |= 1 << i;
-                    Some(e.dest())
+                let dkey = &keys[2 * i + 1];
+                let e = match slots[2 * i + 1] {
+                    Some(s) => self.macs.get_at(s, dkey),
+                    None if dirty => self.macs.get(dkey),
+                    None => None,
+                };
+                let d = self.resolve(f.dst, e, now);
+                hits |= u64::from(d.is_some()) << at;
+                if let Some(o) = out.get_mut(at) {
+                    *o = d;
                 }
-                _ => {
-                    self.counters.misses += 1;
-                    None
-                }
-            };
+            }
         }
         Ok(hits)
     }

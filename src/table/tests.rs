@@ -372,3 +372,46 @@ proptest! {
         prop_assert_eq!(contents(&t), m);
     }
 }
+
+/// Slot handles stay correct after inserts move entries (cuckoo) or removals: a stale handle
+/// falls back to a lookup.
+#[test]
+fn slot_handles_survive_moves() {
+    let cap = 2000;
+    let mut t = T16::with_capacity(cap, 12).unwrap();
+    for i in 0..1000u64 {
+        t.insert(key16(i), i).unwrap();
+    }
+    let keys: Vec<[u8; 16]> = (990..1054u64).map(key16).collect();
+    let mut slots = [None; 64];
+    let mask = t.find_burst(&keys, &mut slots).unwrap();
+    assert_eq!(mask, (1u64 << 10) - 1);
+    // Fill to capacity: many cuckoo moves; remove one of the found keys.
+    for i in 1000..cap as u64 {
+        t.insert(key16(i), i).unwrap();
+    }
+    assert_eq!(t.remove(&key16(991)), Some(991));
+    let mut moved = 0;
+    for (k, s) in keys.iter().zip(&slots) {
+        let Some(s) = *s else { continue };
+        let want = t.get(k);
+        if !t.holds(s, k) {
+            moved += 1;
+        }
+        assert_eq!(t.get_at(s, k), want);
+        assert_eq!(t.update_at(s, k, |v| *v), want);
+    }
+    assert!(moved >= 1, "the removed key's handle is stale");
+    // A handle used with a different key never returns that key's neighbour's value.
+    if let Some(s) = slots[0] {
+        assert_eq!(t.get_at(s, &key16(1)), Some(1));
+        assert_eq!(
+            t.update_at(s, &key16(1), |v| {
+                *v += 1;
+                *v
+            }),
+            Some(2)
+        );
+        assert_eq!(t.get(&key16(990)), Some(990));
+    }
+}

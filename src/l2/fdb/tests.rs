@@ -561,3 +561,43 @@ fn model_learn(
     m.c.learned += 1;
     Learned::New
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// The burst gives the same results, counters and final table as frame-by-frame
+    /// learn + lookup, including repeated MACs within a burst, full tables and eviction.
+    #[test]
+    fn learn_lookup_burst_is_sequential(
+        cap in 4usize..40,
+        evict in any::<bool>(),
+        bursts in proptest::collection::vec(
+            proptest::collection::vec((0u8..3, 0u8..14, 0u8..14, 0u8..6), 0..=64), 1..6),
+    ) {
+        let c = FdbConfig { evict_when_full: evict, ..cfg(cap, 3, 6) };
+        let mut seq = Fdb::with_config(c).unwrap();
+        let mut bur = Fdb::with_config(c).unwrap();
+        for (t, b) in bursts.iter().enumerate() {
+            let now = t as u64 * 40;
+            let frames: Vec<FrameAddr> = b.iter().map(|&(s, sm, dm, d)| FrameAddr {
+                seg: u32::from(s), src: mac(sm), dst: mac(dm), from: dest(d),
+            }).collect();
+            let mut learned = vec![Learned::New; frames.len()];
+            let mut out = vec![None; frames.len()];
+            let mask = bur.learn_lookup_burst(&frames, now, &mut learned, &mut out).unwrap();
+            for (i, f) in frames.iter().enumerate() {
+                prop_assert_eq!(seq.learn(f.seg, f.src, f.from, now), learned[i], "frame {}", i);
+                let want = match seq.lookup(f.seg, f.dst, now) {
+                    Forward::Unicast(d) => Some(d),
+                    Forward::Flood { .. } => None,
+                };
+                prop_assert_eq!(out[i], want, "frame {}", i);
+                prop_assert_eq!(mask >> i & 1 == 1, want.is_some());
+            }
+        }
+        let a: BTreeMap<_, _> = seq.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
+        let b: BTreeMap<_, _> = bur.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
+        prop_assert_eq!(a, b);
+        prop_assert_eq!(seq.counters(), bur.counters());
+    }
+}
