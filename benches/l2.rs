@@ -1,5 +1,5 @@
 //! L2 benches: the FDB's per-frame work (learn the source, look up the destination) at 100k
-//! MACs, and the port-security check per frame.
+//! MACs, and the port-security check per frame (a port with 10 allowed address pairs).
 //!
 //! Run: `cargo bench --bench l2`. Each measurement handles 64 frames; divide by 64 for ns/frame.
 
@@ -103,12 +103,60 @@ fn fdb(c: &mut Criterion) {
     g.finish();
 }
 
+fn port_security(c: &mut Criterion) {
+    use neutrino::l2::port_security::{PortSecurity, Verdict};
+    use std::net::IpAddr;
+    let mac = [0xfa, 0x16, 0x3e, 0x11, 0x22, 0x33];
+    let mut p = PortSecurity::new(MacAddr(mac)).unwrap();
+    p.add_fixed_ip("10.0.0.5".parse().unwrap()).unwrap();
+    p.add_fixed_ip("2001:db8::5".parse().unwrap()).unwrap();
+    // Ten allowed pairs, half IPv4 CIDRs, half IPv6, some under other MACs.
+    for i in 0..10u8 {
+        let (ip, len): (IpAddr, u8) = if i % 2 == 0 {
+            (format!("192.168.{i}.0").parse().unwrap(), 24)
+        } else {
+            (format!("2001:db8:{i}::").parse().unwrap(), 64)
+        };
+        let m = if i % 3 == 0 {
+            None
+        } else {
+            Some(MacAddr([2, 0, 0, 0, 0, i]))
+        };
+        p.add_allowed_pair(m, ip, len).unwrap();
+    }
+    let mut v4 = Vec::new();
+    etherparse::PacketBuilder::ethernet2(mac, [1, 2, 3, 4, 5, 6])
+        .ipv4([10, 0, 0, 5], [10, 0, 0, 9], 64)
+        .udp(40000, 53)
+        .write(&mut v4, &[0u8; 32])
+        .unwrap();
+    let mut v6 = Vec::new();
+    etherparse::PacketBuilder::ethernet2(mac, [1, 2, 3, 4, 5, 6])
+        .ipv6(
+            [0x20, 1, 0xd, 0xb8, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7],
+            [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9],
+            64,
+        )
+        .tcp(40000, 443, 1, 65535)
+        .write(&mut v6, &[0u8; 32])
+        .unwrap();
+    let mut g = c.benchmark_group("port_security");
+    g.throughput(Throughput::Elements(1));
+    for (name, frame) in [("ipv4_udp", &v4), ("ipv6_tcp_pair", &v6)] {
+        assert_eq!(p.check(frame), Verdict::Allow, "{name}");
+        g.bench_function(BenchmarkId::new("check", name), |b| {
+            b.iter(|| black_box(p.check(black_box(frame))))
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(20);
-    targets = fdb
+    targets = fdb, port_security
 }
 criterion_main!(benches);
