@@ -29,8 +29,14 @@ fuzz_target!(|input: (u16, u16, u16, Vec<(u8, u16)>)| {
         assert_eq!(ok, expect);
         if ok {
             match op % 4 {
-                0 => { h -= n; l += n; }
-                1 => { h += n; l -= n; }
+                0 => {
+                    h -= n;
+                    l += n;
+                }
+                1 => {
+                    h += n;
+                    l -= n;
+                }
                 2 => l += n,
                 _ => l = n,
             }

@@ -6,7 +6,9 @@ use neutrino::wire::vlan::{walk_tags, VlanRepr, VlanTag, TAG_LEN};
 use neutrino::wire::Header;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(f) = EthernetFrame::parse(data) else { return };
+    let Ok(f) = EthernetFrame::parse(data) else {
+        return;
+    };
     let mut out = [0u8; HEADER_LEN];
     assert_eq!(EthernetRepr::from_frame(&f).emit(&mut out), Ok(HEADER_LEN));
     assert_eq!(&out[..], &data[..HEADER_LEN]);

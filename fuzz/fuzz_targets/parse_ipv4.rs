@@ -6,7 +6,9 @@ use neutrino::wire::ipv4::{Ipv4Header, Ipv4Packet, Ipv4Repr};
 use neutrino::wire::Header;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(p) = Ipv4Packet::parse(data) else { return };
+    let Ok(p) = Ipv4Packet::parse(data) else {
+        return;
+    };
     assert!(p.header_len() + p.payload().len() <= data.len());
     for _ in p.options() {}
     let repr = Ipv4Repr::from_packet(&p);

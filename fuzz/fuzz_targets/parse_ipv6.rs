@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use neutrino::wire::ipv6::{Ipv6Packet, Ipv6Repr, HEADER_LEN};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(p) = Ipv6Packet::parse(data) else { return };
+    let Ok(p) = Ipv6Packet::parse(data) else {
+        return;
+    };
     assert!(p.ext().upper_off <= p.payload().len());
     assert!(HEADER_LEN + p.payload().len() <= data.len());
     assert_eq!(p.ext_headers().count(), usize::from(p.ext().count));

@@ -5,10 +5,12 @@ use libfuzzer_sys::fuzz_target;
 use neutrino::wire::tcp::{fill_checksum_v4, TcpPacket, TcpRepr};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(p) = TcpPacket::parse(data) else { return };
+    let Ok(p) = TcpPacket::parse(data) else {
+        return;
+    };
     for _ in p.options() {}
     let repr = TcpRepr::from_packet(&p);
-    if repr.options.len() % 4 != 0 {
+    if !repr.options.len().is_multiple_of(4) {
         return;
     }
     let mut buf = vec![0u8; repr.header_len() + p.payload().len()];

@@ -172,12 +172,18 @@ impl Icmpv4Header {
     /// Turns an echo request into an echo reply in place (type 8 → 0) and patches the checksum
     /// incrementally (RFC 1624), as an echo responder does; identifier, sequence and data stay
     /// (RFC 792 "Echo or Echo Reply Message").
+    ///
+    /// RFC 1624 eqn. 3 yields 0x0000 when the reply sums to zero; 0x0000 verifies only if some
+    /// covered byte is non-zero, 0xffff always does (RFC 1071: header and data with the
+    /// checksum must sum to all ones), so 0xffff is stored instead. This matters for an
+    /// all-zero reply (identifier 0, sequence 0, no data).
     #[inline]
     pub fn make_echo_reply(&mut self) {
         let old = u16::from_be_bytes([self.msg_type, self.code]);
         self.msg_type = msg_type::ECHO_REPLY;
         let new = u16::from_be_bytes([self.msg_type, self.code]);
-        self.set_checksum(checksum::update_u16(self.checksum(), old, new));
+        let c = checksum::update_u16(self.checksum(), old, new);
+        self.set_checksum(if c == 0 { 0xffff } else { c });
     }
 }
 
@@ -516,6 +522,19 @@ mod tests {
         let mut c = b.clone();
         fill_checksum(&mut c).unwrap();
         assert_eq!(c, b);
+    }
+
+    #[test]
+    fn echo_reply_in_place_all_zero_reply() {
+        // Found by fuzz target parse_icmpv4: an echo request with identifier 0, sequence 0 and
+        // no data becomes an all-zero reply, whose only verifying checksum is 0xffff (RFC 1071:
+        // the sum must be all ones); RFC 1624 eqn. 3 alone yields 0x0000 there.
+        // scapy: bytes(ICMP(type=8, id=0, seq=0)) and bytes(ICMP(type=0, id=0, seq=0)).
+        let mut b = hex("0800f7ff00000000");
+        let (h, _) = Icmpv4Header::split_from_mut(&mut b).unwrap();
+        h.make_echo_reply();
+        assert_eq!(b, hex("0000ffff00000000"));
+        assert!(Icmpv4Packet::parse(&b).unwrap().verify_checksum());
     }
 
     #[test]
