@@ -413,6 +413,14 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Responder<M> {
                 });
             }
         }
+        if src[0] == 0xff {
+            // A multicast source is never valid (RFC 4291 §2.7); an NA to it would be a
+            // solicited advertisement to a group.
+            return self.malformed(WireError::BadField {
+                layer: Layer::Ipv6,
+                field: "src",
+            });
+        }
         if src == [0; 16] {
             return self.pass(NoReply::Dad);
         }

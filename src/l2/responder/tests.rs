@@ -191,6 +191,14 @@ fn malformed_is_counted_not_answered() {
     let mut f = hex(ARP_REQ);
     f[18] = 8;
     bad.push(f);
+    // NS from a multicast source (found by the l2_responder fuzz target).
+    let mut f = hex(NS);
+    f[22] = 0xff;
+    let sum = u16::from_be_bytes([f[56], f[57]]);
+    // Keep the checksum valid: the first source word went from 0x2001 to 0xff01.
+    let fixed = crate::wire::checksum::update_u16(sum, 0x2001, 0xff01);
+    f[56..58].copy_from_slice(&fixed.to_be_bytes());
+    bad.push(f);
     // ARP truncated.
     bad.push(hex(ARP_REQ)[..30].to_vec());
     // ARP from a group sender MAC.
