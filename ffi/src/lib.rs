@@ -11,7 +11,9 @@
 //! - this crate only translates between C and core types; all logic is in `neutrino`.
 //!
 //! Exports: [`neutrino_version`], [`neutrino_abi_version`], [`neutrino_status_str`],
-//! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`].
+//! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`];
+//! the table (`neutrino_table_*`), the FDB (`neutrino_fdb_*`), the ARP/ND responder
+//! (`neutrino_responder_*`) and port security (`neutrino_port_security_*`).
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -24,11 +26,19 @@ use core::ffi::{c_char, CStr};
 
 pub mod args;
 pub mod classify;
+pub mod fdb;
 pub mod guard;
+pub mod port_security;
+pub mod responder;
 pub mod status;
+pub mod table;
 
 pub use classify::*;
+pub use fdb::*;
+pub use port_security::*;
+pub use responder::*;
 pub use status::{neutrino_status, neutrino_status_str};
+pub use table::*;
 
 use guard::guard_value;
 

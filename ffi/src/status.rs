@@ -61,12 +61,24 @@ pub enum neutrino_status {
     NEUTRINO_BAD_OFFSETS = 203,
     /// A buffer operation failed in a way this ABI version has no code for.
     NEUTRINO_BUF_ERROR = 299,
+    /// A table is full: the entry was refused and every existing entry kept.
+    NEUTRINO_FULL = 300,
+    /// The key (MAC, address, port) is not in the table.
+    NEUTRINO_NOT_FOUND = 301,
+    /// A capacity of 0 or beyond the table's maximum, or a key size the API does not offer.
+    NEUTRINO_BAD_CAPACITY = 302,
+    /// The caller's memory is smaller than `_mem_size` says (or misaligned for the handle).
+    NEUTRINO_MEM_TOO_SMALL = 303,
+    /// An address refused by configuration: a group or zero MAC where a unicast one is
+    /// needed, an unspecified/multicast/loopback IP, a prefix length out of range, or too
+    /// many addresses.
+    NEUTRINO_BAD_ADDRESS = 304,
 }
 
 use neutrino_status::*;
 
 /// Every status, in numeric order.
-const ALL: [neutrino_status; 19] = [
+const ALL: [neutrino_status; 24] = [
     NEUTRINO_OK,
     NEUTRINO_NULL_POINTER,
     NEUTRINO_INVALID_ARGUMENT,
@@ -86,6 +98,11 @@ const ALL: [neutrino_status; 19] = [
     NEUTRINO_DATA_TOO_SHORT,
     NEUTRINO_BAD_OFFSETS,
     NEUTRINO_BUF_ERROR,
+    NEUTRINO_FULL,
+    NEUTRINO_NOT_FOUND,
+    NEUTRINO_BAD_CAPACITY,
+    NEUTRINO_MEM_TOO_SMALL,
+    NEUTRINO_BAD_ADDRESS,
 ];
 
 impl neutrino_status {
@@ -116,6 +133,11 @@ impl neutrino_status {
             NEUTRINO_DATA_TOO_SHORT => c"data too short",
             NEUTRINO_BAD_OFFSETS => c"bad data offset or length",
             NEUTRINO_BUF_ERROR => c"buffer error",
+            NEUTRINO_FULL => c"table full",
+            NEUTRINO_NOT_FOUND => c"not found",
+            NEUTRINO_BAD_CAPACITY => c"bad capacity or key size",
+            NEUTRINO_MEM_TOO_SMALL => c"memory too small",
+            NEUTRINO_BAD_ADDRESS => c"bad address",
         }
     }
 
@@ -156,6 +178,52 @@ impl From<BufError> for neutrino_status {
             // `BufError` is non-exhaustive: a cause added to the core after this ABI.
             _ => NEUTRINO_BUF_ERROR,
         }
+    }
+}
+
+impl From<neutrino::table::TableError> for neutrino_status {
+    fn from(e: neutrino::table::TableError) -> Self {
+        use neutrino::table::TableError;
+        match e {
+            TableError::Full => NEUTRINO_FULL,
+            TableError::BadCapacity { .. } => NEUTRINO_BAD_CAPACITY,
+            TableError::MemTooSmall { .. } => NEUTRINO_MEM_TOO_SMALL,
+            TableError::BadBurst { .. } => NEUTRINO_INVALID_ARGUMENT,
+            _ => NEUTRINO_INVALID_ARGUMENT,
+        }
+    }
+}
+
+impl From<neutrino::l2::fdb::FdbError> for neutrino_status {
+    fn from(e: neutrino::l2::fdb::FdbError) -> Self {
+        use neutrino::l2::fdb::FdbError;
+        match e {
+            FdbError::Table(t) => t.into(),
+            FdbError::MemTooSmall { .. } => NEUTRINO_MEM_TOO_SMALL,
+            FdbError::MacTableFull | FdbError::SegmentTableFull | FdbError::FloodFull => {
+                NEUTRINO_FULL
+            }
+            FdbError::NotUnicast => NEUTRINO_BAD_ADDRESS,
+            _ => NEUTRINO_INVALID_ARGUMENT,
+        }
+    }
+}
+
+impl From<neutrino::l2::responder::ResponderError> for neutrino_status {
+    fn from(e: neutrino::l2::responder::ResponderError) -> Self {
+        use neutrino::l2::responder::ResponderError;
+        match e {
+            ResponderError::Table(t) => t.into(),
+            ResponderError::Full => NEUTRINO_FULL,
+            ResponderError::BadBinding => NEUTRINO_BAD_ADDRESS,
+            _ => NEUTRINO_INVALID_ARGUMENT,
+        }
+    }
+}
+
+impl From<neutrino::l2::port_security::PortSecurityError> for neutrino_status {
+    fn from(_: neutrino::l2::port_security::PortSecurityError) -> Self {
+        NEUTRINO_BAD_ADDRESS
     }
 }
 
