@@ -21,7 +21,7 @@
 //!   incremental sweep that visits at most `budget` slots per call, so there is never a
 //!   per-packet pause. A full pass is [`Fdb::sweep_slots`] slots.
 //! - **Limits**: each segment has a cap on learned MACs (`default_segment_limit`, or per
-//!   segment with [`Fdb::set_segment_limit`]), like Linux 6.5's `fdb_max_learned`; and the table
+//!   segment with [`Fdb::set_segment_limit`]), like the Linux bridge's `fdb_max_learned`; and the table
 //!   has its capacity. A learn beyond either is refused and counted, every existing entry is
 //!   kept, and the frame still forwards (the caller floods it as an unknown destination).
 //!   With `evict_when_full`, a learn into a full table instead replaces the least recently seen

@@ -3,7 +3,7 @@
 //! A port may send only from its MAC and fixed IPs, or from one of its allowed address pairs
 //! (a MAC — the port's by default — with an IP address or CIDR). The rules follow Neutron's
 //! firewall drivers (`neutron/agent/linux/iptables_firewall.py` and the OVS firewall
-//! `neutron/agent/linux/openflow_firewall` / `ovs_firewall`), egress direction:
+//! `neutron/agent/linux/openvswitch_firewall/firewall.py`), egress direction:
 //!
 //! - the Ethernet source MAC must be the port's MAC or an allowed pair's MAC;
 //! - **IPv4**: the source must be allowed *for that MAC* (`-s ip -m mac --mac-source mac`); a

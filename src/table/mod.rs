@@ -40,12 +40,13 @@
 //! intrinsics (`group.rs`) and the `_mm_prefetch` hint of the burst path, each with its
 //! `SAFETY` argument.
 //!
-//! Measured against hashbrown (same 16-byte keys, `u64` values, same run, `benches/table.rs`;
-//! figures in the PR): at 1M entries the burst lookup is faster for hits and misses, because
-//! its three-stage pipeline (hash + prefetch both tag groups of 64 keys; match tags + prefetch
-//! the candidate slot; compare) keeps dozens of misses in flight; misses are as fast or faster
-//! at every size (the tag groups are dense, 2 bytes a slot); cache-resident single hits cost
-//! more instructions than hashbrown's (two tag groups, range reduction), ≈ 1.6× at 10k.
+//! Measured against hashbrown (same 16-byte keys, `u64` values, same process, interleaved,
+//! best of 7; `benches/table.rs` has the criterion version): at 1M entries the burst lookup is
+//! faster for hits and misses (≈ 0.75–0.8× hashbrown's time), because its three-stage pipeline
+//! (hash + prefetch both tag groups of 64 keys; match tags + prefetch the candidate slot;
+//! compare) keeps dozens of misses in flight; misses are as fast or faster at every size (the
+//! tag groups are dense, 2 bytes a slot); cache-resident single hits cost more instructions
+//! than hashbrown's (two tag groups, range reduction): ≈ 1.7× at 10k.
 //!
 //! # Memory, capacity and the full policy
 //!
@@ -748,7 +749,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
 
     /// Applies `f` to the value of `key` in place; returns what `f` returned, or `None` when
     /// the key is absent.
-    #[inline]
+    #[inline(always)]
     pub fn update<R>(&mut self, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R> {
         let p = self.probe(key);
         let pos = self.find(p, key.as_bytes())?;
@@ -760,7 +761,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
 
     /// [`update`](Self::update) at a [`Slot`] from [`find_burst`](Self::find_burst), with the
     /// same staleness check as [`get_at`](Self::get_at).
-    #[inline]
+    #[inline(always)]
     pub fn update_at<R>(&mut self, slot: Slot, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R> {
         if !self.holds(slot, key) {
             return self.update(key, f);
