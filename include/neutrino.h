@@ -222,6 +222,178 @@
 #define NEUTRINO_VLAN_MAX_TAGS 2
 
 /**
+ * `neutrino_encap_config.flags`: copy the inner DSCP instead of the fixed `tos`.
+ */
+#define NEUTRINO_ENCAP_TOS_INHERIT (1 << 0)
+
+/**
+ * `neutrino_encap_config.flags`: allow a zero UDP checksum over IPv6 (RFC 6935/6936 opt-in).
+ */
+#define NEUTRINO_ENCAP_ZERO_UDP6_CSUM (1 << 1)
+
+/**
+ * `neutrino_encap_config.flags`: GRE carries a checksum.
+ */
+#define NEUTRINO_ENCAP_GRE_CSUM (1 << 2)
+
+/**
+ * `neutrino_encap_config.flags`: GRE carries a sequence number.
+ */
+#define NEUTRINO_ENCAP_GRE_SEQ (1 << 3)
+
+/**
+ * `neutrino_encap_config.flags`: no default remote (`remote_*` ignored); use
+ * `neutrino_encap_to`.
+ */
+#define NEUTRINO_ENCAP_NO_REMOTE (1 << 4)
+
+/**
+ * `neutrino_encap_config.df`: always set DF.
+ */
+#define NEUTRINO_DF_SET 0
+
+/**
+ * `neutrino_encap_config.df`: never set DF.
+ */
+#define NEUTRINO_DF_UNSET 1
+
+/**
+ * `neutrino_encap_config.df`: copy the inner IPv4 DF.
+ */
+#define NEUTRINO_DF_INHERIT 2
+
+/**
+ * `neutrino_encap_config.udp_csum`: zero over IPv4, full over IPv6.
+ */
+#define NEUTRINO_UDP_CSUM_DEFAULT 0
+
+/**
+ * `neutrino_encap_config.udp_csum`: zero (no checksum).
+ */
+#define NEUTRINO_UDP_CSUM_ZERO 1
+
+/**
+ * `neutrino_encap_config.udp_csum`: computed over the whole datagram.
+ */
+#define NEUTRINO_UDP_CSUM_FULL 2
+
+/**
+ * `neutrino_encap_config.udp_csum`: pseudo-header sum only, for NIC offload
+ * (`RTE_MBUF_F_TX_UDP_CKSUM`).
+ */
+#define NEUTRINO_UDP_CSUM_OFFLOAD 3
+
+/**
+ * `neutrino_decap_config.flags`: accept only `id`.
+ */
+#define NEUTRINO_DECAP_EXPECT_ID (1 << 0)
+
+/**
+ * `neutrino_decap_config.flags`: accept only packets to `local_ip`.
+ */
+#define NEUTRINO_DECAP_EXPECT_LOCAL (1 << 1)
+
+/**
+ * `neutrino_decap_config.flags`: skip the outer IPv4 header checksum (the NIC verified it).
+ */
+#define NEUTRINO_DECAP_NO_IP_CSUM (1 << 2)
+
+/**
+ * `neutrino_decap_config.flags`: skip the UDP/GRE checksum (the NIC verified it).
+ */
+#define NEUTRINO_DECAP_NO_L4_CSUM (1 << 3)
+
+/**
+ * `neutrino_decap_config.flags`: accept a zero UDP checksum over IPv6.
+ */
+#define NEUTRINO_DECAP_ZERO_UDP6_CSUM (1 << 4)
+
+/**
+ * `neutrino_decap_config.flags`: accept GENEVE critical options (the caller processes them).
+ */
+#define NEUTRINO_DECAP_GENEVE_CRITICAL (1 << 5)
+
+/**
+ * `neutrino_decap_config.flags`: no RFC 6040 ECN processing.
+ */
+#define NEUTRINO_DECAP_NO_ECN (1 << 6)
+
+/**
+ * Number of drop reasons (`neutrino_stats.drops` length).
+ */
+#define NEUTRINO_DROP_REASONS 14
+
+/**
+ * Drop reason: not enough headroom (or offsets out of range).
+ */
+#define NEUTRINO_DROP_NO_HEADROOM 0
+
+/**
+ * Drop reason: a header ended early.
+ */
+#define NEUTRINO_DROP_TRUNCATED 1
+
+/**
+ * Drop reason: a checksum did not verify.
+ */
+#define NEUTRINO_DROP_BAD_CHECKSUM 2
+
+/**
+ * Drop reason: another malformation.
+ */
+#define NEUTRINO_DROP_MALFORMED 3
+
+/**
+ * Drop reason: over the MTU.
+ */
+#define NEUTRINO_DROP_TOO_BIG 4
+
+/**
+ * Drop reason: wrong tunnel or VLAN id.
+ */
+#define NEUTRINO_DROP_WRONG_ID 5
+
+/**
+ * Drop reason: outer destination not local.
+ */
+#define NEUTRINO_DROP_NOT_LOCAL 6
+
+/**
+ * Drop reason: unexpected protocol.
+ */
+#define NEUTRINO_DROP_WRONG_PROTOCOL 7
+
+/**
+ * Drop reason: unexpected UDP port.
+ */
+#define NEUTRINO_DROP_WRONG_PORT 8
+
+/**
+ * Drop reason: outer fragment.
+ */
+#define NEUTRINO_DROP_FRAGMENT 9
+
+/**
+ * Drop reason: zero UDP checksum over IPv6.
+ */
+#define NEUTRINO_DROP_ZERO_CHECKSUM 10
+
+/**
+ * Drop reason: GENEVE critical option.
+ */
+#define NEUTRINO_DROP_CRITICAL_OPTION 11
+
+/**
+ * Drop reason: RFC 6040 ECN drop.
+ */
+#define NEUTRINO_DROP_ECN 12
+
+/**
+ * Drop reason: no usable remote.
+ */
+#define NEUTRINO_DROP_NO_REMOTE 13
+
+/**
  * `neutrino_l2_dest.kind`: a local port (`port`).
  */
 #define NEUTRINO_DEST_PORT 1
@@ -511,27 +683,75 @@ enum neutrino_status
    */
   NEUTRINO_BUF_ERROR = 299,
   /**
+   * A configuration (tunnel, segment) was refused; nothing was created.
+   */
+  NEUTRINO_INVALID_CONFIG = 300,
+  /**
+   * The packet would exceed the MTU (never truncated).
+   */
+  NEUTRINO_TOO_BIG = 301,
+  /**
+   * The tunnel id (VNI, GRE key) or VLAN id is not the expected one, or a GRE key is missing.
+   */
+  NEUTRINO_WRONG_ID = 302,
+  /**
+   * The outer destination address is not the local endpoint.
+   */
+  NEUTRINO_NOT_LOCAL = 303,
+  /**
+   * Unexpected EtherType, IP protocol or tunnel payload type.
+   */
+  NEUTRINO_WRONG_PROTOCOL = 304,
+  /**
+   * The UDP destination port is not the tunnel's.
+   */
+  NEUTRINO_WRONG_PORT = 305,
+  /**
+   * The outer IP packet is a fragment.
+   */
+  NEUTRINO_FRAGMENT = 306,
+  /**
+   * A zero UDP checksum over IPv6 that the context does not accept (RFC 6935/6936).
+   */
+  NEUTRINO_ZERO_CHECKSUM = 307,
+  /**
+   * A GENEVE packet with critical options the context does not process.
+   */
+  NEUTRINO_CRITICAL_OPTION = 308,
+  /**
+   * Outer ECN CE over a non-ECN-capable inner packet (RFC 6040).
+   */
+  NEUTRINO_ECN_DROP = 309,
+  /**
+   * No usable remote tunnel endpoint.
+   */
+  NEUTRINO_NO_REMOTE = 310,
+  /**
+   * An encap/decap failure this ABI version has no code for.
+   */
+  NEUTRINO_ENCAP_ERROR = 399,
+  /**
    * A table is full: the entry was refused and every existing entry kept.
    */
-  NEUTRINO_FULL = 300,
+  NEUTRINO_FULL = 400,
   /**
    * The key (MAC, address, port) is not in the table.
    */
-  NEUTRINO_NOT_FOUND = 301,
+  NEUTRINO_NOT_FOUND = 401,
   /**
    * A capacity of 0 or beyond the table's maximum, or a key size the API does not offer.
    */
-  NEUTRINO_BAD_CAPACITY = 302,
+  NEUTRINO_BAD_CAPACITY = 402,
   /**
    * The caller's memory is smaller than `_mem_size` says (or misaligned for the handle).
    */
-  NEUTRINO_MEM_TOO_SMALL = 303,
+  NEUTRINO_MEM_TOO_SMALL = 403,
   /**
    * An address refused by configuration: a group or zero MAC where a unicast one is
    * needed, an unspecified/multicast/loopback IP, a prefix length out of range, or too
    * many addresses.
    */
-  NEUTRINO_BAD_ADDRESS = 304,
+  NEUTRINO_BAD_ADDRESS = 404,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -540,6 +760,16 @@ typedef enum neutrino_status neutrino_status;
 typedef uint32_t neutrino_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * A decap context (opaque).
+ */
+typedef struct neutrino_decap_ctx neutrino_decap_ctx;
+
+/**
+ * An encap context (opaque).
+ */
+typedef struct neutrino_encap_ctx neutrino_encap_ctx;
 
 /**
  * An opaque FDB handle.
@@ -757,6 +987,244 @@ typedef struct neutrino_pkt {
    */
   uint16_t data_len;
 } neutrino_pkt;
+
+/**
+ * A tunnel to encapsulate into. Start from `neutrino_encap_config_default`.
+ * Addresses: `ip_version` 4 (the first 4 bytes of `local_ip`/`remote_ip`) or 6.
+ */
+typedef struct neutrino_encap_config {
+  /**
+   * `NEUTRINO_TUNNEL_VXLAN`, `_GENEVE` or `_GRE`.
+   */
+  uint8_t tunnel;
+  /**
+   * 4 or 6: the underlay's IP version.
+   */
+  uint8_t ip_version;
+  /**
+   * Outer TTL / hop limit; 0 copies the inner one.
+   */
+  uint8_t ttl;
+  /**
+   * Outer TOS (DSCP; the ECN bits follow RFC 6040) unless `NEUTRINO_ENCAP_TOS_INHERIT`.
+   */
+  uint8_t tos;
+  /**
+   * `NEUTRINO_DF_*` (IPv4 underlay; must be `NEUTRINO_DF_SET` over IPv6).
+   */
+  uint8_t df;
+  /**
+   * `NEUTRINO_UDP_CSUM_*`.
+   */
+  uint8_t udp_csum;
+  /**
+   * UDP destination port; 0 for the IANA port (4789 VXLAN, 6081 GENEVE).
+   */
+  uint16_t udp_port;
+  /**
+   * VNI (1..=2^24 − 1) or GRE key (1..=2^32 − 1).
+   */
+  uint32_t id;
+  /**
+   * `NEUTRINO_ENCAP_*` bits.
+   */
+  uint32_t flags;
+  /**
+   * Lowest UDP source port (0: 49152).
+   */
+  uint16_t src_port_min;
+  /**
+   * Highest UDP source port (0: 65535).
+   */
+  uint16_t src_port_max;
+  /**
+   * Largest outer IP packet; 0 disables the check.
+   */
+  uint16_t path_mtu;
+  /**
+   * Outer source MAC.
+   */
+  uint8_t local_mac[6];
+  /**
+   * Outer destination MAC (the remote's or the gateway's).
+   */
+  uint8_t remote_mac[6];
+  /**
+   * Local tunnel endpoint (IPv4 in the first 4 bytes).
+   */
+  uint8_t local_ip[16];
+  /**
+   * Remote tunnel endpoint (IPv4 in the first 4 bytes).
+   */
+  uint8_t remote_ip[16];
+  /**
+   * Seed of the flow hash for the UDP source port and IPv6 flow label.
+   */
+  uint64_t hash_seed;
+  /**
+   * GENEVE options (encoded TLVs, at most 252 bytes); may be NULL when the length is 0.
+   */
+  const uint8_t *geneve_options;
+  /**
+   * Length of `geneve_options`.
+   */
+  size_t geneve_options_len;
+} neutrino_encap_config;
+
+/**
+ * A remote for `neutrino_encap_to`.
+ */
+typedef struct neutrino_remote {
+  /**
+   * 4 or 6.
+   */
+  uint8_t ip_version;
+  /**
+   * Destination MAC of the outer frame.
+   */
+  uint8_t mac[6];
+  /**
+   * Padding; write 0.
+   */
+  uint8_t reserved;
+  /**
+   * The remote endpoint (IPv4 in the first 4 bytes).
+   */
+  uint8_t ip[16];
+} neutrino_remote;
+
+/**
+ * A packet of a burst, modified in place: `data_off`/`data_len` are updated on success.
+ */
+typedef struct neutrino_mbuf {
+  /**
+   * Start of the buffer (mbuf `buf_addr`); may be NULL only when `buf_len` is 0.
+   */
+  uint8_t *buf;
+  /**
+   * Size of the buffer.
+   */
+  size_t buf_len;
+  /**
+   * Offset of the first packet byte (mbuf `data_off`).
+   */
+  uint16_t data_off;
+  /**
+   * Packet length (mbuf `data_len`).
+   */
+  uint16_t data_len;
+} neutrino_mbuf;
+
+/**
+ * Counters of a context.
+ */
+typedef struct neutrino_stats {
+  /**
+   * Packets processed.
+   */
+  uint64_t packets;
+  /**
+   * Bytes of those packets after processing.
+   */
+  uint64_t bytes;
+  /**
+   * Drops by `NEUTRINO_DROP_*` reason.
+   */
+  uint64_t drops[NEUTRINO_DROP_REASONS];
+} neutrino_stats;
+
+/**
+ * What a decap context accepts. Start from `neutrino_decap_config_default`.
+ */
+typedef struct neutrino_decap_config {
+  /**
+   * `NEUTRINO_TUNNEL_VXLAN`, `_GENEVE` or `_GRE`.
+   */
+  uint8_t tunnel;
+  /**
+   * 4 or 6, the version of `local_ip` (with `NEUTRINO_DECAP_EXPECT_LOCAL`).
+   */
+  uint8_t ip_version;
+  /**
+   * UDP destination port; 0 for the IANA port.
+   */
+  uint16_t udp_port;
+  /**
+   * `NEUTRINO_DECAP_*` bits.
+   */
+  uint32_t flags;
+  /**
+   * The expected VNI or key (with `NEUTRINO_DECAP_EXPECT_ID`).
+   */
+  uint32_t id;
+  /**
+   * The local endpoint (with `NEUTRINO_DECAP_EXPECT_LOCAL`).
+   */
+  uint8_t local_ip[16];
+} neutrino_decap_config;
+
+/**
+ * What decap found. Offsets are from the packet's first byte before decap (its old
+ * `data_off`).
+ */
+typedef struct neutrino_decap_result {
+  /**
+   * `NEUTRINO_TUNNEL_*`.
+   */
+  uint8_t tunnel;
+  /**
+   * 4 or 6: the outer IP version.
+   */
+  uint8_t ip_version;
+  /**
+   * GENEVE OAM flag.
+   */
+  uint8_t oam;
+  /**
+   * 1 when `sequence` holds a GRE sequence number.
+   */
+  uint8_t has_sequence;
+  /**
+   * VNI or key.
+   */
+  uint32_t id;
+  /**
+   * Outer UDP source port (0 for GRE).
+   */
+  uint16_t src_port;
+  /**
+   * Start of the inner frame (the bytes stripped).
+   */
+  uint16_t inner_off;
+  /**
+   * Inner frame length.
+   */
+  uint16_t inner_len;
+  /**
+   * GENEVE options offset (still in the headroom after the strip).
+   */
+  uint16_t options_off;
+  /**
+   * GENEVE options length.
+   */
+  uint16_t options_len;
+  /**
+   * Outer source MAC.
+   */
+  uint8_t outer_src_mac[6];
+  /**
+   * GRE sequence number.
+   */
+  uint32_t sequence;
+  /**
+   * Outer source address: the remote VTEP (IPv4 in the first 4 bytes).
+   */
+  uint8_t outer_src[16];
+  /**
+   * Outer destination address.
+   */
+  uint8_t outer_dst[16];
+} neutrino_decap_result;
 
 /**
  * FDB sizing and policy (see the Rust `FdbConfig`).
@@ -1126,6 +1594,164 @@ neutrino_status neutrino_classify_burst(const struct neutrino_pkt *pkts,
                                         const struct neutrino_classify_opts *opts,
                                         struct neutrino_packet_info *out,
                                         uint32_t *statuses);
+
+/**
+ * Writes the defaults into `*out` (see `neutrino_encap_config`).
+ *
+ * # Safety
+ * `out` must be NULL (refused) or point to a writable `neutrino_encap_config`.
+ */
+neutrino_status neutrino_encap_config_default(struct neutrino_encap_config *out);
+
+/**
+ * Validates `cfg` and creates an encap context in `*out` (free it with
+ * `neutrino_encap_free`). `NEUTRINO_INVALID_CONFIG` when Neutron's rules or the RFCs refuse
+ * the configuration (VNI 0, addresses of different families, a zero UDP checksum over IPv6
+ * without the opt-in, ...); `*out` is then left untouched.
+ *
+ * # Safety
+ * `cfg` must point to an initialised config (its `geneve_options` NULL or readable for
+ * `geneve_options_len` bytes); `out` to a writable pointer.
+ */
+neutrino_status neutrino_encap_new(const struct neutrino_encap_config *cfg,
+                                   struct neutrino_encap_ctx **out);
+
+/**
+ * Frees an encap context; NULL is fine.
+ *
+ * # Safety
+ * `ctx` must be NULL or a pointer from `neutrino_encap_new` not yet freed.
+ */
+void neutrino_encap_free(struct neutrino_encap_ctx *ctx);
+
+/**
+ * The bytes every packet grows by, in `*out`.
+ *
+ * # Safety
+ * `ctx` must be a live encap context; `out` a writable `size_t`.
+ */
+neutrino_status neutrino_encap_overhead(const struct neutrino_encap_ctx *ctx, size_t *out);
+
+/**
+ * Encapsulates the packet `buf[*data_off .. *data_off + *data_len]` toward the configured
+ * remote, growing into the headroom; on success `*data_off`/`*data_len` describe the tunnel
+ * packet. On error nothing changes (`NEUTRINO_NO_HEADROOM` when `*data_off` is below the
+ * overhead) and the drop is counted.
+ *
+ * # Safety
+ * `ctx` must be a live encap context not used concurrently; `buf` NULL or `buf_len` readable
+ * and writable bytes; `data_off`/`data_len` writable `uint16_t` outside `buf`.
+ */
+neutrino_status neutrino_encap(struct neutrino_encap_ctx *ctx,
+                               uint8_t *buf,
+                               size_t buf_len,
+                               uint16_t *data_off,
+                               uint16_t *data_len);
+
+/**
+ * Like `neutrino_encap`, toward `remote` (a multipoint tunnel; the remote comes from the
+ * caller's FDB). `NEUTRINO_NO_REMOTE` when its IP version is not the underlay's.
+ *
+ * # Safety
+ * As `neutrino_encap`; `remote` must point to an initialised `neutrino_remote`.
+ */
+neutrino_status neutrino_encap_to(struct neutrino_encap_ctx *ctx,
+                                  const struct neutrino_remote *remote,
+                                  uint8_t *buf,
+                                  size_t buf_len,
+                                  uint16_t *data_off,
+                                  uint16_t *data_len);
+
+/**
+ * Encapsulates `n` packets: `statuses[i]` gets what `neutrino_encap` would return for
+ * `pkts[i]`, whose `data_off`/`data_len` are updated on success. Returns `NEUTRINO_OK` when
+ * the arguments were valid (whatever the packets' statuses); otherwise nothing is done.
+ *
+ * # Safety
+ * `ctx` as for `neutrino_encap`; `pkts` must point to `n` writable `neutrino_mbuf` (each
+ * `buf` NULL or `buf_len` readable and writable bytes, no two overlapping), `statuses` to `n`
+ * writable `uint32_t` overlapping nothing else; each may be NULL when `n` is 0.
+ */
+neutrino_status neutrino_encap_burst(struct neutrino_encap_ctx *ctx,
+                                     struct neutrino_mbuf *pkts,
+                                     size_t n,
+                                     uint32_t *statuses);
+
+/**
+ * Copies the counters of an encap context into `*out`.
+ *
+ * # Safety
+ * `ctx` must be a live encap context; `out` a writable `neutrino_stats`.
+ */
+neutrino_status neutrino_encap_stats(const struct neutrino_encap_ctx *ctx,
+                                     struct neutrino_stats *out);
+
+/**
+ * Writes the decap defaults into `*out`: VXLAN, any id, any destination, IANA port, every
+ * check on.
+ *
+ * # Safety
+ * `out` must point to a writable `neutrino_decap_config`.
+ */
+neutrino_status neutrino_decap_config_default(struct neutrino_decap_config *out);
+
+/**
+ * Validates `cfg` and creates a decap context in `*out` (free with `neutrino_decap_free`).
+ *
+ * # Safety
+ * `cfg` must point to an initialised config; `out` to a writable pointer.
+ */
+neutrino_status neutrino_decap_new(const struct neutrino_decap_config *cfg,
+                                   struct neutrino_decap_ctx **out);
+
+/**
+ * Frees a decap context; NULL is fine.
+ *
+ * # Safety
+ * `ctx` must be NULL or a pointer from `neutrino_decap_new` not yet freed.
+ */
+void neutrino_decap_free(struct neutrino_decap_ctx *ctx);
+
+/**
+ * Validates the tunnel packet `buf[*data_off .. *data_off + *data_len]` and strips its outer
+ * headers in place: on success `*data_off`/`*data_len` describe the inner frame and `*out`
+ * (may be NULL) says what was found. On error nothing changes and the drop is counted.
+ *
+ * # Safety
+ * `ctx` must be a live decap context not used concurrently; `buf` NULL or `buf_len` readable
+ * and writable bytes; `data_off`/`data_len` writable `uint16_t` outside `buf`; `out` NULL or a
+ * writable `neutrino_decap_result`.
+ */
+neutrino_status neutrino_decap(struct neutrino_decap_ctx *ctx,
+                               uint8_t *buf,
+                               size_t buf_len,
+                               uint16_t *data_off,
+                               uint16_t *data_len,
+                               struct neutrino_decap_result *out);
+
+/**
+ * Decapsulates `n` packets: `statuses[i]` and (when `results` is not NULL) `results[i]` get
+ * what `neutrino_decap` would give for `pkts[i]`, whose offsets are updated on success.
+ * Returns `NEUTRINO_OK` when the arguments were valid.
+ *
+ * # Safety
+ * As `neutrino_encap_burst`; `results` NULL or `n` writable `neutrino_decap_result`
+ * overlapping nothing else.
+ */
+neutrino_status neutrino_decap_burst(struct neutrino_decap_ctx *ctx,
+                                     struct neutrino_mbuf *pkts,
+                                     size_t n,
+                                     struct neutrino_decap_result *results,
+                                     uint32_t *statuses);
+
+/**
+ * Copies the counters of a decap context into `*out`.
+ *
+ * # Safety
+ * `ctx` must be a live decap context; `out` a writable `neutrino_stats`.
+ */
+neutrino_status neutrino_decap_stats(const struct neutrino_decap_ctx *ctx,
+                                     struct neutrino_stats *out);
 
 /**
  * Fills `*out` with the default configuration for `mac_capacity` MACs: 300 s aging and a 1 s

@@ -6,6 +6,7 @@
 //! Rooms (modules):
 //! - [`wire`]: protocol views, emitters, checksums and the one-pass [`wire::classify`].
 //! - [`buf`]: [`buf::PacketBuf`], a headroom-aware view with mbuf-compatible offsets.
+//! - [`encap`]: VLAN/VXLAN/GENEVE/GRE encap and decap in place, Neutron segments and MTU.
 //! - [`l2`]: the FDB (MAC learning, aging, flood lists), the ARP/ND responder and port security.
 //! - [`table`]: the fixed-capacity keyed-hash table over caller memory (FDB, conntrack, NAT).
 #![no_std]
@@ -18,6 +19,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod buf;
+pub mod encap;
 pub mod error;
 pub mod l2;
 pub mod table;

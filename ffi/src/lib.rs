@@ -12,6 +12,11 @@
 //!
 //! Exports: [`neutrino_version`], [`neutrino_abi_version`], [`neutrino_status_str`],
 //! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`];
+//! encap/decap ([`encap`]): [`neutrino_encap_config_default`], [`neutrino_encap_new`],
+//! [`neutrino_encap_free`], [`neutrino_encap_overhead`], [`neutrino_encap`],
+//! [`neutrino_encap_to`], [`neutrino_encap_burst`], [`neutrino_encap_stats`],
+//! [`neutrino_decap_config_default`], [`neutrino_decap_new`], [`neutrino_decap_free`],
+//! [`neutrino_decap`], [`neutrino_decap_burst`], [`neutrino_decap_stats`];
 //! the table (`neutrino_table_*`), the FDB (`neutrino_fdb_*`), the ARP/ND responder
 //! (`neutrino_responder_*`) and port security (`neutrino_port_security_*`).
 #![allow(non_camel_case_types)]
@@ -26,6 +31,7 @@ use core::ffi::{c_char, CStr};
 
 pub mod args;
 pub mod classify;
+pub mod encap;
 pub mod fdb;
 pub mod guard;
 pub mod port_security;
@@ -34,6 +40,7 @@ pub mod status;
 pub mod table;
 
 pub use classify::*;
+pub use encap::*;
 pub use fdb::*;
 pub use port_security::*;
 pub use responder::*;

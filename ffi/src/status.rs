@@ -2,12 +2,13 @@
 //!
 //! Every export returns a `neutrino_status`. Values are grouped: `0` is success, `1..` are
 //! argument and boundary errors, `100..` the causes of a core [`WireError`], `200..` those of a
-//! core [`BufError`]. Numbers never change once released; new causes get new numbers.
+//! core [`BufError`], `300..` those of the encap room ([`ConfigError`], [`EncapError`]). Numbers never change once released; new causes get new numbers.
 //! Functions that *take* a status from C take a `uint32_t`, because C may hand any integer and
 //! an out-of-range value would be undefined behaviour in a Rust enum.
 
 use core::ffi::{c_char, CStr};
 
+use neutrino::encap::{ConfigError, EncapError};
 use neutrino::{BufError, WireError};
 
 use crate::guard::guard_value;
@@ -61,24 +62,48 @@ pub enum neutrino_status {
     NEUTRINO_BAD_OFFSETS = 203,
     /// A buffer operation failed in a way this ABI version has no code for.
     NEUTRINO_BUF_ERROR = 299,
+    /// A configuration (tunnel, segment) was refused; nothing was created.
+    NEUTRINO_INVALID_CONFIG = 300,
+    /// The packet would exceed the MTU (never truncated).
+    NEUTRINO_TOO_BIG = 301,
+    /// The tunnel id (VNI, GRE key) or VLAN id is not the expected one, or a GRE key is missing.
+    NEUTRINO_WRONG_ID = 302,
+    /// The outer destination address is not the local endpoint.
+    NEUTRINO_NOT_LOCAL = 303,
+    /// Unexpected EtherType, IP protocol or tunnel payload type.
+    NEUTRINO_WRONG_PROTOCOL = 304,
+    /// The UDP destination port is not the tunnel's.
+    NEUTRINO_WRONG_PORT = 305,
+    /// The outer IP packet is a fragment.
+    NEUTRINO_FRAGMENT = 306,
+    /// A zero UDP checksum over IPv6 that the context does not accept (RFC 6935/6936).
+    NEUTRINO_ZERO_CHECKSUM = 307,
+    /// A GENEVE packet with critical options the context does not process.
+    NEUTRINO_CRITICAL_OPTION = 308,
+    /// Outer ECN CE over a non-ECN-capable inner packet (RFC 6040).
+    NEUTRINO_ECN_DROP = 309,
+    /// No usable remote tunnel endpoint.
+    NEUTRINO_NO_REMOTE = 310,
+    /// An encap/decap failure this ABI version has no code for.
+    NEUTRINO_ENCAP_ERROR = 399,
     /// A table is full: the entry was refused and every existing entry kept.
-    NEUTRINO_FULL = 300,
+    NEUTRINO_FULL = 400,
     /// The key (MAC, address, port) is not in the table.
-    NEUTRINO_NOT_FOUND = 301,
+    NEUTRINO_NOT_FOUND = 401,
     /// A capacity of 0 or beyond the table's maximum, or a key size the API does not offer.
-    NEUTRINO_BAD_CAPACITY = 302,
+    NEUTRINO_BAD_CAPACITY = 402,
     /// The caller's memory is smaller than `_mem_size` says (or misaligned for the handle).
-    NEUTRINO_MEM_TOO_SMALL = 303,
+    NEUTRINO_MEM_TOO_SMALL = 403,
     /// An address refused by configuration: a group or zero MAC where a unicast one is
     /// needed, an unspecified/multicast/loopback IP, a prefix length out of range, or too
     /// many addresses.
-    NEUTRINO_BAD_ADDRESS = 304,
+    NEUTRINO_BAD_ADDRESS = 404,
 }
 
 use neutrino_status::*;
 
 /// Every status, in numeric order.
-const ALL: [neutrino_status; 24] = [
+const ALL: [neutrino_status; 36] = [
     NEUTRINO_OK,
     NEUTRINO_NULL_POINTER,
     NEUTRINO_INVALID_ARGUMENT,
@@ -98,6 +123,18 @@ const ALL: [neutrino_status; 24] = [
     NEUTRINO_DATA_TOO_SHORT,
     NEUTRINO_BAD_OFFSETS,
     NEUTRINO_BUF_ERROR,
+    NEUTRINO_INVALID_CONFIG,
+    NEUTRINO_TOO_BIG,
+    NEUTRINO_WRONG_ID,
+    NEUTRINO_NOT_LOCAL,
+    NEUTRINO_WRONG_PROTOCOL,
+    NEUTRINO_WRONG_PORT,
+    NEUTRINO_FRAGMENT,
+    NEUTRINO_ZERO_CHECKSUM,
+    NEUTRINO_CRITICAL_OPTION,
+    NEUTRINO_ECN_DROP,
+    NEUTRINO_NO_REMOTE,
+    NEUTRINO_ENCAP_ERROR,
     NEUTRINO_FULL,
     NEUTRINO_NOT_FOUND,
     NEUTRINO_BAD_CAPACITY,
@@ -133,6 +170,18 @@ impl neutrino_status {
             NEUTRINO_DATA_TOO_SHORT => c"data too short",
             NEUTRINO_BAD_OFFSETS => c"bad data offset or length",
             NEUTRINO_BUF_ERROR => c"buffer error",
+            NEUTRINO_INVALID_CONFIG => c"invalid configuration",
+            NEUTRINO_TOO_BIG => c"packet exceeds the MTU",
+            NEUTRINO_WRONG_ID => c"unexpected tunnel or VLAN id",
+            NEUTRINO_NOT_LOCAL => c"outer destination is not local",
+            NEUTRINO_WRONG_PROTOCOL => c"unexpected protocol",
+            NEUTRINO_WRONG_PORT => c"unexpected UDP port",
+            NEUTRINO_FRAGMENT => c"outer packet is a fragment",
+            NEUTRINO_ZERO_CHECKSUM => c"zero UDP checksum over IPv6 not allowed",
+            NEUTRINO_CRITICAL_OPTION => c"GENEVE critical option not accepted",
+            NEUTRINO_ECN_DROP => c"ECN CE over a not-ECN-capable packet",
+            NEUTRINO_NO_REMOTE => c"no usable remote endpoint",
+            NEUTRINO_ENCAP_ERROR => c"encap error",
             NEUTRINO_FULL => c"table full",
             NEUTRINO_NOT_FOUND => c"not found",
             NEUTRINO_BAD_CAPACITY => c"bad capacity or key size",
@@ -177,6 +226,33 @@ impl From<BufError> for neutrino_status {
             BufError::BadOffsets { .. } => NEUTRINO_BAD_OFFSETS,
             // `BufError` is non-exhaustive: a cause added to the core after this ABI.
             _ => NEUTRINO_BUF_ERROR,
+        }
+    }
+}
+
+impl From<ConfigError> for neutrino_status {
+    fn from(_: ConfigError) -> Self {
+        NEUTRINO_INVALID_CONFIG
+    }
+}
+
+impl From<EncapError> for neutrino_status {
+    fn from(e: EncapError) -> Self {
+        match e {
+            EncapError::Buf(b) => b.into(),
+            EncapError::Wire(w) => w.into(),
+            EncapError::TooBig { .. } => NEUTRINO_TOO_BIG,
+            EncapError::WrongId { .. } | EncapError::MissingKey => NEUTRINO_WRONG_ID,
+            EncapError::NotLocal => NEUTRINO_NOT_LOCAL,
+            EncapError::WrongProtocol { .. } => NEUTRINO_WRONG_PROTOCOL,
+            EncapError::WrongPort { .. } => NEUTRINO_WRONG_PORT,
+            EncapError::Fragment => NEUTRINO_FRAGMENT,
+            EncapError::ZeroChecksum => NEUTRINO_ZERO_CHECKSUM,
+            EncapError::CriticalOption => NEUTRINO_CRITICAL_OPTION,
+            EncapError::EcnDrop => NEUTRINO_ECN_DROP,
+            EncapError::NoRemote => NEUTRINO_NO_REMOTE,
+            // `EncapError` is non-exhaustive: a cause added to the core after this ABI.
+            _ => NEUTRINO_ENCAP_ERROR,
         }
     }
 }

@@ -201,25 +201,28 @@ fn build_and_run(test: &str, compiler: &str, flags: &[&str], link: Link, tag: &s
     print!("{stdout}");
 }
 
+/// The C test programs under `ffi/tests/c/`.
+const TESTS: &[&str] = &["test_classify", "test_encap"];
+
 #[test]
 fn c_static() {
-    build_and_run("test_classify", "cc", C_FLAGS, Link::Static, "c-static");
+    for t in TESTS {
+        build_and_run(t, "cc", C_FLAGS, Link::Static, "c-static");
+    }
 }
 
 #[test]
 fn c_shared() {
-    build_and_run("test_classify", "cc", C_FLAGS, Link::Shared, "c-shared");
+    for t in TESTS {
+        build_and_run(t, "cc", C_FLAGS, Link::Shared, "c-shared");
+    }
 }
 
 #[test]
 fn cxx_static() {
-    build_and_run(
-        "test_classify",
-        "c++",
-        CXX_FLAGS,
-        Link::Static,
-        "cxx-static",
-    );
+    for t in TESTS {
+        build_and_run(t, "c++", CXX_FLAGS, Link::Static, "cxx-static");
+    }
 }
 
 #[test]
