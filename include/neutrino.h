@@ -429,6 +429,91 @@
 #define NEUTRINO_DROP_NO_REMOTE 13
 
 /**
+ * `neutrino_l2_dest.kind`: a local port (`port`).
+ */
+#define NEUTRINO_DEST_PORT 1
+
+/**
+ * `neutrino_l2_dest.kind`: a remote IPv4 VTEP (`addr[0..4]`).
+ */
+#define NEUTRINO_DEST_VTEP4 2
+
+/**
+ * `neutrino_l2_dest.kind`: a remote IPv6 VTEP (`addr`).
+ */
+#define NEUTRINO_DEST_VTEP6 3
+
+/**
+ * `neutrino_fdb_learn_result.outcome`: a new entry.
+ */
+#define NEUTRINO_LEARN_NEW 1
+
+/**
+ * Known on the same destination; refreshed.
+ */
+#define NEUTRINO_LEARN_REFRESHED 2
+
+/**
+ * Moved; `other` is the old destination.
+ */
+#define NEUTRINO_LEARN_MOVED 3
+
+/**
+ * Move refused by dampening; `other` is the destination kept.
+ */
+#define NEUTRINO_LEARN_DAMPENED 4
+
+/**
+ * A static entry holds the MAC; untouched.
+ */
+#define NEUTRINO_LEARN_STATIC_KEPT 5
+
+/**
+ * Not learned; `refusal` says why.
+ */
+#define NEUTRINO_LEARN_REFUSED 6
+
+/**
+ * `refusal`: group or zero source MAC.
+ */
+#define NEUTRINO_REFUSAL_INVALID_SOURCE 1
+
+/**
+ * `refusal`: the segment's limit.
+ */
+#define NEUTRINO_REFUSAL_SEGMENT_LIMIT 2
+
+/**
+ * `refusal`: the MAC table is full.
+ */
+#define NEUTRINO_REFUSAL_TABLE_FULL 3
+
+/**
+ * `refusal`: the segment table is full.
+ */
+#define NEUTRINO_REFUSAL_SEGMENT_TABLE_FULL 4
+
+/**
+ * `neutrino_fdb_forward.flood_reason`: not flooded (unicast).
+ */
+#define NEUTRINO_FLOOD_NONE 0
+
+/**
+ * Flooded: broadcast destination.
+ */
+#define NEUTRINO_FLOOD_BROADCAST 1
+
+/**
+ * Flooded: multicast destination.
+ */
+#define NEUTRINO_FLOOD_MULTICAST 2
+
+/**
+ * Flooded: unknown (or aged) unicast destination.
+ */
+#define NEUTRINO_FLOOD_UNKNOWN 3
+
+/**
  * `neutrino_ip.family`: IPv4 (address in `bytes[0..4]`).
  */
 #define NEUTRINO_AF_INET 4
@@ -498,6 +583,122 @@
  * Segment type: GRE key (32 bits).
  */
 #define NEUTRINO_SEGMENT_GRE 3
+
+/**
+ * `neutrino_port_security_check` verdict: allow.
+ */
+#define NEUTRINO_PS_ALLOW 0
+
+/**
+ * Drop: the frame does not parse.
+ */
+#define NEUTRINO_PS_DROP_MALFORMED 1
+
+/**
+ * Drop: source MAC not allowed.
+ */
+#define NEUTRINO_PS_DROP_SRC_MAC 2
+
+/**
+ * Drop: source IP not allowed for the source MAC.
+ */
+#define NEUTRINO_PS_DROP_SRC_IP 3
+
+/**
+ * Drop: ARP sender fields not allowed.
+ */
+#define NEUTRINO_PS_DROP_ARP_SPOOF 4
+
+/**
+ * Drop: ND target or link-layer option not allowed.
+ */
+#define NEUTRINO_PS_DROP_ND_SPOOF 5
+
+/**
+ * Drop: DHCP/DHCPv6 server reply from the VM.
+ */
+#define NEUTRINO_PS_DROP_DHCP_SERVER 6
+
+/**
+ * Drop: Router Advertisement from the VM.
+ */
+#define NEUTRINO_PS_DROP_ROUTER_ADVERT 7
+
+/**
+ * Drop: EtherType other than ARP, IPv4, IPv6.
+ */
+#define NEUTRINO_PS_DROP_ETHERTYPE 8
+
+/**
+ * Drop: unspecified source outside DHCP discovery, DAD and MLD.
+ */
+#define NEUTRINO_PS_DROP_UNSPECIFIED_SOURCE 9
+
+/**
+ * `neutrino_responder_verdict.action`: the buffer holds the reply (`*data_len` updated);
+ * send it back out of the ingress port and do not forward the request.
+ */
+#define NEUTRINO_RESPOND_REPLIED 1
+
+/**
+ * Not answered, untouched: forward as usual (`reason` says why).
+ */
+#define NEUTRINO_RESPOND_PASS 2
+
+/**
+ * A malformed ARP packet or Neighbor Solicitation: not answered (`malformed` has the cause).
+ */
+#define NEUTRINO_RESPOND_MALFORMED 3
+
+/**
+ * `reason`: neither ARP nor a Neighbor Solicitation.
+ */
+#define NEUTRINO_NOREPLY_NOT_ARP_OR_NS 1
+
+/**
+ * `reason`: ARP but not a request.
+ */
+#define NEUTRINO_NOREPLY_NOT_REQUEST 2
+
+/**
+ * `reason`: no binding for the target (the request floods).
+ */
+#define NEUTRINO_NOREPLY_UNKNOWN 3
+
+/**
+ * `reason`: gratuitous ARP, or an NS whose source is its target.
+ */
+#define NEUTRINO_NOREPLY_GRATUITOUS 4
+
+/**
+ * `reason`: ARP probe (sender 0.0.0.0).
+ */
+#define NEUTRINO_NOREPLY_PROBE 5
+
+/**
+ * `reason`: DAD solicitation (source ::).
+ */
+#define NEUTRINO_NOREPLY_DAD 6
+
+/**
+ * `reason`: target in 127/8 or 224/4.
+ */
+#define NEUTRINO_NOREPLY_BAD_TARGET 7
+
+/**
+ * `reason`: the advertisement would not fit the buffer.
+ */
+#define NEUTRINO_NOREPLY_NO_ROOM 8
+
+/**
+ * Longest key the C table takes.
+ */
+#define NEUTRINO_TABLE_MAX_KEY 64
+
+/**
+ * Most keys of one burst lookup.
+ */
+#define NEUTRINO_TABLE_BURST_MAX 64
 
 /**
  * The result of every neutrino call. C passes it around as `uint32_t`.
@@ -709,6 +910,28 @@ enum neutrino_status
    * DHCP: a cause this ABI version has no code for.
    */
   NEUTRINO_DHCP_ERROR = 599,
+  /**
+   * A table is full: the entry was refused and every existing entry kept.
+   */
+  NEUTRINO_FULL = 600,
+  /**
+   * The key (MAC, address, port) is not in the table.
+   */
+  NEUTRINO_NOT_FOUND = 601,
+  /**
+   * A capacity of 0 or beyond the table's maximum, or a key size the API does not offer.
+   */
+  NEUTRINO_BAD_CAPACITY = 602,
+  /**
+   * The caller's memory is smaller than `_mem_size` says (or misaligned for the handle).
+   */
+  NEUTRINO_MEM_TOO_SMALL = 603,
+  /**
+   * An address refused by configuration: a group or zero MAC where a unicast one is
+   * needed, an unspecified/multicast/loopback IP, a prefix length out of range, or too
+   * many addresses.
+   */
+  NEUTRINO_BAD_ADDRESS = 604,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -739,9 +962,24 @@ typedef struct neutrino_dhcp_responder neutrino_dhcp_responder;
 typedef struct neutrino_encap_ctx neutrino_encap_ctx;
 
 /**
+ * An opaque FDB handle.
+ */
+typedef struct neutrino_fdb neutrino_fdb;
+
+/**
  * MAC allocation under a base prefix for one network (opaque).
  */
 typedef struct neutrino_mac_alloc neutrino_mac_alloc;
+
+/**
+ * An opaque port-security handle.
+ */
+typedef struct neutrino_port_security neutrino_port_security;
+
+/**
+ * An opaque responder handle.
+ */
+typedef struct neutrino_responder neutrino_responder;
 
 /**
  * A segment id allocator (VXLAN, GENEVE or GRE) (opaque).
@@ -757,6 +995,11 @@ typedef struct neutrino_subnet neutrino_subnet;
  * A subnet pool (opaque).
  */
 typedef struct neutrino_subnet_pool neutrino_subnet_pool;
+
+/**
+ * An opaque table handle.
+ */
+typedef struct neutrino_table neutrino_table;
 
 /**
  * VLAN allocation per physical network (opaque).
@@ -1327,6 +1570,181 @@ typedef struct neutrino_decap_result {
 } neutrino_decap_result;
 
 /**
+ * FDB sizing and policy (see the Rust `FdbConfig`).
+ */
+typedef struct neutrino_fdb_config {
+  /**
+   * Most (segment, MAC) entries.
+   */
+  size_t mac_capacity;
+  /**
+   * Most segments with state.
+   */
+  size_t segment_capacity;
+  /**
+   * Most flood-list members over all segments.
+   */
+  size_t flood_capacity;
+  /**
+   * Ticks after which an unseen learned entry is dead (0: never).
+   */
+  uint64_t age;
+  /**
+   * Ticks a moved MAC must stay before it may move again (0: no dampening).
+   */
+  uint64_t move_hold;
+  /**
+   * Secret seed of the keyed hash.
+   */
+  uint64_t seed;
+  /**
+   * Learned MACs allowed per segment by default.
+   */
+  uint32_t default_segment_limit;
+  /**
+   * Non-zero: evict the least recently seen learned entry instead of refusing when full.
+   */
+  uint8_t evict_when_full;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[3];
+} neutrino_fdb_config;
+
+/**
+ * Where a frame goes: a local port or a remote tunnel endpoint.
+ */
+typedef struct neutrino_l2_dest {
+  /**
+   * `NEUTRINO_DEST_PORT`, `NEUTRINO_DEST_VTEP4` or `NEUTRINO_DEST_VTEP6`.
+   */
+  uint8_t kind;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[3];
+  /**
+   * The port id (kind PORT).
+   */
+  uint32_t port;
+  /**
+   * The VTEP address, network order (4 bytes used for VTEP4).
+   */
+  uint8_t addr[16];
+} neutrino_l2_dest;
+
+/**
+ * What `neutrino_fdb_learn` did.
+ */
+typedef struct neutrino_fdb_learn_result {
+  /**
+   * `NEUTRINO_LEARN_*`.
+   */
+  uint8_t outcome;
+  /**
+   * `NEUTRINO_REFUSAL_*` when refused, else 0.
+   */
+  uint8_t refusal;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[2];
+  /**
+   * The old destination (MOVED) or the one kept (DAMPENED); zero otherwise.
+   */
+  struct neutrino_l2_dest other;
+} neutrino_fdb_learn_result;
+
+/**
+ * Where `neutrino_fdb_lookup` sends a frame.
+ */
+typedef struct neutrino_fdb_forward {
+  /**
+   * Non-zero: to `dest` only. Zero: flood to the segment's flood list
+   * (`neutrino_fdb_flood_list`) for `flood_reason`.
+   */
+  uint8_t unicast;
+  /**
+   * `NEUTRINO_FLOOD_*`.
+   */
+  uint8_t flood_reason;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[2];
+  /**
+   * The destination when `unicast`.
+   */
+  struct neutrino_l2_dest dest;
+} neutrino_fdb_forward;
+
+/**
+ * FDB counters (see the Rust `FdbCounters`).
+ */
+typedef struct neutrino_fdb_counters {
+  /**
+   * New entries learned.
+   */
+  uint64_t learned;
+  /**
+   * Learns that refreshed an entry.
+   */
+  uint64_t refreshed;
+  /**
+   * MAC moves accepted.
+   */
+  uint64_t moved;
+  /**
+   * MAC moves refused by dampening.
+   */
+  uint64_t move_dampened;
+  /**
+   * Learns that found a static entry.
+   */
+  uint64_t static_kept;
+  /**
+   * Learned entries reclaimed by aging.
+   */
+  uint64_t aged;
+  /**
+   * Learned entries evicted to make room.
+   */
+  uint64_t evicted;
+  /**
+   * Unicast lookups that hit.
+   */
+  uint64_t hits;
+  /**
+   * Unicast lookups that missed.
+   */
+  uint64_t misses;
+  /**
+   * Broadcast destinations.
+   */
+  uint64_t broadcast;
+  /**
+   * Other multicast destinations.
+   */
+  uint64_t multicast;
+  /**
+   * Learns refused: table full.
+   */
+  uint64_t refused_full;
+  /**
+   * Learns refused: segment limit.
+   */
+  uint64_t refused_limit;
+  /**
+   * Learns refused: group or zero source MAC.
+   */
+  uint64_t refused_invalid_source;
+  /**
+   * Learns refused: segment table full.
+   */
+  uint64_t refused_segments;
+} neutrino_fdb_counters;
+
+/**
  * An IPv4 or IPv6 address, or a prefix when `prefix_len` is meaningful.
  */
 typedef struct neutrino_ip {
@@ -1425,6 +1843,134 @@ typedef struct neutrino_subnet_config {
    */
   uint32_t ipv6_mode;
 } neutrino_subnet_config;
+
+/**
+ * An IPv4 or IPv6 address.
+ */
+typedef struct neutrino_ip_addr {
+  /**
+   * 4 or 6.
+   */
+  uint8_t family;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[3];
+  /**
+   * The address, network order (4 bytes used for IPv4).
+   */
+  uint8_t bytes[16];
+} neutrino_ip_addr;
+
+/**
+ * Port-security counters (see the Rust `PortSecurityCounters`).
+ */
+typedef struct neutrino_port_security_counters {
+  /**
+   * Frames allowed.
+   */
+  uint64_t allowed;
+  /**
+   * Drops: malformed.
+   */
+  uint64_t malformed;
+  /**
+   * Drops: source MAC.
+   */
+  uint64_t src_mac;
+  /**
+   * Drops: source IP.
+   */
+  uint64_t src_ip;
+  /**
+   * Drops: ARP spoofing.
+   */
+  uint64_t arp_spoof;
+  /**
+   * Drops: ND spoofing.
+   */
+  uint64_t nd_spoof;
+  /**
+   * Drops: DHCP server replies.
+   */
+  uint64_t dhcp_server;
+  /**
+   * Drops: Router Advertisements.
+   */
+  uint64_t router_advert;
+  /**
+   * Drops: EtherType.
+   */
+  uint64_t ethertype;
+  /**
+   * Drops: unspecified source.
+   */
+  uint64_t unspecified_source;
+} neutrino_port_security_counters;
+
+/**
+ * What `neutrino_responder_respond` did.
+ */
+typedef struct neutrino_responder_verdict {
+  /**
+   * `NEUTRINO_RESPOND_*`.
+   */
+  uint8_t action;
+  /**
+   * `NEUTRINO_NOREPLY_*` for PASS, else 0.
+   */
+  uint8_t reason;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[2];
+  /**
+   * For MALFORMED, the `neutrino_status` of the defect; else `NEUTRINO_OK`.
+   */
+  uint32_t malformed;
+} neutrino_responder_verdict;
+
+/**
+ * Responder counters (see the Rust `ResponderCounters`).
+ */
+typedef struct neutrino_responder_counters {
+  /**
+   * ARP replies written.
+   */
+  uint64_t arp_replies;
+  /**
+   * Neighbor Advertisements written.
+   */
+  uint64_t na_replies;
+  /**
+   * Requests for unknown addresses.
+   */
+  uint64_t unknown;
+  /**
+   * Gratuitous ARPs and self-solicitations passed.
+   */
+  uint64_t gratuitous;
+  /**
+   * ARP probes passed.
+   */
+  uint64_t probes;
+  /**
+   * DAD solicitations passed.
+   */
+  uint64_t dad;
+  /**
+   * Malformed ARP/NS.
+   */
+  uint64_t malformed;
+  /**
+   * Replies that did not fit.
+   */
+  uint64_t no_room;
+  /**
+   * Other frames passed.
+   */
+  uint64_t passed;
+} neutrino_responder_counters;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1763,6 +2309,147 @@ neutrino_status neutrino_decap_stats(const struct neutrino_decap_ctx *ctx,
                                      struct neutrino_stats *out);
 
 /**
+ * Fills `*out` with the default configuration for `mac_capacity` MACs: 300 s aging and a 1 s
+ * move hold at 1 tick = 1 ns, 4096 segments and flood members, no per-segment limit, refuse
+ * when full.
+ *
+ * # Safety
+ * `out` a writable `neutrino_fdb_config`.
+ */
+neutrino_status neutrino_fdb_config_default(size_t mac_capacity,
+                                            uint64_t seed,
+                                            struct neutrino_fdb_config *out);
+
+/**
+ * Creates an FDB. Release it with [`neutrino_fdb_free`].
+ *
+ * # Safety
+ * `cfg` one readable `neutrino_fdb_config`; `out` a writable `neutrino_fdb *`.
+ */
+neutrino_status neutrino_fdb_new(const struct neutrino_fdb_config *cfg, struct neutrino_fdb **out);
+
+/**
+ * Releases an FDB. NULL is fine.
+ *
+ * # Safety
+ * `f` NULL or a live handle from `neutrino_fdb_new`, not used afterwards.
+ */
+neutrino_status neutrino_fdb_free(struct neutrino_fdb *f);
+
+/**
+ * Learns source `mac` (6 bytes) on segment `seg` as behind `from`, at time `now`.
+ *
+ * # Safety
+ * `f` a live handle; `mac` 6 readable bytes; `from` one readable `neutrino_l2_dest`; `out` a
+ * writable `neutrino_fdb_learn_result`.
+ */
+neutrino_status neutrino_fdb_learn(struct neutrino_fdb *f,
+                                   uint32_t seg,
+                                   const uint8_t *mac,
+                                   const struct neutrino_l2_dest *from,
+                                   uint64_t now,
+                                   struct neutrino_fdb_learn_result *out);
+
+/**
+ * Where a frame to `mac` on `seg` goes at time `now`.
+ *
+ * # Safety
+ * `f` a live handle; `mac` 6 readable bytes; `out` a writable `neutrino_fdb_forward`.
+ */
+neutrino_status neutrino_fdb_lookup(struct neutrino_fdb *f,
+                                    uint32_t seg,
+                                    const uint8_t *mac,
+                                    uint64_t now,
+                                    struct neutrino_fdb_forward *out);
+
+/**
+ * Adds or replaces a static entry (never aged, never moved by learning).
+ * `NEUTRINO_BAD_ADDRESS` for a group or zero MAC, `NEUTRINO_FULL` when the table is full.
+ *
+ * # Safety
+ * `f` a live handle; `mac` 6 readable bytes; `dest` one readable `neutrino_l2_dest`.
+ */
+neutrino_status neutrino_fdb_add_static(struct neutrino_fdb *f,
+                                        uint32_t seg,
+                                        const uint8_t *mac,
+                                        const struct neutrino_l2_dest *dest,
+                                        uint64_t now);
+
+/**
+ * Removes an entry; `NEUTRINO_NOT_FOUND` if absent.
+ *
+ * # Safety
+ * `f` a live handle; `mac` 6 readable bytes.
+ */
+neutrino_status neutrino_fdb_remove(struct neutrino_fdb *f, uint32_t seg, const uint8_t *mac);
+
+/**
+ * Reclaims dead learned entries, visiting at most `budget` slots from where the last call
+ * stopped; `*removed` (if not NULL) gets the number reclaimed.
+ *
+ * # Safety
+ * `f` a live handle; `removed` NULL or a writable `size_t`.
+ */
+neutrino_status neutrino_fdb_age(struct neutrino_fdb *f,
+                                 uint64_t now,
+                                 size_t budget,
+                                 size_t *removed);
+
+/**
+ * Sets a segment's learned-MAC limit.
+ *
+ * # Safety
+ * `f` a live handle.
+ */
+neutrino_status neutrino_fdb_set_segment_limit(struct neutrino_fdb *f,
+                                               uint32_t seg,
+                                               uint32_t limit);
+
+/**
+ * Adds `dest` to `seg`'s flood list (no-op if present); `NEUTRINO_FULL` when the flood
+ * storage is full.
+ *
+ * # Safety
+ * `f` a live handle; `dest` one readable `neutrino_l2_dest`.
+ */
+neutrino_status neutrino_fdb_flood_add(struct neutrino_fdb *f,
+                                       uint32_t seg,
+                                       const struct neutrino_l2_dest *dest);
+
+/**
+ * Removes `dest` from `seg`'s flood list; `NEUTRINO_NOT_FOUND` if absent.
+ *
+ * # Safety
+ * `f` a live handle; `dest` one readable `neutrino_l2_dest`.
+ */
+neutrino_status neutrino_fdb_flood_remove(struct neutrino_fdb *f,
+                                          uint32_t seg,
+                                          const struct neutrino_l2_dest *dest);
+
+/**
+ * Copies up to `cap` members of `seg`'s flood list into `out` (in a stable order) and sets
+ * `*n` to the list's full length (which may exceed `cap`).
+ *
+ * # Safety
+ * `f` a live handle; `out` `cap` writable `neutrino_l2_dest` (NULL if `cap` is 0); `n` a
+ * writable `size_t`.
+ */
+neutrino_status neutrino_fdb_flood_list(struct neutrino_fdb *f,
+                                        uint32_t seg,
+                                        struct neutrino_l2_dest *out,
+                                        size_t cap,
+                                        size_t *n);
+
+/**
+ * Copies the counters.
+ *
+ * # Safety
+ * `f` a live handle; `out` a writable `neutrino_fdb_counters`.
+ */
+neutrino_status neutrino_fdb_get_counters(struct neutrino_fdb *f,
+                                          struct neutrino_fdb_counters *out);
+
+/**
  * Validates `cfg` with Neutron's subnet rules and creates a subnet in `*out`.
  *
  * # Safety
@@ -2092,10 +2779,249 @@ neutrino_status neutrino_subnet_pool_release(struct neutrino_subnet_pool *p,
                                              const struct neutrino_ip *prefix);
 
 /**
+ * Creates the rules of a port with MAC `mac` (6 bytes, unicast) and no addresses yet.
+ * Release with [`neutrino_port_security_free`].
+ *
+ * # Safety
+ * `mac` 6 readable bytes; `out` a writable `neutrino_port_security *`.
+ */
+neutrino_status neutrino_port_security_new(const uint8_t *mac, struct neutrino_port_security **out);
+
+/**
+ * Releases a handle. NULL is fine.
+ *
+ * # Safety
+ * `p` NULL or a live handle from `neutrino_port_security_new`, not used afterwards.
+ */
+neutrino_status neutrino_port_security_free(struct neutrino_port_security *p);
+
+/**
+ * Adds a fixed IP of the port. `NEUTRINO_BAD_ADDRESS` when refused (bad address, too many).
+ *
+ * # Safety
+ * `p` a live handle; `ip` one readable `neutrino_ip_addr`.
+ */
+neutrino_status neutrino_port_security_add_fixed_ip(struct neutrino_port_security *p,
+                                                    const struct neutrino_ip_addr *ip);
+
+/**
+ * Adds an allowed address pair: `mac` (6 bytes; NULL for the port's) may send from
+ * `ip/prefix`. `NEUTRINO_BAD_ADDRESS` when refused (bad MAC/address/prefix, more than 10).
+ *
+ * # Safety
+ * `p` a live handle; `mac` NULL or 6 readable bytes; `ip` one readable `neutrino_ip_addr`.
+ */
+neutrino_status neutrino_port_security_add_allowed_pair(struct neutrino_port_security *p,
+                                                        const uint8_t *mac,
+                                                        const struct neutrino_ip_addr *ip,
+                                                        uint8_t prefix);
+
+/**
+ * Checks the frame at `buf + data_off` (`data_len` bytes) sent by the VM: `*verdict` is
+ * `NEUTRINO_PS_ALLOW` or a `NEUTRINO_PS_DROP_*` reason; counters are updated.
+ *
+ * # Safety
+ * `p` a live handle; `buf` `buf_len` readable bytes; `verdict` a writable `uint8_t`.
+ */
+neutrino_status neutrino_port_security_check(struct neutrino_port_security *p,
+                                             const uint8_t *buf,
+                                             size_t buf_len,
+                                             uint16_t data_off,
+                                             uint16_t data_len,
+                                             uint8_t *verdict);
+
+/**
+ * Copies the counters.
+ *
+ * # Safety
+ * `p` a live handle; `out` a writable `neutrino_port_security_counters`.
+ */
+neutrino_status neutrino_port_security_get_counters(struct neutrino_port_security *p,
+                                                    struct neutrino_port_security_counters *out);
+
+/**
+ * Creates a responder for `capacity` bindings. Release it with [`neutrino_responder_free`].
+ *
+ * # Safety
+ * `out` a writable `neutrino_responder *`.
+ */
+neutrino_status neutrino_responder_new(size_t capacity,
+                                       uint64_t seed,
+                                       struct neutrino_responder **out);
+
+/**
+ * Releases a responder. NULL is fine.
+ *
+ * # Safety
+ * `r` NULL or a live handle from `neutrino_responder_new`, not used afterwards.
+ */
+neutrino_status neutrino_responder_free(struct neutrino_responder *r);
+
+/**
+ * Binds `ip` on `seg` to `mac` (6 bytes); `router` non-zero sets R in advertisements.
+ * `NEUTRINO_BAD_ADDRESS` for a group MAC or an unspecified/multicast/loopback address,
+ * `NEUTRINO_FULL` when full.
+ *
+ * # Safety
+ * `r` a live handle; `ip` one readable `neutrino_ip_addr`; `mac` 6 readable bytes.
+ */
+neutrino_status neutrino_responder_add(struct neutrino_responder *r,
+                                       uint32_t seg,
+                                       const struct neutrino_ip_addr *ip,
+                                       const uint8_t *mac,
+                                       uint8_t router);
+
+/**
+ * Removes a binding; `NEUTRINO_NOT_FOUND` if absent.
+ *
+ * # Safety
+ * `r` a live handle; `ip` one readable `neutrino_ip_addr`.
+ */
+neutrino_status neutrino_responder_remove(struct neutrino_responder *r,
+                                          uint32_t seg,
+                                          const struct neutrino_ip_addr *ip);
+
+/**
+ * Answers the frame at `buf + data_off` (`*data_len` bytes, received on segment `seg`) if it
+ * is an ARP request or Neighbor Solicitation for a bound address: the reply is written in
+ * place and `*data_len` set to its length (the bytes up to `buf_len` are tailroom it may
+ * use). Returns `NEUTRINO_OK` with the verdict in `*out` for any frame; an error only for bad
+ * arguments.
+ *
+ * # Safety
+ * `r` a live handle; `buf` `buf_len` writable bytes; `data_len` a readable and writable
+ * `uint16_t`; `out` a writable `neutrino_responder_verdict`; none overlapping.
+ */
+neutrino_status neutrino_responder_respond(struct neutrino_responder *r,
+                                           uint32_t seg,
+                                           uint8_t *buf,
+                                           size_t buf_len,
+                                           uint16_t data_off,
+                                           uint16_t *data_len,
+                                           struct neutrino_responder_verdict *out);
+
+/**
+ * Copies the counters.
+ *
+ * # Safety
+ * `r` a live handle; `out` a writable `neutrino_responder_counters`.
+ */
+neutrino_status neutrino_responder_get_counters(struct neutrino_responder *r,
+                                                struct neutrino_responder_counters *out);
+
+/**
  * A static, NUL-terminated description of `status` (`"unknown"` for a number that is not a
  * status). Never NULL; the string must not be freed.
  */
 const char *neutrino_status_str(uint32_t status);
+
+/**
+ * Bytes of memory [`neutrino_table_init`] needs for a table of `capacity` entries with
+ * `key_len`-byte keys (the table plus its handle and alignment slack).
+ *
+ * `NEUTRINO_BAD_CAPACITY` for a `key_len` outside 1–64 or a capacity of 0 or above 2^31.
+ *
+ * # Safety
+ * `out` must be NULL or point to a writable `size_t`.
+ */
+neutrino_status neutrino_table_mem_size(size_t key_len, size_t capacity, size_t *out);
+
+/**
+ * Creates a table of `capacity` entries with `key_len`-byte keys (1–64) over heap memory,
+ * keyed by `seed` (use a secret random value). Release it with [`neutrino_table_free`].
+ *
+ * # Safety
+ * `out` must point to a writable `neutrino_table *`.
+ */
+neutrino_status neutrino_table_new(size_t key_len,
+                                   size_t capacity,
+                                   uint64_t seed,
+                                   struct neutrino_table **out);
+
+/**
+ * Builds a table inside the caller's memory `mem` of `mem_len` bytes (at least
+ * [`neutrino_table_mem_size`]; e.g. hugepage memory). The handle written to `*out` lives in
+ * that memory: it stays valid while the memory does, must not be used after the memory is
+ * reused, and [`neutrino_table_free`] releases nothing but may be called. The memory's
+ * previous contents do not matter.
+ *
+ * # Safety
+ * `mem` must point to `mem_len` writable bytes that nothing else reads or writes until the
+ * table is no longer used; `out` must point to a writable `neutrino_table *`.
+ */
+neutrino_status neutrino_table_init(uint8_t *mem,
+                                    size_t mem_len,
+                                    size_t key_len,
+                                    size_t capacity,
+                                    uint64_t seed,
+                                    struct neutrino_table **out);
+
+/**
+ * Releases a table from [`neutrino_table_new`]; for one from [`neutrino_table_init`] only
+ * ends its use (the memory stays the caller's). NULL is fine.
+ *
+ * # Safety
+ * `t` must be NULL or a live handle, not used afterwards.
+ */
+neutrino_status neutrino_table_free(struct neutrino_table *t);
+
+/**
+ * Inserts or replaces `key` → `value`. `NEUTRINO_FULL` when the table holds `capacity`
+ * entries (or no room can be made): nothing changes. `key_len` must be the table's.
+ *
+ * # Safety
+ * `t` a live handle; `key` `key_len` readable bytes.
+ */
+neutrino_status neutrino_table_insert(struct neutrino_table *t,
+                                      const uint8_t *key,
+                                      size_t key_len,
+                                      uint64_t value);
+
+/**
+ * Looks `key` up: `NEUTRINO_OK` and `*value`, or `NEUTRINO_NOT_FOUND`.
+ *
+ * # Safety
+ * `t` a live handle; `key` `key_len` readable bytes; `value` a writable `uint64_t`.
+ */
+neutrino_status neutrino_table_lookup(struct neutrino_table *t,
+                                      const uint8_t *key,
+                                      size_t key_len,
+                                      uint64_t *value);
+
+/**
+ * Removes `key`; its value goes to `*value` unless `value` is NULL. `NEUTRINO_NOT_FOUND` if
+ * absent.
+ *
+ * # Safety
+ * `t` a live handle; `key` `key_len` readable bytes; `value` NULL or a writable `uint64_t`.
+ */
+neutrino_status neutrino_table_remove(struct neutrino_table *t,
+                                      const uint8_t *key,
+                                      size_t key_len,
+                                      uint64_t *value);
+
+/**
+ * Looks up `n` (at most 64) keys stored back to back in `keys` (`n * key_len` bytes) with
+ * the prefetching burst: `values[i]` gets the value of key `i` when bit `i` of `*hit_mask`
+ * is set (and is left unchanged otherwise).
+ *
+ * # Safety
+ * `t` a live handle; `keys` `n * key_len` readable bytes; `values` `n` writable `uint64_t`;
+ * `hit_mask` a writable `uint64_t`.
+ */
+neutrino_status neutrino_table_lookup_burst(struct neutrino_table *t,
+                                            const uint8_t *keys,
+                                            size_t n,
+                                            uint64_t *values,
+                                            uint64_t *hit_mask);
+
+/**
+ * The number of entries held.
+ *
+ * # Safety
+ * `t` a live handle; `out` a writable `size_t`.
+ */
+neutrino_status neutrino_table_len(const struct neutrino_table *t, size_t *out);
 
 #ifdef __cplusplus
 }  // extern "C"

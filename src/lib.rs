@@ -9,6 +9,8 @@
 //! - [`encap`]: VLAN/VXLAN/GENEVE/GRE encap and decap in place, Neutron segments and MTU.
 //! - [`ipam`]: Neutron subnet rules, address/subnet-pool/segment/MAC allocation.
 //! - [`dhcp`]: the DHCPv4 responder.
+//! - [`l2`]: the FDB (MAC learning, aging, flood lists), the ARP/ND responder and port security.
+//! - [`table`]: the fixed-capacity keyed-hash table over caller memory (FDB, conntrack, NAT).
 #![no_std]
 #![deny(missing_debug_implementations)]
 #![warn(missing_docs)]
@@ -23,6 +25,8 @@ pub mod dhcp;
 pub mod encap;
 pub mod error;
 pub mod ipam;
+pub mod l2;
+pub mod table;
 pub mod wire;
 
 pub use buf::PacketBuf;

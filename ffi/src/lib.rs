@@ -20,6 +20,9 @@
 //! IPAM ([`ipam`]: `neutrino_subnet_*`, `neutrino_addr_*`, `neutrino_segment_*`,
 //! `neutrino_vlan_*`, `neutrino_mac_*`, `neutrino_subnet_pool_*`, `neutrino_ipam_*`) and the
 //! DHCP responder ([`dhcp`]: `neutrino_dhcp_*`).
+//! [`neutrino_decap`], [`neutrino_decap_burst`], [`neutrino_decap_stats`];
+//! the table (`neutrino_table_*`), the FDB (`neutrino_fdb_*`), the ARP/ND responder
+//! (`neutrino_responder_*`) and port security (`neutrino_port_security_*`).
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -34,15 +37,23 @@ pub mod args;
 pub mod classify;
 pub mod dhcp;
 pub mod encap;
+pub mod fdb;
 pub mod guard;
 pub mod ipam;
+pub mod port_security;
+pub mod responder;
 pub mod status;
+pub mod table;
 
 pub use classify::*;
 pub use dhcp::*;
 pub use encap::*;
+pub use fdb::*;
 pub use ipam::*;
+pub use port_security::*;
+pub use responder::*;
 pub use status::{neutrino_status, neutrino_status_str};
+pub use table::*;
 
 use guard::guard_value;
 

@@ -3,7 +3,8 @@
 //! Every export returns a `neutrino_status`. Values are grouped: `0` is success, `1..` are
 //! argument and boundary errors, `100..` the causes of a core [`WireError`], `200..` those of a
 //! core [`BufError`], `300..` those of the encap room ([`ConfigError`], [`EncapError`]), `400..` those of IPAM
-//! ([`IpamError`]), `500..` those of the DHCP responder ([`DhcpError`]). Numbers never change once released; new causes get new numbers.
+//! ([`IpamError`]), `500..` those of the DHCP responder ([`DhcpError`]), `600..` those of the table and the
+//! L2 room (table, FDB, responder, port security). Numbers never change once released; new causes get new numbers.
 //! Functions that *take* a status from C take a `uint32_t`, because C may hand any integer and
 //! an out-of-range value would be undefined behaviour in a Rust enum.
 
@@ -129,12 +130,24 @@ pub enum neutrino_status {
     NEUTRINO_DHCP_TABLE_FULL = 501,
     /// DHCP: a cause this ABI version has no code for.
     NEUTRINO_DHCP_ERROR = 599,
+    /// A table is full: the entry was refused and every existing entry kept.
+    NEUTRINO_FULL = 600,
+    /// The key (MAC, address, port) is not in the table.
+    NEUTRINO_NOT_FOUND = 601,
+    /// A capacity of 0 or beyond the table's maximum, or a key size the API does not offer.
+    NEUTRINO_BAD_CAPACITY = 602,
+    /// The caller's memory is smaller than `_mem_size` says (or misaligned for the handle).
+    NEUTRINO_MEM_TOO_SMALL = 603,
+    /// An address refused by configuration: a group or zero MAC where a unicast one is
+    /// needed, an unspecified/multicast/loopback IP, a prefix length out of range, or too
+    /// many addresses.
+    NEUTRINO_BAD_ADDRESS = 604,
 }
 
 use neutrino_status::*;
 
 /// Every status, in numeric order.
-const ALL: [neutrino_status; 48] = [
+const ALL: [neutrino_status; 53] = [
     NEUTRINO_OK,
     NEUTRINO_NULL_POINTER,
     NEUTRINO_INVALID_ARGUMENT,
@@ -183,6 +196,11 @@ const ALL: [neutrino_status; 48] = [
     NEUTRINO_DHCP_INVALID_CONFIG,
     NEUTRINO_DHCP_TABLE_FULL,
     NEUTRINO_DHCP_ERROR,
+    NEUTRINO_FULL,
+    NEUTRINO_NOT_FOUND,
+    NEUTRINO_BAD_CAPACITY,
+    NEUTRINO_MEM_TOO_SMALL,
+    NEUTRINO_BAD_ADDRESS,
 ];
 
 impl neutrino_status {
@@ -242,6 +260,11 @@ impl neutrino_status {
             NEUTRINO_DHCP_INVALID_CONFIG => c"invalid DHCP configuration",
             NEUTRINO_DHCP_TABLE_FULL => c"DHCP binding table full",
             NEUTRINO_DHCP_ERROR => c"DHCP error",
+            NEUTRINO_FULL => c"table full",
+            NEUTRINO_NOT_FOUND => c"not found",
+            NEUTRINO_BAD_CAPACITY => c"bad capacity or key size",
+            NEUTRINO_MEM_TOO_SMALL => c"memory too small",
+            NEUTRINO_BAD_ADDRESS => c"bad address",
         }
     }
 
@@ -377,6 +400,34 @@ impl From<IpamError> for neutrino_status {
     }
 }
 
+impl From<neutrino::table::TableError> for neutrino_status {
+    fn from(e: neutrino::table::TableError) -> Self {
+        use neutrino::table::TableError;
+        match e {
+            TableError::Full => NEUTRINO_FULL,
+            TableError::BadCapacity { .. } => NEUTRINO_BAD_CAPACITY,
+            TableError::MemTooSmall { .. } => NEUTRINO_MEM_TOO_SMALL,
+            TableError::BadBurst { .. } => NEUTRINO_INVALID_ARGUMENT,
+            _ => NEUTRINO_INVALID_ARGUMENT,
+        }
+    }
+}
+
+impl From<neutrino::l2::fdb::FdbError> for neutrino_status {
+    fn from(e: neutrino::l2::fdb::FdbError) -> Self {
+        use neutrino::l2::fdb::FdbError;
+        match e {
+            FdbError::Table(t) => t.into(),
+            FdbError::MemTooSmall { .. } => NEUTRINO_MEM_TOO_SMALL,
+            FdbError::MacTableFull | FdbError::SegmentTableFull | FdbError::FloodFull => {
+                NEUTRINO_FULL
+            }
+            FdbError::NotUnicast => NEUTRINO_BAD_ADDRESS,
+            _ => NEUTRINO_INVALID_ARGUMENT,
+        }
+    }
+}
+
 impl From<DhcpError> for neutrino_status {
     fn from(e: DhcpError) -> Self {
         match e {
@@ -393,6 +444,24 @@ impl From<DhcpError> for neutrino_status {
             // `DhcpError` is non-exhaustive: a cause added to the core after this ABI.
             _ => NEUTRINO_DHCP_ERROR,
         }
+    }
+}
+
+impl From<neutrino::l2::responder::ResponderError> for neutrino_status {
+    fn from(e: neutrino::l2::responder::ResponderError) -> Self {
+        use neutrino::l2::responder::ResponderError;
+        match e {
+            ResponderError::Table(t) => t.into(),
+            ResponderError::Full => NEUTRINO_FULL,
+            ResponderError::BadBinding => NEUTRINO_BAD_ADDRESS,
+            _ => NEUTRINO_INVALID_ARGUMENT,
+        }
+    }
+}
+
+impl From<neutrino::l2::port_security::PortSecurityError> for neutrino_status {
+    fn from(_: neutrino::l2::port_security::PortSecurityError) -> Self {
+        NEUTRINO_BAD_ADDRESS
     }
 }
 

@@ -224,3 +224,18 @@ fn cxx_static() {
         build_and_run(t, "c++", CXX_FLAGS, Link::Static, "cxx-static");
     }
 }
+
+#[test]
+fn l2_c_static() {
+    build_and_run("test_l2", "cc", C_FLAGS, Link::Static, "c-static");
+}
+
+#[test]
+fn l2_c_shared() {
+    build_and_run("test_l2", "cc", C_FLAGS, Link::Shared, "c-shared");
+}
+
+#[test]
+fn l2_cxx_static() {
+    build_and_run("test_l2", "c++", CXX_FLAGS, Link::Static, "cxx-static");
+}
