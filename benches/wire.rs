@@ -1,12 +1,20 @@
 //! Wire benches: neutrino's classifier side by side with etherparse (`SlicedPacket`) and smoltcp
 //! (checked views) on the same packets, each extracting the same 5-tuple.
 //!
+//! Times are thread CPU time (see `common/cpu_time.rs`).
+//!
 //! Run: `cargo bench --bench wire`. Groups: `eth_ipv4_tcp`, `eth_vlan_ipv6_udp`, `vxlan_inner`.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+#[path = "common/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::CpuTime;
+
+type C = Criterion<CpuTime>;
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use neutrino::wire::{classify_into, ClassifyOpts, PacketInfo};
 use smoltcp::wire as st;
@@ -155,7 +163,7 @@ fn smoltcp(pkt: &[u8], inner: bool) -> Tuple {
     smoltcp_frame(&udp.unwrap()[8..]).0
 }
 
-fn bench_case(c: &mut Criterion, name: &str, pkt: &[u8], inner: bool) {
+fn bench_case(c: &mut C, name: &str, pkt: &[u8], inner: bool) {
     // All three agree before anything is timed.
     let mut info = PacketInfo::default();
     assert_eq!(
@@ -179,7 +187,7 @@ fn bench_case(c: &mut Criterion, name: &str, pkt: &[u8], inner: bool) {
     g.finish();
 }
 
-fn wire(c: &mut Criterion) {
+fn wire(c: &mut C) {
     bench_case(c, "eth_ipv4_tcp", &eth_ipv4_tcp(), false);
     bench_case(c, "eth_vlan_ipv6_udp", &eth_vlan_ipv6_udp(), false);
     bench_case(c, "vxlan_inner", &vxlan(), true);
@@ -187,7 +195,7 @@ fn wire(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    config = Criterion::default().with_measurement(CpuTime::from_env()).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
     targets = wire
 }
 criterion_main!(benches);

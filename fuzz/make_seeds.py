@@ -773,12 +773,96 @@ def seeds_route_ops():
         + rec(3, 1, 0, [], 0)
     )
     return {"v4_nested": nested4, "v6_nested": nested6, "default_last": default_last}
+def seeds_encap_decap():
+    """Mode byte (even: decap of bytes, odd: round trip), see fuzz_targets/encap_decap.rs."""
+    inner = bytes(Ether(src=M1, dst=M2) / IP(src="10.0.0.1", dst="10.0.0.2", tos=0x02)
+                  / TCP(sport=40000, dport=443) / b"seed")
+    outer4 = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="192.0.2.1", dst="192.0.2.2")
+    outer6 = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IPv6(src=V6A, dst=V6B)
+
+    def dec(kind, flags, vni, pkt, headroom=64):
+        return bytes([0, kind, flags]) + struct.pack("<I", vni) + bytes([headroom]) + bytes(pkt)
+
+    opts = [GeneveOptions(classid=0x0102, type=0x80, data=b"\x01\x02\x03\x04")]
+    seeds = {
+        "decap-vxlan4": dec(0, 0x03, 5001, outer4 / UDP(sport=50000, dport=4789) / VXLAN(flags=8, vni=5001) / inner),
+        "decap-vxlan6": dec(0, 0x05, 7, outer6 / UDP(sport=50000, dport=4789) / VXLAN(flags=8, vni=7) / inner),
+        "decap-vxlan4-csum-ecn": dec(0, 0x01, 9, Ether(src=M1, dst=M2) / IP(dst="192.0.2.2", tos=0x03) / UDP(dport=4789)
+                                     / VXLAN(flags=8, vni=9) / inner),
+        "decap-vxlan-tagged": dec(0, 0x00, 1, Ether(src=M1, dst=M2) / Dot1Q(vlan=5) / IP() / UDP(dport=4789, chksum=0)
+                                  / VXLAN(flags=8, vni=1) / inner),
+        "decap-geneve4-opts": dec(1, 0x41, 77, outer4 / UDP(dport=6081)
+                                  / GENEVE(vni=77, proto=0x6558, critical=1, options=opts) / inner),
+        "decap-geneve6": dec(1, 0x00, 3, outer6 / UDP(dport=6081) / GENEVE(vni=3, proto=0x6558) / inner),
+        "decap-gre4-all": dec(2, 0x01, 0xDEADBEEF, outer4 / GRE(chksum_present=1, key_present=1, seqnum_present=1,
+                                                              key=0xDEADBEEF, sequence_number=7, proto=0x6558) / inner),
+        "decap-gre6-key": dec(2, 0x05, 1, outer6 / GRE(key_present=1, key=1, proto=0x6558) / inner),
+        "decap-ipv4-options": dec(0, 0x00, 2, Ether(src=M1, dst=M2) / IP(options=[IPOption_NOP()] * 4) / UDP(dport=4789)
+                                  / VXLAN(flags=8, vni=2) / inner),
+        "decap-ipv6-hbh": dec(0, 0x00, 2, Ether(src=M1, dst=M2) / IPv6() / IPv6ExtHdrHopByHop() / UDP(dport=4789)
+                              / VXLAN(flags=8, vni=2) / inner),
+    }
+
+    def rt(kind, vni, v6, ttl, tos, df, csum, gopts, gre_csum, gre_seq, seed, mtu, headroom, vl, frame):
+        a = Arb()
+        a.b += b"\x01"
+        a.u8(kind)
+        a.u32(vni)
+        a.boolean(v6)
+        a.option(ttl, a.u8)
+        a.option(tos, a.u8)
+        a.u8(df)
+        a.u8(csum)
+        a.vec(gopts, lambda o: (a.u16(o[0]), a.u8(o[1]), a.u8(o[2])))
+        a.boolean(gre_csum)
+        a.boolean(gre_seq)
+        a.b += struct.pack("<Q", seed)
+        a.u16(mtu)
+        a.u16(headroom)
+        a.option(vl, lambda v: (a.boolean(v[0]), a.u16(v[1]), a.u8(v[2])))
+        return bytes(a.b) + bytes(frame)
+
+    seeds.update({
+        "rt-vxlan4": rt(0, 5001, False, 64, 0, 0, 0, [], False, False, 1, 0, 128, None, inner),
+        "rt-vxlan6-inherit": rt(0, 7, True, None, None, 0, 2, [], False, False, 2, 0, 200, None, inner),
+        "rt-geneve-opts": rt(1, 77, False, 9, 0xB8, 2, 3, [(0x0102, 0x80, 1), (0xFFFF, 1, 0)], False, False,
+                             3, 1500, 300, None, inner),
+        "rt-gre-csum-seq": rt(2, 0xDEADBEEF, False, 64, None, 1, 0, [], True, True, 4, 0, 64, None, inner),
+        "rt-gre6": rt(2, 1, True, 1, 0, 0, 1, [], False, True, 5, 0, 100, None, inner),
+        "rt-no-headroom": rt(0, 5, False, 64, 0, 0, 0, [], False, False, 6, 0, 10, None, inner),
+        "rt-too-big": rt(0, 5, False, 64, 0, 0, 0, [], False, False, 7, 60, 128, None, inner),
+        "rt-vlan-qinq": rt(0, 0, False, None, None, 0, 0, [], False, False, 0, 0, 8, (True, 200, 3), inner),
+        "rt-runt": rt(0, 5, False, 64, 0, 0, 0, [], False, False, 8, 0, 128, None, b"\x00" * 10),
+    })
+    return seeds
+def seeds_dhcp_respond():
+    """A control byte (policy, checksum check, in place, output room; see the target), then a
+    client frame of tests/scapy/dhcp_oracle.py."""
+    import sys
+
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "scapy"))
+    import dhcp_oracle
+
+    ctls = [0x00, 0x06, 0x0B, 0x12, 0x1F]
+    frames = sorted(dhcp_oracle.frames().items())
+    return {name: bytes([ctls[i % len(ctls)]]) + bytes(p) for i, (name, p) in enumerate(frames)}
+
+
+def seeds_ipam_ops():
+    """`arbitrary` reads any bytes; deterministic pseudo-random inputs of a few sizes."""
+    import random
+
+    r = random.Random(1)
+    return {f"seed{i}": bytes(r.randrange(256) for _ in range(64 + 32 * i)) for i in range(6)}
 
 
 TARGETS = {
     "checksum": seeds_checksum,
     "classify": seeds_classify,
     "classify_structured": seeds_classify_structured,
+    "encap_decap": seeds_encap_decap,
+    "dhcp_respond": seeds_dhcp_respond,
+    "ipam_ops": seeds_ipam_ops,
     "packetbuf": seeds_packetbuf,
     "parse_arp": seeds_arp,
     "parse_dhcpv4": seeds_dhcpv4,

@@ -222,6 +222,475 @@
 #define NEUTRINO_VLAN_MAX_TAGS 2
 
 /**
+ * `neutrino_dhcp_responder_new` policy: RFC 2131 (a REQUEST for another server is ignored).
+ */
+#define NEUTRINO_DHCP_POLICY_STRICT 0
+
+/**
+ * Policy: OVN native DHCP (the requested address decides; server id not checked).
+ */
+#define NEUTRINO_DHCP_POLICY_OVN 1
+
+/**
+ * `neutrino_dhcp_result.verdict`: a reply was written.
+ */
+#define NEUTRINO_DHCP_REPLY 0
+
+/**
+ * Verdict: accepted, nothing to send (RELEASE, DECLINE).
+ */
+#define NEUTRINO_DHCP_NO_REPLY 1
+
+/**
+ * Verdict: dropped; `drop_reason` says why.
+ */
+#define NEUTRINO_DHCP_DROP 2
+
+/**
+ * Number of drop reasons (`neutrino_dhcp_counters.drops`).
+ */
+#define NEUTRINO_DHCP_DROP_REASONS 18
+
+/**
+ * An output buffer this long always holds a reply.
+ */
+#define NEUTRINO_DHCP_MAX_REPLY_LEN 872
+
+/**
+ * `neutrino_encap_config.flags`: copy the inner DSCP instead of the fixed `tos`.
+ */
+#define NEUTRINO_ENCAP_TOS_INHERIT (1 << 0)
+
+/**
+ * `neutrino_encap_config.flags`: allow a zero UDP checksum over IPv6 (RFC 6935/6936 opt-in).
+ */
+#define NEUTRINO_ENCAP_ZERO_UDP6_CSUM (1 << 1)
+
+/**
+ * `neutrino_encap_config.flags`: GRE carries a checksum.
+ */
+#define NEUTRINO_ENCAP_GRE_CSUM (1 << 2)
+
+/**
+ * `neutrino_encap_config.flags`: GRE carries a sequence number.
+ */
+#define NEUTRINO_ENCAP_GRE_SEQ (1 << 3)
+
+/**
+ * `neutrino_encap_config.flags`: no default remote (`remote_*` ignored); use
+ * `neutrino_encap_to`.
+ */
+#define NEUTRINO_ENCAP_NO_REMOTE (1 << 4)
+
+/**
+ * `neutrino_encap_config.df`: always set DF.
+ */
+#define NEUTRINO_DF_SET 0
+
+/**
+ * `neutrino_encap_config.df`: never set DF.
+ */
+#define NEUTRINO_DF_UNSET 1
+
+/**
+ * `neutrino_encap_config.df`: copy the inner IPv4 DF.
+ */
+#define NEUTRINO_DF_INHERIT 2
+
+/**
+ * `neutrino_encap_config.udp_csum`: zero over IPv4, full over IPv6.
+ */
+#define NEUTRINO_UDP_CSUM_DEFAULT 0
+
+/**
+ * `neutrino_encap_config.udp_csum`: zero (no checksum).
+ */
+#define NEUTRINO_UDP_CSUM_ZERO 1
+
+/**
+ * `neutrino_encap_config.udp_csum`: computed over the whole datagram.
+ */
+#define NEUTRINO_UDP_CSUM_FULL 2
+
+/**
+ * `neutrino_encap_config.udp_csum`: pseudo-header sum only, for NIC offload
+ * (`RTE_MBUF_F_TX_UDP_CKSUM`).
+ */
+#define NEUTRINO_UDP_CSUM_OFFLOAD 3
+
+/**
+ * `neutrino_decap_config.flags`: accept only `id`.
+ */
+#define NEUTRINO_DECAP_EXPECT_ID (1 << 0)
+
+/**
+ * `neutrino_decap_config.flags`: accept only packets to `local_ip`.
+ */
+#define NEUTRINO_DECAP_EXPECT_LOCAL (1 << 1)
+
+/**
+ * `neutrino_decap_config.flags`: skip the outer IPv4 header checksum (the NIC verified it).
+ */
+#define NEUTRINO_DECAP_NO_IP_CSUM (1 << 2)
+
+/**
+ * `neutrino_decap_config.flags`: skip the UDP/GRE checksum (the NIC verified it).
+ */
+#define NEUTRINO_DECAP_NO_L4_CSUM (1 << 3)
+
+/**
+ * `neutrino_decap_config.flags`: accept a zero UDP checksum over IPv6.
+ */
+#define NEUTRINO_DECAP_ZERO_UDP6_CSUM (1 << 4)
+
+/**
+ * `neutrino_decap_config.flags`: accept GENEVE critical options (the caller processes them).
+ */
+#define NEUTRINO_DECAP_GENEVE_CRITICAL (1 << 5)
+
+/**
+ * `neutrino_decap_config.flags`: no RFC 6040 ECN processing.
+ */
+#define NEUTRINO_DECAP_NO_ECN (1 << 6)
+
+/**
+ * Number of drop reasons (`neutrino_stats.drops` length).
+ */
+#define NEUTRINO_DROP_REASONS 14
+
+/**
+ * Drop reason: not enough headroom (or offsets out of range).
+ */
+#define NEUTRINO_DROP_NO_HEADROOM 0
+
+/**
+ * Drop reason: a header ended early.
+ */
+#define NEUTRINO_DROP_TRUNCATED 1
+
+/**
+ * Drop reason: a checksum did not verify.
+ */
+#define NEUTRINO_DROP_BAD_CHECKSUM 2
+
+/**
+ * Drop reason: another malformation.
+ */
+#define NEUTRINO_DROP_MALFORMED 3
+
+/**
+ * Drop reason: over the MTU.
+ */
+#define NEUTRINO_DROP_TOO_BIG 4
+
+/**
+ * Drop reason: wrong tunnel or VLAN id.
+ */
+#define NEUTRINO_DROP_WRONG_ID 5
+
+/**
+ * Drop reason: outer destination not local.
+ */
+#define NEUTRINO_DROP_NOT_LOCAL 6
+
+/**
+ * Drop reason: unexpected protocol.
+ */
+#define NEUTRINO_DROP_WRONG_PROTOCOL 7
+
+/**
+ * Drop reason: unexpected UDP port.
+ */
+#define NEUTRINO_DROP_WRONG_PORT 8
+
+/**
+ * Drop reason: outer fragment.
+ */
+#define NEUTRINO_DROP_FRAGMENT 9
+
+/**
+ * Drop reason: zero UDP checksum over IPv6.
+ */
+#define NEUTRINO_DROP_ZERO_CHECKSUM 10
+
+/**
+ * Drop reason: GENEVE critical option.
+ */
+#define NEUTRINO_DROP_CRITICAL_OPTION 11
+
+/**
+ * Drop reason: RFC 6040 ECN drop.
+ */
+#define NEUTRINO_DROP_ECN 12
+
+/**
+ * Drop reason: no usable remote.
+ */
+#define NEUTRINO_DROP_NO_REMOTE 13
+
+/**
+ * `neutrino_l2_dest.kind`: a local port (`port`).
+ */
+#define NEUTRINO_DEST_PORT 1
+
+/**
+ * `neutrino_l2_dest.kind`: a remote IPv4 VTEP (`addr[0..4]`).
+ */
+#define NEUTRINO_DEST_VTEP4 2
+
+/**
+ * `neutrino_l2_dest.kind`: a remote IPv6 VTEP (`addr`).
+ */
+#define NEUTRINO_DEST_VTEP6 3
+
+/**
+ * `neutrino_fdb_learn_result.outcome`: a new entry.
+ */
+#define NEUTRINO_LEARN_NEW 1
+
+/**
+ * Known on the same destination; refreshed.
+ */
+#define NEUTRINO_LEARN_REFRESHED 2
+
+/**
+ * Moved; `other` is the old destination.
+ */
+#define NEUTRINO_LEARN_MOVED 3
+
+/**
+ * Move refused by dampening; `other` is the destination kept.
+ */
+#define NEUTRINO_LEARN_DAMPENED 4
+
+/**
+ * A static entry holds the MAC; untouched.
+ */
+#define NEUTRINO_LEARN_STATIC_KEPT 5
+
+/**
+ * Not learned; `refusal` says why.
+ */
+#define NEUTRINO_LEARN_REFUSED 6
+
+/**
+ * `refusal`: group or zero source MAC.
+ */
+#define NEUTRINO_REFUSAL_INVALID_SOURCE 1
+
+/**
+ * `refusal`: the segment's limit.
+ */
+#define NEUTRINO_REFUSAL_SEGMENT_LIMIT 2
+
+/**
+ * `refusal`: the MAC table is full.
+ */
+#define NEUTRINO_REFUSAL_TABLE_FULL 3
+
+/**
+ * `refusal`: the segment table is full.
+ */
+#define NEUTRINO_REFUSAL_SEGMENT_TABLE_FULL 4
+
+/**
+ * `neutrino_fdb_forward.flood_reason`: not flooded (unicast).
+ */
+#define NEUTRINO_FLOOD_NONE 0
+
+/**
+ * Flooded: broadcast destination.
+ */
+#define NEUTRINO_FLOOD_BROADCAST 1
+
+/**
+ * Flooded: multicast destination.
+ */
+#define NEUTRINO_FLOOD_MULTICAST 2
+
+/**
+ * Flooded: unknown (or aged) unicast destination.
+ */
+#define NEUTRINO_FLOOD_UNKNOWN 3
+
+/**
+ * `neutrino_ip.family`: IPv4 (address in `bytes[0..4]`).
+ */
+#define NEUTRINO_AF_INET 4
+
+/**
+ * `neutrino_ip.family`: IPv6.
+ */
+#define NEUTRINO_AF_INET6 6
+
+/**
+ * `neutrino_subnet_config.gateway_mode`: Neutron's default gateway (IPv4 network+1, IPv6 the
+ * network address).
+ */
+#define NEUTRINO_GATEWAY_DEFAULT 0
+
+/**
+ * `gateway_mode`: no gateway (`gateway_ip: null`).
+ */
+#define NEUTRINO_GATEWAY_NONE 1
+
+/**
+ * `gateway_mode`: the address in `gateway`.
+ */
+#define NEUTRINO_GATEWAY_IP 2
+
+/**
+ * `ipv6_mode`: none.
+ */
+#define NEUTRINO_IPV6_MODE_NONE 0
+
+/**
+ * `ipv6_mode`: SLAAC (needs a /64).
+ */
+#define NEUTRINO_IPV6_MODE_SLAAC 1
+
+/**
+ * `ipv6_mode`: DHCPv6 stateless (needs a /64).
+ */
+#define NEUTRINO_IPV6_MODE_DHCP_STATELESS 2
+
+/**
+ * `ipv6_mode`: DHCPv6 stateful.
+ */
+#define NEUTRINO_IPV6_MODE_DHCP_STATEFUL 3
+
+/**
+ * Allocation mode: random among the first 1000 free (100 for segment ids).
+ */
+#define NEUTRINO_ALLOC_RANDOM 0
+
+/**
+ * Allocation mode: the lowest free (DHCP and distributed router ports).
+ */
+#define NEUTRINO_ALLOC_LOWEST 1
+
+/**
+ * Segment type: VXLAN VNI (24 bits).
+ */
+#define NEUTRINO_SEGMENT_VXLAN 1
+
+/**
+ * Segment type: GENEVE VNI (24 bits).
+ */
+#define NEUTRINO_SEGMENT_GENEVE 2
+
+/**
+ * Segment type: GRE key (32 bits).
+ */
+#define NEUTRINO_SEGMENT_GRE 3
+
+/**
+ * `neutrino_port_security_check` verdict: allow.
+ */
+#define NEUTRINO_PS_ALLOW 0
+
+/**
+ * Drop: the frame does not parse.
+ */
+#define NEUTRINO_PS_DROP_MALFORMED 1
+
+/**
+ * Drop: source MAC not allowed.
+ */
+#define NEUTRINO_PS_DROP_SRC_MAC 2
+
+/**
+ * Drop: source IP not allowed for the source MAC.
+ */
+#define NEUTRINO_PS_DROP_SRC_IP 3
+
+/**
+ * Drop: ARP sender fields not allowed.
+ */
+#define NEUTRINO_PS_DROP_ARP_SPOOF 4
+
+/**
+ * Drop: ND target or link-layer option not allowed.
+ */
+#define NEUTRINO_PS_DROP_ND_SPOOF 5
+
+/**
+ * Drop: DHCP/DHCPv6 server reply from the VM.
+ */
+#define NEUTRINO_PS_DROP_DHCP_SERVER 6
+
+/**
+ * Drop: Router Advertisement from the VM.
+ */
+#define NEUTRINO_PS_DROP_ROUTER_ADVERT 7
+
+/**
+ * Drop: EtherType other than ARP, IPv4, IPv6.
+ */
+#define NEUTRINO_PS_DROP_ETHERTYPE 8
+
+/**
+ * Drop: unspecified source outside DHCP discovery, DAD and MLD.
+ */
+#define NEUTRINO_PS_DROP_UNSPECIFIED_SOURCE 9
+
+/**
+ * `neutrino_responder_verdict.action`: the buffer holds the reply (`*data_len` updated);
+ * send it back out of the ingress port and do not forward the request.
+ */
+#define NEUTRINO_RESPOND_REPLIED 1
+
+/**
+ * Not answered, untouched: forward as usual (`reason` says why).
+ */
+#define NEUTRINO_RESPOND_PASS 2
+
+/**
+ * A malformed ARP packet or Neighbor Solicitation: not answered (`malformed` has the cause).
+ */
+#define NEUTRINO_RESPOND_MALFORMED 3
+
+/**
+ * `reason`: neither ARP nor a Neighbor Solicitation.
+ */
+#define NEUTRINO_NOREPLY_NOT_ARP_OR_NS 1
+
+/**
+ * `reason`: ARP but not a request.
+ */
+#define NEUTRINO_NOREPLY_NOT_REQUEST 2
+
+/**
+ * `reason`: no binding for the target (the request floods).
+ */
+#define NEUTRINO_NOREPLY_UNKNOWN 3
+
+/**
+ * `reason`: gratuitous ARP, or an NS whose source is its target.
+ */
+#define NEUTRINO_NOREPLY_GRATUITOUS 4
+
+/**
+ * `reason`: ARP probe (sender 0.0.0.0).
+ */
+#define NEUTRINO_NOREPLY_PROBE 5
+
+/**
+ * `reason`: DAD solicitation (source ::).
+ */
+#define NEUTRINO_NOREPLY_DAD 6
+
+/**
+ * `reason`: target in 127/8 or 224/4.
+ */
+#define NEUTRINO_NOREPLY_BAD_TARGET 7
+
+/**
+ * `reason`: the advertisement would not fit the buffer.
+ */
+#define NEUTRINO_NOREPLY_NO_ROOM 8
+
+/**
  * The group value a lookup writes when no route matches.
  */
 #define NEUTRINO_ROUTE_NONE UINT32_MAX
@@ -255,6 +724,16 @@
  * `neutrino_nexthop.gw_family`: IPv6 gateway in `gw` (network order).
  */
 #define NEUTRINO_GW_IPV6 6
+
+/**
+ * Longest key the C table takes.
+ */
+#define NEUTRINO_TABLE_MAX_KEY 64
+
+/**
+ * Most keys of one burst lookup.
+ */
+#define NEUTRINO_TABLE_BURST_MAX 64
 
 /**
  * The result of every neutrino call. C passes it around as `uint32_t`.
@@ -345,41 +824,185 @@ enum neutrino_status
    */
   NEUTRINO_BUF_ERROR = 299,
   /**
+   * A configuration (tunnel, segment) was refused; nothing was created.
+   */
+  NEUTRINO_INVALID_CONFIG = 300,
+  /**
+   * The packet would exceed the MTU (never truncated).
+   */
+  NEUTRINO_TOO_BIG = 301,
+  /**
+   * The tunnel id (VNI, GRE key) or VLAN id is not the expected one, or a GRE key is missing.
+   */
+  NEUTRINO_WRONG_ID = 302,
+  /**
+   * The outer destination address is not the local endpoint.
+   */
+  NEUTRINO_NOT_LOCAL = 303,
+  /**
+   * Unexpected EtherType, IP protocol or tunnel payload type.
+   */
+  NEUTRINO_WRONG_PROTOCOL = 304,
+  /**
+   * The UDP destination port is not the tunnel's.
+   */
+  NEUTRINO_WRONG_PORT = 305,
+  /**
+   * The outer IP packet is a fragment.
+   */
+  NEUTRINO_FRAGMENT = 306,
+  /**
+   * A zero UDP checksum over IPv6 that the context does not accept (RFC 6935/6936).
+   */
+  NEUTRINO_ZERO_CHECKSUM = 307,
+  /**
+   * A GENEVE packet with critical options the context does not process.
+   */
+  NEUTRINO_CRITICAL_OPTION = 308,
+  /**
+   * Outer ECN CE over a non-ECN-capable inner packet (RFC 6040).
+   */
+  NEUTRINO_ECN_DROP = 309,
+  /**
+   * No usable remote tunnel endpoint.
+   */
+  NEUTRINO_NO_REMOTE = 310,
+  /**
+   * An encap/decap failure this ABI version has no code for.
+   */
+  NEUTRINO_ENCAP_ERROR = 399,
+  /**
+   * IPAM: the CIDR breaks a subnet rule (host bits set, IPv4 /0, multicast, loopback,
+   * unspecified; SLAAC without a /64; an IPv6 mode on IPv4).
+   */
+  NEUTRINO_IPAM_INVALID_CIDR = 400,
+  /**
+   * IPAM: the gateway is of the wrong family, outside the subnet, the network or broadcast
+   * address, or inside a pool.
+   */
+  NEUTRINO_IPAM_INVALID_GATEWAY = 401,
+  /**
+   * IPAM: an allocation pool is of the wrong family, reversed, out of bounds, overlapping,
+   * or there are too many.
+   */
+  NEUTRINO_IPAM_INVALID_POOL = 402,
+  /**
+   * IPAM: DNS servers exceed the limit, are duplicated or of the wrong family.
+   */
+  NEUTRINO_IPAM_INVALID_DNS = 403,
+  /**
+   * IPAM: host routes exceed the limit, are duplicated, of the wrong family or not networks.
+   */
+  NEUTRINO_IPAM_INVALID_ROUTE = 404,
+  /**
+   * IPAM: the subnet overlaps another subnet of the network.
+   */
+  NEUTRINO_IPAM_OVERLAP = 405,
+  /**
+   * IPAM: the address is of the wrong family, outside the subnet, reserved, or not in a
+   * pool for a non-admin request.
+   */
+  NEUTRINO_IPAM_INVALID_ADDRESS = 406,
+  /**
+   * IPAM: the address, prefix, segment id or MAC is already allocated.
+   */
+  NEUTRINO_IPAM_IN_USE = 407,
+  /**
+   * IPAM: nothing free is left (addresses, prefix space, segment ids, MAC retries).
+   */
+  NEUTRINO_IPAM_EXHAUSTED = 408,
+  /**
+   * IPAM: release of something that is not allocated.
+   */
+  NEUTRINO_IPAM_NOT_ALLOCATED = 409,
+  /**
+   * IPAM: a subnet pool quota would be exceeded.
+   */
+  NEUTRINO_IPAM_QUOTA_EXCEEDED = 410,
+  /**
+   * IPAM: a range, prefix length, segment id, physical network, pool prefix or MAC is
+   * invalid.
+   */
+  NEUTRINO_IPAM_INVALID_RANGE = 411,
+  /**
+   * IPAM: the IPv4 subnet is larger than the bitmap allocator serves (/8).
+   */
+  NEUTRINO_IPAM_TOO_LARGE = 412,
+  /**
+   * IPAM: a cause this ABI version has no code for.
+   */
+  NEUTRINO_IPAM_ERROR = 499,
+  /**
+   * DHCP: the subnet options or responder configuration are invalid (MTU, lease, domain
+   * names, too many DNS servers or routes, options too long, unknown subnet index).
+   */
+  NEUTRINO_DHCP_INVALID_CONFIG = 500,
+  /**
+   * DHCP: the binding table is full.
+   */
+  NEUTRINO_DHCP_TABLE_FULL = 501,
+  /**
+   * DHCP: a cause this ABI version has no code for.
+   */
+  NEUTRINO_DHCP_ERROR = 599,
+  /**
+   * A table is full: the entry was refused and every existing entry kept.
+   */
+  NEUTRINO_FULL = 600,
+  /**
+   * The key (MAC, address, port) is not in the table.
+   */
+  NEUTRINO_NOT_FOUND = 601,
+  /**
+   * A capacity of 0 or beyond the table's maximum, or a key size the API does not offer.
+   */
+  NEUTRINO_BAD_CAPACITY = 602,
+  /**
+   * The caller's memory is smaller than `_mem_size` says (or misaligned for the handle).
+   */
+  NEUTRINO_MEM_TOO_SMALL = 603,
+  /**
+   * An address refused by configuration: a group or zero MAC where a unicast one is
+   * needed, an unspecified/multicast/loopback IP, a prefix length out of range, or too
+   * many addresses.
+   */
+  NEUTRINO_BAD_ADDRESS = 604,
+  /**
    * A route prefix has bits set beyond its length (`10.0.0.1/8`).
    */
-  NEUTRINO_ROUTE_HOST_BITS = 300,
+  NEUTRINO_ROUTE_HOST_BITS = 700,
   /**
    * A prefix length beyond the family (IPv4 > 32, IPv6 > 128).
    */
-  NEUTRINO_ROUTE_PREFIX_LEN = 301,
+  NEUTRINO_ROUTE_PREFIX_LEN = 701,
   /**
    * No VRF with this id (or the id is beyond the table's capacity).
    */
-  NEUTRINO_ROUTE_UNKNOWN_VRF = 302,
+  NEUTRINO_ROUTE_UNKNOWN_VRF = 702,
   /**
    * The VRF, route or next hop already exists.
    */
-  NEUTRINO_ROUTE_EXISTS = 303,
+  NEUTRINO_ROUTE_EXISTS = 703,
   /**
    * The route, group or next hop to remove or use is not there; nothing changed.
    */
-  NEUTRINO_ROUTE_NOT_FOUND = 304,
+  NEUTRINO_ROUTE_NOT_FOUND = 704,
   /**
    * A fixed-capacity routing table (nodes, routes, groups) is full; nothing changed.
    */
-  NEUTRINO_ROUTE_FULL = 305,
+  NEUTRINO_ROUTE_FULL = 705,
   /**
    * The group or subnet is still used by routes.
    */
-  NEUTRINO_ROUTE_IN_USE = 306,
+  NEUTRINO_ROUTE_IN_USE = 706,
   /**
    * A next-hop group id, size or weight is out of range.
    */
-  NEUTRINO_ROUTE_BAD_GROUP = 307,
+  NEUTRINO_ROUTE_BAD_GROUP = 707,
   /**
    * A routing operation failed in a way this ABI version has no code for.
    */
-  NEUTRINO_ROUTE_ERROR = 399,
+  NEUTRINO_ROUTE_ERROR = 799,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -388,6 +1011,71 @@ typedef enum neutrino_status neutrino_status;
 typedef uint32_t neutrino_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * An address allocator for one subnet (opaque).
+ */
+typedef struct neutrino_addr_alloc neutrino_addr_alloc;
+
+/**
+ * A decap context (opaque).
+ */
+typedef struct neutrino_decap_ctx neutrino_decap_ctx;
+
+/**
+ * A DHCP responder (opaque).
+ */
+typedef struct neutrino_dhcp_responder neutrino_dhcp_responder;
+
+/**
+ * An encap context (opaque).
+ */
+typedef struct neutrino_encap_ctx neutrino_encap_ctx;
+
+/**
+ * An opaque FDB handle.
+ */
+typedef struct neutrino_fdb neutrino_fdb;
+
+/**
+ * MAC allocation under a base prefix for one network (opaque).
+ */
+typedef struct neutrino_mac_alloc neutrino_mac_alloc;
+
+/**
+ * An opaque port-security handle.
+ */
+typedef struct neutrino_port_security neutrino_port_security;
+
+/**
+ * An opaque responder handle.
+ */
+typedef struct neutrino_responder neutrino_responder;
+
+/**
+ * A segment id allocator (VXLAN, GENEVE or GRE) (opaque).
+ */
+typedef struct neutrino_segment_alloc neutrino_segment_alloc;
+
+/**
+ * A validated subnet (opaque).
+ */
+typedef struct neutrino_subnet neutrino_subnet;
+
+/**
+ * A subnet pool (opaque).
+ */
+typedef struct neutrino_subnet_pool neutrino_subnet_pool;
+
+/**
+ * An opaque table handle.
+ */
+typedef struct neutrino_table neutrino_table;
+
+/**
+ * VLAN allocation per physical network (opaque).
+ */
+typedef struct neutrino_vlan_alloc neutrino_vlan_alloc;
 
 /**
  * An opaque multi-VRF routing table with next-hop groups. Create with
@@ -593,6 +1281,775 @@ typedef struct neutrino_pkt {
 } neutrino_pkt;
 
 /**
+ * A host route for option 121.
+ */
+typedef struct neutrino_dhcp_route {
+  /**
+   * Destination network.
+   */
+  uint8_t destination[4];
+  /**
+   * Destination prefix length.
+   */
+  uint8_t prefix_len;
+  /**
+   * Next hop.
+   */
+  uint8_t nexthop[4];
+} neutrino_dhcp_route;
+
+/**
+ * One subnet's DHCP options.
+ */
+typedef struct neutrino_dhcp_subnet_config {
+  /**
+   * The DHCP port's IP (source of replies, option 54).
+   */
+  uint8_t server_ip[4];
+  /**
+   * The DHCP port's MAC.
+   */
+  uint8_t server_mac[6];
+  /**
+   * Subnet network address.
+   */
+  uint8_t network[4];
+  /**
+   * Subnet prefix length (option 1).
+   */
+  uint8_t prefix_len;
+  /**
+   * Non-zero when `gateway` is set (option 3).
+   */
+  uint8_t has_gateway;
+  /**
+   * Gateway.
+   */
+  uint8_t gateway[4];
+  /**
+   * `n_dns` DNS servers, 4 bytes each (option 6).
+   */
+  const uint8_t *dns;
+  /**
+   * Number of DNS servers.
+   */
+  size_t n_dns;
+  /**
+   * Domain name (option 15) or NULL.
+   */
+  const char *domain_name;
+  /**
+   * Interface MTU (option 26), 0 for none.
+   */
+  uint16_t mtu;
+  /**
+   * Host routes (option 121).
+   */
+  const struct neutrino_dhcp_route *routes;
+  /**
+   * Number of host routes.
+   */
+  size_t n_routes;
+  /**
+   * Non-zero: add 169.254.169.254/32 via `server_ip` to option 121.
+   */
+  uint8_t metadata_route;
+  /**
+   * Lease seconds; 0 takes the default (43200); 0xffffffff is infinite.
+   */
+  uint32_t lease_secs;
+  /**
+   * Domain search list (option 119): `n_search` NUL-terminated names.
+   */
+  const char *const *domain_search;
+  /**
+   * Number of search domains.
+   */
+  size_t n_search;
+} neutrino_dhcp_subnet_config;
+
+/**
+ * What `neutrino_dhcp_handle` did.
+ */
+typedef struct neutrino_dhcp_result {
+  /**
+   * `NEUTRINO_DHCP_REPLY`, `_NO_REPLY` or `_DROP`.
+   */
+  uint32_t verdict;
+  /**
+   * Reply length in bytes (0 unless a reply).
+   */
+  uint32_t len;
+  /**
+   * DHCP message type of the reply (2 OFFER, 5 ACK, 6 NAK).
+   */
+  uint8_t msg_type;
+  /**
+   * The drop reason (index into `neutrino_dhcp_counters.drops`) when dropped.
+   */
+  uint8_t drop_reason;
+} neutrino_dhcp_result;
+
+/**
+ * Counters of a responder.
+ */
+typedef struct neutrino_dhcp_counters {
+  /**
+   * Valid requests by message type (index = option 53 value).
+   */
+  uint64_t rx[9];
+  /**
+   * Replies by message type.
+   */
+  uint64_t tx[9];
+  /**
+   * Drops by reason (see `neutrino_dhcp_drop_reason_str`).
+   */
+  uint64_t drops[NEUTRINO_DHCP_DROP_REASONS];
+} neutrino_dhcp_counters;
+
+/**
+ * A tunnel to encapsulate into. Start from `neutrino_encap_config_default`.
+ * Addresses: `ip_version` 4 (the first 4 bytes of `local_ip`/`remote_ip`) or 6.
+ */
+typedef struct neutrino_encap_config {
+  /**
+   * `NEUTRINO_TUNNEL_VXLAN`, `_GENEVE` or `_GRE`.
+   */
+  uint8_t tunnel;
+  /**
+   * 4 or 6: the underlay's IP version.
+   */
+  uint8_t ip_version;
+  /**
+   * Outer TTL / hop limit; 0 copies the inner one.
+   */
+  uint8_t ttl;
+  /**
+   * Outer TOS (DSCP; the ECN bits follow RFC 6040) unless `NEUTRINO_ENCAP_TOS_INHERIT`.
+   */
+  uint8_t tos;
+  /**
+   * `NEUTRINO_DF_*` (IPv4 underlay; must be `NEUTRINO_DF_SET` over IPv6).
+   */
+  uint8_t df;
+  /**
+   * `NEUTRINO_UDP_CSUM_*`.
+   */
+  uint8_t udp_csum;
+  /**
+   * UDP destination port; 0 for the IANA port (4789 VXLAN, 6081 GENEVE).
+   */
+  uint16_t udp_port;
+  /**
+   * VNI (1..=2^24 − 1) or GRE key (1..=2^32 − 1).
+   */
+  uint32_t id;
+  /**
+   * `NEUTRINO_ENCAP_*` bits.
+   */
+  uint32_t flags;
+  /**
+   * Lowest UDP source port (0: 49152).
+   */
+  uint16_t src_port_min;
+  /**
+   * Highest UDP source port (0: 65535).
+   */
+  uint16_t src_port_max;
+  /**
+   * Largest outer IP packet; 0 disables the check.
+   */
+  uint16_t path_mtu;
+  /**
+   * Outer source MAC.
+   */
+  uint8_t local_mac[6];
+  /**
+   * Outer destination MAC (the remote's or the gateway's).
+   */
+  uint8_t remote_mac[6];
+  /**
+   * Local tunnel endpoint (IPv4 in the first 4 bytes).
+   */
+  uint8_t local_ip[16];
+  /**
+   * Remote tunnel endpoint (IPv4 in the first 4 bytes).
+   */
+  uint8_t remote_ip[16];
+  /**
+   * Seed of the flow hash for the UDP source port and IPv6 flow label.
+   */
+  uint64_t hash_seed;
+  /**
+   * GENEVE options (encoded TLVs, at most 252 bytes); may be NULL when the length is 0.
+   */
+  const uint8_t *geneve_options;
+  /**
+   * Length of `geneve_options`.
+   */
+  size_t geneve_options_len;
+} neutrino_encap_config;
+
+/**
+ * A remote for `neutrino_encap_to`.
+ */
+typedef struct neutrino_remote {
+  /**
+   * 4 or 6.
+   */
+  uint8_t ip_version;
+  /**
+   * Destination MAC of the outer frame.
+   */
+  uint8_t mac[6];
+  /**
+   * Padding; write 0.
+   */
+  uint8_t reserved;
+  /**
+   * The remote endpoint (IPv4 in the first 4 bytes).
+   */
+  uint8_t ip[16];
+} neutrino_remote;
+
+/**
+ * A packet of a burst, modified in place: `data_off`/`data_len` are updated on success.
+ */
+typedef struct neutrino_mbuf {
+  /**
+   * Start of the buffer (mbuf `buf_addr`); may be NULL only when `buf_len` is 0.
+   */
+  uint8_t *buf;
+  /**
+   * Size of the buffer.
+   */
+  size_t buf_len;
+  /**
+   * Offset of the first packet byte (mbuf `data_off`).
+   */
+  uint16_t data_off;
+  /**
+   * Packet length (mbuf `data_len`).
+   */
+  uint16_t data_len;
+} neutrino_mbuf;
+
+/**
+ * Counters of a context.
+ */
+typedef struct neutrino_stats {
+  /**
+   * Packets processed.
+   */
+  uint64_t packets;
+  /**
+   * Bytes of those packets after processing.
+   */
+  uint64_t bytes;
+  /**
+   * Drops by `NEUTRINO_DROP_*` reason.
+   */
+  uint64_t drops[NEUTRINO_DROP_REASONS];
+} neutrino_stats;
+
+/**
+ * What a decap context accepts. Start from `neutrino_decap_config_default`.
+ */
+typedef struct neutrino_decap_config {
+  /**
+   * `NEUTRINO_TUNNEL_VXLAN`, `_GENEVE` or `_GRE`.
+   */
+  uint8_t tunnel;
+  /**
+   * 4 or 6, the version of `local_ip` (with `NEUTRINO_DECAP_EXPECT_LOCAL`).
+   */
+  uint8_t ip_version;
+  /**
+   * UDP destination port; 0 for the IANA port.
+   */
+  uint16_t udp_port;
+  /**
+   * `NEUTRINO_DECAP_*` bits.
+   */
+  uint32_t flags;
+  /**
+   * The expected VNI or key (with `NEUTRINO_DECAP_EXPECT_ID`).
+   */
+  uint32_t id;
+  /**
+   * The local endpoint (with `NEUTRINO_DECAP_EXPECT_LOCAL`).
+   */
+  uint8_t local_ip[16];
+} neutrino_decap_config;
+
+/**
+ * What decap found. Offsets are from the packet's first byte before decap (its old
+ * `data_off`).
+ */
+typedef struct neutrino_decap_result {
+  /**
+   * `NEUTRINO_TUNNEL_*`.
+   */
+  uint8_t tunnel;
+  /**
+   * 4 or 6: the outer IP version.
+   */
+  uint8_t ip_version;
+  /**
+   * GENEVE OAM flag.
+   */
+  uint8_t oam;
+  /**
+   * 1 when `sequence` holds a GRE sequence number.
+   */
+  uint8_t has_sequence;
+  /**
+   * VNI or key.
+   */
+  uint32_t id;
+  /**
+   * Outer UDP source port (0 for GRE).
+   */
+  uint16_t src_port;
+  /**
+   * Start of the inner frame (the bytes stripped).
+   */
+  uint16_t inner_off;
+  /**
+   * Inner frame length.
+   */
+  uint16_t inner_len;
+  /**
+   * GENEVE options offset (still in the headroom after the strip).
+   */
+  uint16_t options_off;
+  /**
+   * GENEVE options length.
+   */
+  uint16_t options_len;
+  /**
+   * Outer source MAC.
+   */
+  uint8_t outer_src_mac[6];
+  /**
+   * GRE sequence number.
+   */
+  uint32_t sequence;
+  /**
+   * Outer source address: the remote VTEP (IPv4 in the first 4 bytes).
+   */
+  uint8_t outer_src[16];
+  /**
+   * Outer destination address.
+   */
+  uint8_t outer_dst[16];
+} neutrino_decap_result;
+
+/**
+ * FDB sizing and policy (see the Rust `FdbConfig`).
+ */
+typedef struct neutrino_fdb_config {
+  /**
+   * Most (segment, MAC) entries.
+   */
+  size_t mac_capacity;
+  /**
+   * Most segments with state.
+   */
+  size_t segment_capacity;
+  /**
+   * Most flood-list members over all segments.
+   */
+  size_t flood_capacity;
+  /**
+   * Ticks after which an unseen learned entry is dead (0: never).
+   */
+  uint64_t age;
+  /**
+   * Ticks a moved MAC must stay before it may move again (0: no dampening).
+   */
+  uint64_t move_hold;
+  /**
+   * Secret seed of the keyed hash.
+   */
+  uint64_t seed;
+  /**
+   * Learned MACs allowed per segment by default.
+   */
+  uint32_t default_segment_limit;
+  /**
+   * Non-zero: evict the least recently seen learned entry instead of refusing when full.
+   */
+  uint8_t evict_when_full;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[3];
+} neutrino_fdb_config;
+
+/**
+ * Where a frame goes: a local port or a remote tunnel endpoint.
+ */
+typedef struct neutrino_l2_dest {
+  /**
+   * `NEUTRINO_DEST_PORT`, `NEUTRINO_DEST_VTEP4` or `NEUTRINO_DEST_VTEP6`.
+   */
+  uint8_t kind;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[3];
+  /**
+   * The port id (kind PORT).
+   */
+  uint32_t port;
+  /**
+   * The VTEP address, network order (4 bytes used for VTEP4).
+   */
+  uint8_t addr[16];
+} neutrino_l2_dest;
+
+/**
+ * What `neutrino_fdb_learn` did.
+ */
+typedef struct neutrino_fdb_learn_result {
+  /**
+   * `NEUTRINO_LEARN_*`.
+   */
+  uint8_t outcome;
+  /**
+   * `NEUTRINO_REFUSAL_*` when refused, else 0.
+   */
+  uint8_t refusal;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[2];
+  /**
+   * The old destination (MOVED) or the one kept (DAMPENED); zero otherwise.
+   */
+  struct neutrino_l2_dest other;
+} neutrino_fdb_learn_result;
+
+/**
+ * Where `neutrino_fdb_lookup` sends a frame.
+ */
+typedef struct neutrino_fdb_forward {
+  /**
+   * Non-zero: to `dest` only. Zero: flood to the segment's flood list
+   * (`neutrino_fdb_flood_list`) for `flood_reason`.
+   */
+  uint8_t unicast;
+  /**
+   * `NEUTRINO_FLOOD_*`.
+   */
+  uint8_t flood_reason;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[2];
+  /**
+   * The destination when `unicast`.
+   */
+  struct neutrino_l2_dest dest;
+} neutrino_fdb_forward;
+
+/**
+ * FDB counters (see the Rust `FdbCounters`).
+ */
+typedef struct neutrino_fdb_counters {
+  /**
+   * New entries learned.
+   */
+  uint64_t learned;
+  /**
+   * Learns that refreshed an entry.
+   */
+  uint64_t refreshed;
+  /**
+   * MAC moves accepted.
+   */
+  uint64_t moved;
+  /**
+   * MAC moves refused by dampening.
+   */
+  uint64_t move_dampened;
+  /**
+   * Learns that found a static entry.
+   */
+  uint64_t static_kept;
+  /**
+   * Learned entries reclaimed by aging.
+   */
+  uint64_t aged;
+  /**
+   * Learned entries evicted to make room.
+   */
+  uint64_t evicted;
+  /**
+   * Unicast lookups that hit.
+   */
+  uint64_t hits;
+  /**
+   * Unicast lookups that missed.
+   */
+  uint64_t misses;
+  /**
+   * Broadcast destinations.
+   */
+  uint64_t broadcast;
+  /**
+   * Other multicast destinations.
+   */
+  uint64_t multicast;
+  /**
+   * Learns refused: table full.
+   */
+  uint64_t refused_full;
+  /**
+   * Learns refused: segment limit.
+   */
+  uint64_t refused_limit;
+  /**
+   * Learns refused: group or zero source MAC.
+   */
+  uint64_t refused_invalid_source;
+  /**
+   * Learns refused: segment table full.
+   */
+  uint64_t refused_segments;
+} neutrino_fdb_counters;
+
+/**
+ * An IPv4 or IPv6 address, or a prefix when `prefix_len` is meaningful.
+ */
+typedef struct neutrino_ip {
+  /**
+   * `NEUTRINO_AF_INET` or `NEUTRINO_AF_INET6`.
+   */
+  uint8_t family;
+  /**
+   * Prefix length (prefixes only).
+   */
+  uint8_t prefix_len;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[2];
+  /**
+   * Address bytes in network order (IPv4 uses the first 4).
+   */
+  uint8_t bytes[16];
+} neutrino_ip;
+
+/**
+ * An allocation pool, inclusive.
+ */
+typedef struct neutrino_ip_range {
+  /**
+   * First address.
+   */
+  struct neutrino_ip start;
+  /**
+   * Last address.
+   */
+  struct neutrino_ip end;
+} neutrino_ip_range;
+
+/**
+ * A host route.
+ */
+typedef struct neutrino_host_route {
+  /**
+   * Destination prefix.
+   */
+  struct neutrino_ip destination;
+  /**
+   * Next hop.
+   */
+  struct neutrino_ip nexthop;
+} neutrino_host_route;
+
+/**
+ * What `neutrino_subnet_new` validates.
+ */
+typedef struct neutrino_subnet_config {
+  /**
+   * The subnet prefix.
+   */
+  struct neutrino_ip cidr;
+  /**
+   * `NEUTRINO_GATEWAY_*`.
+   */
+  uint32_t gateway_mode;
+  /**
+   * The gateway when `gateway_mode` is `NEUTRINO_GATEWAY_IP`.
+   */
+  struct neutrino_ip gateway;
+  /**
+   * Non-zero: Neutron's default pools (then `pools` is ignored).
+   */
+  uint32_t default_pools;
+  /**
+   * Allocation pools.
+   */
+  const struct neutrino_ip_range *pools;
+  /**
+   * Number of pools.
+   */
+  size_t n_pools;
+  /**
+   * DNS servers.
+   */
+  const struct neutrino_ip *dns;
+  /**
+   * Number of DNS servers.
+   */
+  size_t n_dns;
+  /**
+   * Host routes.
+   */
+  const struct neutrino_host_route *routes;
+  /**
+   * Number of host routes.
+   */
+  size_t n_routes;
+  /**
+   * `NEUTRINO_IPV6_MODE_*`.
+   */
+  uint32_t ipv6_mode;
+} neutrino_subnet_config;
+
+/**
+ * An IPv4 or IPv6 address.
+ */
+typedef struct neutrino_ip_addr {
+  /**
+   * 4 or 6.
+   */
+  uint8_t family;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[3];
+  /**
+   * The address, network order (4 bytes used for IPv4).
+   */
+  uint8_t bytes[16];
+} neutrino_ip_addr;
+
+/**
+ * Port-security counters (see the Rust `PortSecurityCounters`).
+ */
+typedef struct neutrino_port_security_counters {
+  /**
+   * Frames allowed.
+   */
+  uint64_t allowed;
+  /**
+   * Drops: malformed.
+   */
+  uint64_t malformed;
+  /**
+   * Drops: source MAC.
+   */
+  uint64_t src_mac;
+  /**
+   * Drops: source IP.
+   */
+  uint64_t src_ip;
+  /**
+   * Drops: ARP spoofing.
+   */
+  uint64_t arp_spoof;
+  /**
+   * Drops: ND spoofing.
+   */
+  uint64_t nd_spoof;
+  /**
+   * Drops: DHCP server replies.
+   */
+  uint64_t dhcp_server;
+  /**
+   * Drops: Router Advertisements.
+   */
+  uint64_t router_advert;
+  /**
+   * Drops: EtherType.
+   */
+  uint64_t ethertype;
+  /**
+   * Drops: unspecified source.
+   */
+  uint64_t unspecified_source;
+} neutrino_port_security_counters;
+
+/**
+ * What `neutrino_responder_respond` did.
+ */
+typedef struct neutrino_responder_verdict {
+  /**
+   * `NEUTRINO_RESPOND_*`.
+   */
+  uint8_t action;
+  /**
+   * `NEUTRINO_NOREPLY_*` for PASS, else 0.
+   */
+  uint8_t reason;
+  /**
+   * Zero.
+   */
+  uint8_t reserved[2];
+  /**
+   * For MALFORMED, the `neutrino_status` of the defect; else `NEUTRINO_OK`.
+   */
+  uint32_t malformed;
+} neutrino_responder_verdict;
+
+/**
+ * Responder counters (see the Rust `ResponderCounters`).
+ */
+typedef struct neutrino_responder_counters {
+  /**
+   * ARP replies written.
+   */
+  uint64_t arp_replies;
+  /**
+   * Neighbor Advertisements written.
+   */
+  uint64_t na_replies;
+  /**
+   * Requests for unknown addresses.
+   */
+  uint64_t unknown;
+  /**
+   * Gratuitous ARPs and self-solicitations passed.
+   */
+  uint64_t gratuitous;
+  /**
+   * ARP probes passed.
+   */
+  uint64_t probes;
+  /**
+   * DAD solicitations passed.
+   */
+  uint64_t dad;
+  /**
+   * Malformed ARP/NS.
+   */
+  uint64_t malformed;
+  /**
+   * Replies that did not fit.
+   */
+  uint64_t no_room;
+  /**
+   * Other frames passed.
+   */
+  uint64_t passed;
+} neutrino_responder_counters;
+
+/**
  * One next hop of a group.
  */
 typedef struct neutrino_nexthop {
@@ -683,6 +2140,877 @@ neutrino_status neutrino_classify_burst(const struct neutrino_pkt *pkts,
                                         const struct neutrino_classify_opts *opts,
                                         struct neutrino_packet_info *out,
                                         uint32_t *statuses);
+
+/**
+ * A responder with `binding_slots` binding slots (a power of two; 7/8 of them usable),
+ * `n_subnets` subnet slots, a hash `seed` and a `NEUTRINO_DHCP_POLICY_*`.
+ *
+ * # Safety
+ * `out` is writable.
+ */
+neutrino_status neutrino_dhcp_responder_new(size_t binding_slots,
+                                            uint16_t n_subnets,
+                                            uint64_t seed,
+                                            uint32_t policy,
+                                            struct neutrino_dhcp_responder **out);
+
+/**
+ * Frees a responder (NULL is fine).
+ *
+ * # Safety
+ * `r` is NULL or a live responder.
+ */
+void neutrino_dhcp_responder_free(struct neutrino_dhcp_responder *r);
+
+/**
+ * Validates `cfg` and installs it as subnet `index`.
+ *
+ * # Safety
+ * `r` is live; `cfg` points to an initialised config whose pointers hold their counts.
+ */
+neutrino_status neutrino_dhcp_set_subnet(struct neutrino_dhcp_responder *r,
+                                         uint16_t index,
+                                         const struct neutrino_dhcp_subnet_config *cfg);
+
+/**
+ * Removes subnet `index` (its clients then get no reply).
+ *
+ * # Safety
+ * `r` is live.
+ */
+neutrino_status neutrino_dhcp_remove_subnet(struct neutrino_dhcp_responder *r, uint16_t index);
+
+/**
+ * Binds the 6-byte `mac` on `segment` to the 4-byte `ip` in subnet `subnet`.
+ *
+ * # Safety
+ * `r` is live; `mac` points to 6 bytes, `ip` to 4.
+ */
+neutrino_status neutrino_dhcp_add_binding(struct neutrino_dhcp_responder *r,
+                                          uint32_t segment,
+                                          const uint8_t *mac,
+                                          const uint8_t *ip,
+                                          uint16_t subnet);
+
+/**
+ * Removes a binding; `*removed` (may be NULL) says whether there was one.
+ *
+ * # Safety
+ * `r` is live; `mac` points to 6 bytes; `removed` is NULL or writable.
+ */
+neutrino_status neutrino_dhcp_remove_binding(struct neutrino_dhcp_responder *r,
+                                             uint32_t segment,
+                                             const uint8_t *mac,
+                                             uint32_t *removed);
+
+/**
+ * Answers the frame `buf[data_off .. data_off + data_len]` received on `segment`, writing a
+ * reply into `out` (`out_len` bytes; `NEUTRINO_DHCP_MAX_REPLY_LEN` always suffices). The call
+ * succeeds whatever the frame holds; `*result` says what happened.
+ *
+ * # Safety
+ * `r` is live; `buf` holds `buf_len` readable bytes; `out` holds `out_len` writable bytes not
+ * overlapping `buf`; `result` is writable.
+ */
+neutrino_status neutrino_dhcp_handle(struct neutrino_dhcp_responder *r,
+                                     uint32_t segment,
+                                     const uint8_t *buf,
+                                     size_t buf_len,
+                                     uint16_t data_off,
+                                     uint16_t data_len,
+                                     uint8_t *out,
+                                     size_t out_len,
+                                     struct neutrino_dhcp_result *result);
+
+/**
+ * Answers the frame at `buf[*data_off ..][.. *data_len]` and writes the reply over it, from
+ * `*data_off` to the end of `buf` (an mbuf's data room); on a reply `*data_len` becomes its
+ * length. `*result` says what happened.
+ *
+ * # Safety
+ * `r` is live; `buf` holds `buf_len` readable and writable bytes; `data_off`, `data_len`,
+ * `result` are readable/writable.
+ */
+neutrino_status neutrino_dhcp_handle_in_place(struct neutrino_dhcp_responder *r,
+                                              uint32_t segment,
+                                              uint8_t *buf,
+                                              size_t buf_len,
+                                              uint16_t *data_off,
+                                              uint16_t *data_len,
+                                              struct neutrino_dhcp_result *result);
+
+/**
+ * Copies the responder's counters into `*out`.
+ *
+ * # Safety
+ * `r` is live; `out` is writable.
+ */
+neutrino_status neutrino_dhcp_counters_get(struct neutrino_dhcp_responder *r,
+                                           struct neutrino_dhcp_counters *out);
+
+/**
+ * The name of drop reason `reason` ("unknown" if out of range); static, never NULL.
+ */
+const char *neutrino_dhcp_drop_reason_str(uint32_t reason);
+
+/**
+ * Writes the defaults into `*out` (see `neutrino_encap_config`).
+ *
+ * # Safety
+ * `out` must be NULL (refused) or point to a writable `neutrino_encap_config`.
+ */
+neutrino_status neutrino_encap_config_default(struct neutrino_encap_config *out);
+
+/**
+ * Validates `cfg` and creates an encap context in `*out` (free it with
+ * `neutrino_encap_free`). `NEUTRINO_INVALID_CONFIG` when Neutron's rules or the RFCs refuse
+ * the configuration (VNI 0, addresses of different families, a zero UDP checksum over IPv6
+ * without the opt-in, ...); `*out` is then left untouched.
+ *
+ * # Safety
+ * `cfg` must point to an initialised config (its `geneve_options` NULL or readable for
+ * `geneve_options_len` bytes); `out` to a writable pointer.
+ */
+neutrino_status neutrino_encap_new(const struct neutrino_encap_config *cfg,
+                                   struct neutrino_encap_ctx **out);
+
+/**
+ * Frees an encap context; NULL is fine.
+ *
+ * # Safety
+ * `ctx` must be NULL or a pointer from `neutrino_encap_new` not yet freed.
+ */
+void neutrino_encap_free(struct neutrino_encap_ctx *ctx);
+
+/**
+ * The bytes every packet grows by, in `*out`.
+ *
+ * # Safety
+ * `ctx` must be a live encap context; `out` a writable `size_t`.
+ */
+neutrino_status neutrino_encap_overhead(const struct neutrino_encap_ctx *ctx, size_t *out);
+
+/**
+ * Encapsulates the packet `buf[*data_off .. *data_off + *data_len]` toward the configured
+ * remote, growing into the headroom; on success `*data_off`/`*data_len` describe the tunnel
+ * packet. On error nothing changes (`NEUTRINO_NO_HEADROOM` when `*data_off` is below the
+ * overhead) and the drop is counted.
+ *
+ * # Safety
+ * `ctx` must be a live encap context not used concurrently; `buf` NULL or `buf_len` readable
+ * and writable bytes; `data_off`/`data_len` writable `uint16_t` outside `buf`.
+ */
+neutrino_status neutrino_encap(struct neutrino_encap_ctx *ctx,
+                               uint8_t *buf,
+                               size_t buf_len,
+                               uint16_t *data_off,
+                               uint16_t *data_len);
+
+/**
+ * Like `neutrino_encap`, toward `remote` (a multipoint tunnel; the remote comes from the
+ * caller's FDB). `NEUTRINO_NO_REMOTE` when its IP version is not the underlay's.
+ *
+ * # Safety
+ * As `neutrino_encap`; `remote` must point to an initialised `neutrino_remote`.
+ */
+neutrino_status neutrino_encap_to(struct neutrino_encap_ctx *ctx,
+                                  const struct neutrino_remote *remote,
+                                  uint8_t *buf,
+                                  size_t buf_len,
+                                  uint16_t *data_off,
+                                  uint16_t *data_len);
+
+/**
+ * Encapsulates `n` packets: `statuses[i]` gets what `neutrino_encap` would return for
+ * `pkts[i]`, whose `data_off`/`data_len` are updated on success. Returns `NEUTRINO_OK` when
+ * the arguments were valid (whatever the packets' statuses); otherwise nothing is done.
+ *
+ * # Safety
+ * `ctx` as for `neutrino_encap`; `pkts` must point to `n` writable `neutrino_mbuf` (each
+ * `buf` NULL or `buf_len` readable and writable bytes, no two overlapping), `statuses` to `n`
+ * writable `uint32_t` overlapping nothing else; each may be NULL when `n` is 0.
+ */
+neutrino_status neutrino_encap_burst(struct neutrino_encap_ctx *ctx,
+                                     struct neutrino_mbuf *pkts,
+                                     size_t n,
+                                     uint32_t *statuses);
+
+/**
+ * Copies the counters of an encap context into `*out`.
+ *
+ * # Safety
+ * `ctx` must be a live encap context; `out` a writable `neutrino_stats`.
+ */
+neutrino_status neutrino_encap_stats(const struct neutrino_encap_ctx *ctx,
+                                     struct neutrino_stats *out);
+
+/**
+ * Writes the decap defaults into `*out`: VXLAN, any id, any destination, IANA port, every
+ * check on.
+ *
+ * # Safety
+ * `out` must point to a writable `neutrino_decap_config`.
+ */
+neutrino_status neutrino_decap_config_default(struct neutrino_decap_config *out);
+
+/**
+ * Validates `cfg` and creates a decap context in `*out` (free with `neutrino_decap_free`).
+ *
+ * # Safety
+ * `cfg` must point to an initialised config; `out` to a writable pointer.
+ */
+neutrino_status neutrino_decap_new(const struct neutrino_decap_config *cfg,
+                                   struct neutrino_decap_ctx **out);
+
+/**
+ * Frees a decap context; NULL is fine.
+ *
+ * # Safety
+ * `ctx` must be NULL or a pointer from `neutrino_decap_new` not yet freed.
+ */
+void neutrino_decap_free(struct neutrino_decap_ctx *ctx);
+
+/**
+ * Validates the tunnel packet `buf[*data_off .. *data_off + *data_len]` and strips its outer
+ * headers in place: on success `*data_off`/`*data_len` describe the inner frame and `*out`
+ * (may be NULL) says what was found. On error nothing changes and the drop is counted.
+ *
+ * # Safety
+ * `ctx` must be a live decap context not used concurrently; `buf` NULL or `buf_len` readable
+ * and writable bytes; `data_off`/`data_len` writable `uint16_t` outside `buf`; `out` NULL or a
+ * writable `neutrino_decap_result`.
+ */
+neutrino_status neutrino_decap(struct neutrino_decap_ctx *ctx,
+                               uint8_t *buf,
+                               size_t buf_len,
+                               uint16_t *data_off,
+                               uint16_t *data_len,
+                               struct neutrino_decap_result *out);
+
+/**
+ * Decapsulates `n` packets: `statuses[i]` and (when `results` is not NULL) `results[i]` get
+ * what `neutrino_decap` would give for `pkts[i]`, whose offsets are updated on success.
+ * Returns `NEUTRINO_OK` when the arguments were valid.
+ *
+ * # Safety
+ * As `neutrino_encap_burst`; `results` NULL or `n` writable `neutrino_decap_result`
+ * overlapping nothing else.
+ */
+neutrino_status neutrino_decap_burst(struct neutrino_decap_ctx *ctx,
+                                     struct neutrino_mbuf *pkts,
+                                     size_t n,
+                                     struct neutrino_decap_result *results,
+                                     uint32_t *statuses);
+
+/**
+ * Copies the counters of a decap context into `*out`.
+ *
+ * # Safety
+ * `ctx` must be a live decap context; `out` a writable `neutrino_stats`.
+ */
+neutrino_status neutrino_decap_stats(const struct neutrino_decap_ctx *ctx,
+                                     struct neutrino_stats *out);
+
+/**
+ * Fills `*out` with the default configuration for `mac_capacity` MACs: 300 s aging and a 1 s
+ * move hold at 1 tick = 1 ns, 4096 segments and flood members, no per-segment limit, refuse
+ * when full.
+ *
+ * # Safety
+ * `out` a writable `neutrino_fdb_config`.
+ */
+neutrino_status neutrino_fdb_config_default(size_t mac_capacity,
+                                            uint64_t seed,
+                                            struct neutrino_fdb_config *out);
+
+/**
+ * Creates an FDB. Release it with [`neutrino_fdb_free`].
+ *
+ * # Safety
+ * `cfg` one readable `neutrino_fdb_config`; `out` a writable `neutrino_fdb *`.
+ */
+neutrino_status neutrino_fdb_new(const struct neutrino_fdb_config *cfg, struct neutrino_fdb **out);
+
+/**
+ * Releases an FDB. NULL is fine.
+ *
+ * # Safety
+ * `f` NULL or a live handle from `neutrino_fdb_new`, not used afterwards.
+ */
+neutrino_status neutrino_fdb_free(struct neutrino_fdb *f);
+
+/**
+ * Learns source `mac` (6 bytes) on segment `seg` as behind `from`, at time `now`.
+ *
+ * # Safety
+ * `f` a live handle; `mac` 6 readable bytes; `from` one readable `neutrino_l2_dest`; `out` a
+ * writable `neutrino_fdb_learn_result`.
+ */
+neutrino_status neutrino_fdb_learn(struct neutrino_fdb *f,
+                                   uint32_t seg,
+                                   const uint8_t *mac,
+                                   const struct neutrino_l2_dest *from,
+                                   uint64_t now,
+                                   struct neutrino_fdb_learn_result *out);
+
+/**
+ * Where a frame to `mac` on `seg` goes at time `now`.
+ *
+ * # Safety
+ * `f` a live handle; `mac` 6 readable bytes; `out` a writable `neutrino_fdb_forward`.
+ */
+neutrino_status neutrino_fdb_lookup(struct neutrino_fdb *f,
+                                    uint32_t seg,
+                                    const uint8_t *mac,
+                                    uint64_t now,
+                                    struct neutrino_fdb_forward *out);
+
+/**
+ * Adds or replaces a static entry (never aged, never moved by learning).
+ * `NEUTRINO_BAD_ADDRESS` for a group or zero MAC, `NEUTRINO_FULL` when the table is full.
+ *
+ * # Safety
+ * `f` a live handle; `mac` 6 readable bytes; `dest` one readable `neutrino_l2_dest`.
+ */
+neutrino_status neutrino_fdb_add_static(struct neutrino_fdb *f,
+                                        uint32_t seg,
+                                        const uint8_t *mac,
+                                        const struct neutrino_l2_dest *dest,
+                                        uint64_t now);
+
+/**
+ * Removes an entry; `NEUTRINO_NOT_FOUND` if absent.
+ *
+ * # Safety
+ * `f` a live handle; `mac` 6 readable bytes.
+ */
+neutrino_status neutrino_fdb_remove(struct neutrino_fdb *f, uint32_t seg, const uint8_t *mac);
+
+/**
+ * Reclaims dead learned entries, visiting at most `budget` slots from where the last call
+ * stopped; `*removed` (if not NULL) gets the number reclaimed.
+ *
+ * # Safety
+ * `f` a live handle; `removed` NULL or a writable `size_t`.
+ */
+neutrino_status neutrino_fdb_age(struct neutrino_fdb *f,
+                                 uint64_t now,
+                                 size_t budget,
+                                 size_t *removed);
+
+/**
+ * Sets a segment's learned-MAC limit.
+ *
+ * # Safety
+ * `f` a live handle.
+ */
+neutrino_status neutrino_fdb_set_segment_limit(struct neutrino_fdb *f,
+                                               uint32_t seg,
+                                               uint32_t limit);
+
+/**
+ * Adds `dest` to `seg`'s flood list (no-op if present); `NEUTRINO_FULL` when the flood
+ * storage is full.
+ *
+ * # Safety
+ * `f` a live handle; `dest` one readable `neutrino_l2_dest`.
+ */
+neutrino_status neutrino_fdb_flood_add(struct neutrino_fdb *f,
+                                       uint32_t seg,
+                                       const struct neutrino_l2_dest *dest);
+
+/**
+ * Removes `dest` from `seg`'s flood list; `NEUTRINO_NOT_FOUND` if absent.
+ *
+ * # Safety
+ * `f` a live handle; `dest` one readable `neutrino_l2_dest`.
+ */
+neutrino_status neutrino_fdb_flood_remove(struct neutrino_fdb *f,
+                                          uint32_t seg,
+                                          const struct neutrino_l2_dest *dest);
+
+/**
+ * Copies up to `cap` members of `seg`'s flood list into `out` (in a stable order) and sets
+ * `*n` to the list's full length (which may exceed `cap`).
+ *
+ * # Safety
+ * `f` a live handle; `out` `cap` writable `neutrino_l2_dest` (NULL if `cap` is 0); `n` a
+ * writable `size_t`.
+ */
+neutrino_status neutrino_fdb_flood_list(struct neutrino_fdb *f,
+                                        uint32_t seg,
+                                        struct neutrino_l2_dest *out,
+                                        size_t cap,
+                                        size_t *n);
+
+/**
+ * Copies the counters.
+ *
+ * # Safety
+ * `f` a live handle; `out` a writable `neutrino_fdb_counters`.
+ */
+neutrino_status neutrino_fdb_get_counters(struct neutrino_fdb *f,
+                                          struct neutrino_fdb_counters *out);
+
+/**
+ * Validates `cfg` with Neutron's subnet rules and creates a subnet in `*out`.
+ *
+ * # Safety
+ * `cfg` points to an initialised config whose arrays hold their counts of elements; `out` is
+ * writable.
+ */
+neutrino_status neutrino_subnet_new(const struct neutrino_subnet_config *cfg,
+                                    struct neutrino_subnet **out);
+
+/**
+ * Frees a subnet (NULL is fine).
+ *
+ * # Safety
+ * `s` is NULL or a live subnet.
+ */
+void neutrino_subnet_free(struct neutrino_subnet *s);
+
+/**
+ * The subnet's gateway in `*gateway` (`*has_gateway` = 0 when it has none) and its number of
+ * pools in `*n_pools` (each output may be NULL).
+ *
+ * # Safety
+ * `s` is a live subnet; non-NULL outputs are writable.
+ */
+neutrino_status neutrino_subnet_info(const struct neutrino_subnet *s,
+                                     uint32_t *has_gateway,
+                                     struct neutrino_ip *gateway,
+                                     size_t *n_pools);
+
+/**
+ * Pool `index` of the subnet (pools are sorted by start address).
+ *
+ * # Safety
+ * `s` is a live subnet; `out` is writable.
+ */
+neutrino_status neutrino_subnet_get_pool(const struct neutrino_subnet *s,
+                                         size_t index,
+                                         struct neutrino_ip_range *out);
+
+/**
+ * The overlap rule within one network: `NEUTRINO_IPAM_OVERLAP` when `cidr` overlaps one of
+ * the `n` prefixes at `existing`.
+ *
+ * # Safety
+ * `existing` holds `n` prefixes; `cidr` points to one.
+ */
+neutrino_status neutrino_subnet_check_overlap(const struct neutrino_ip *existing,
+                                              size_t n,
+                                              const struct neutrino_ip *cidr);
+
+/**
+ * The SLAAC address (prefix /64 + modified EUI-64 of `mac`) in `*out`.
+ *
+ * # Safety
+ * `prefix` points to a prefix; `mac` to 6 bytes; `out` is writable.
+ */
+neutrino_status neutrino_ipam_eui64(const struct neutrino_ip *prefix,
+                                    const uint8_t *mac,
+                                    struct neutrino_ip *out);
+
+/**
+ * Bitmap words (`uint64_t`) an IPv4 subnet with this prefix length needs (0 if it is shorter
+ * than /8 or longer than /32).
+ */
+size_t neutrino_ipam_v4_mem_words(uint8_t prefix_len);
+
+/**
+ * An address allocator for `subnet` owning its memory (an IPv4 bitmap or IPv6 intervals).
+ *
+ * # Safety
+ * `subnet` is a live subnet; `out` is writable.
+ */
+neutrino_status neutrino_addr_alloc_new(const struct neutrino_subnet *subnet,
+                                        struct neutrino_addr_alloc **out);
+
+/**
+ * An IPv4 address allocator whose bitmap is `words` `uint64_t`s at `mem` (at least
+ * `neutrino_ipam_v4_mem_words(prefix_len)`; e.g. hugepage memory). No allocation happens for
+ * the bitmap.
+ *
+ * # Safety
+ * `subnet` is a live IPv4 subnet; `mem` is writable for `words` words, aligned, and stays
+ * valid and untouched by the caller until `neutrino_addr_alloc_free`; `out` is writable.
+ */
+neutrino_status neutrino_addr_alloc_init_v4(const struct neutrino_subnet *subnet,
+                                            uint64_t *mem,
+                                            size_t words,
+                                            struct neutrino_addr_alloc **out);
+
+/**
+ * Frees an address allocator (NULL is fine); caller memory given to
+ * `neutrino_addr_alloc_init_v4` is the caller's again.
+ *
+ * # Safety
+ * `a` is NULL or a live allocator.
+ */
+void neutrino_addr_alloc_free(struct neutrino_addr_alloc *a);
+
+/**
+ * Allocates a free pool address (`NEUTRINO_ALLOC_RANDOM` or `_LOWEST`) into `*out`.
+ * `*rng_state` seeds the random choice and is advanced.
+ *
+ * # Safety
+ * `a` is a live allocator; `rng_state` is readable and writable; `out` is writable.
+ */
+neutrino_status neutrino_addr_alloc_any(struct neutrino_addr_alloc *a,
+                                        uint32_t alloc_mode,
+                                        uint64_t *rng_state,
+                                        struct neutrino_ip *out);
+
+/**
+ * Allocates the fixed IP `*ip`; `admin` non-zero lifts the pool rule (admins, router ports).
+ *
+ * # Safety
+ * `a` is a live allocator; `ip` points to an address.
+ */
+neutrino_status neutrino_addr_alloc_specific(struct neutrino_addr_alloc *a,
+                                             const struct neutrino_ip *ip,
+                                             uint32_t admin);
+
+/**
+ * Releases `*ip`.
+ *
+ * # Safety
+ * `a` is a live allocator; `ip` points to an address.
+ */
+neutrino_status neutrino_addr_release(struct neutrino_addr_alloc *a, const struct neutrino_ip *ip);
+
+/**
+ * `*allocated` = 1 when `*ip` is allocated; `*count` (may be NULL) = addresses allocated.
+ *
+ * # Safety
+ * `a` is a live allocator; `ip` points to an address; outputs are writable.
+ */
+neutrino_status neutrino_addr_query(struct neutrino_addr_alloc *a,
+                                    const struct neutrino_ip *ip,
+                                    uint32_t *allocated,
+                                    uint64_t *count);
+
+/**
+ * A VXLAN/GENEVE/GRE id allocator over Neutron range specs (`"1:1000"`).
+ *
+ * # Safety
+ * `specs` holds `n` NUL-terminated strings; `out` is writable.
+ */
+neutrino_status neutrino_segment_alloc_new(uint32_t segment_type,
+                                           const char *const *specs,
+                                           size_t n,
+                                           struct neutrino_segment_alloc **out);
+
+/**
+ * Frees a segment allocator (NULL is fine).
+ *
+ * # Safety
+ * `a` is NULL or a live allocator.
+ */
+void neutrino_segment_alloc_free(struct neutrino_segment_alloc *a);
+
+/**
+ * Allocates a free id from the ranges into `*id`.
+ *
+ * # Safety
+ * `a` is live; `rng_state` readable and writable; `id` writable.
+ */
+neutrino_status neutrino_segment_alloc_any(struct neutrino_segment_alloc *a,
+                                           uint32_t alloc_mode,
+                                           uint64_t *rng_state,
+                                           uint32_t *id);
+
+/**
+ * Allocates the specific id `id` (provider network).
+ *
+ * # Safety
+ * `a` is live.
+ */
+neutrino_status neutrino_segment_alloc_specific(struct neutrino_segment_alloc *a, uint32_t id);
+
+/**
+ * Releases `id`.
+ *
+ * # Safety
+ * `a` is live.
+ */
+neutrino_status neutrino_segment_release(struct neutrino_segment_alloc *a, uint32_t id);
+
+/**
+ * A VLAN allocator over `network_vlan_ranges` entries (`"physnet1:100:199"`, `"physnet2"`).
+ *
+ * # Safety
+ * `specs` holds `n` NUL-terminated strings; `out` is writable.
+ */
+neutrino_status neutrino_vlan_alloc_new(const char *const *specs,
+                                        size_t n,
+                                        struct neutrino_vlan_alloc **out);
+
+/**
+ * Frees a VLAN allocator (NULL is fine).
+ *
+ * # Safety
+ * `a` is NULL or live.
+ */
+void neutrino_vlan_alloc_free(struct neutrino_vlan_alloc *a);
+
+/**
+ * Allocates a free VLAN on `physnet` into `*vlan`.
+ *
+ * # Safety
+ * `a` is live; `physnet` NUL-terminated; `rng_state` readable and writable; `vlan` writable.
+ */
+neutrino_status neutrino_vlan_alloc_any(struct neutrino_vlan_alloc *a,
+                                        const char *physnet,
+                                        uint32_t alloc_mode,
+                                        uint64_t *rng_state,
+                                        uint16_t *vlan);
+
+/**
+ * Allocates VLAN `vlan` on `physnet` (provider network).
+ *
+ * # Safety
+ * `a` is live; `physnet` NUL-terminated.
+ */
+neutrino_status neutrino_vlan_alloc_specific(struct neutrino_vlan_alloc *a,
+                                             const char *physnet,
+                                             uint16_t vlan);
+
+/**
+ * Releases VLAN `vlan` on `physnet`.
+ *
+ * # Safety
+ * `a` is live; `physnet` NUL-terminated.
+ */
+neutrino_status neutrino_vlan_release(struct neutrino_vlan_alloc *a,
+                                      const char *physnet,
+                                      uint16_t vlan);
+
+/**
+ * A MAC allocator for one network under the 6-byte `base` (e.g. fa:16:3e:00:00:00).
+ *
+ * # Safety
+ * `base` points to 6 bytes; `out` is writable.
+ */
+neutrino_status neutrino_mac_alloc_new(const uint8_t *base, struct neutrino_mac_alloc **out);
+
+/**
+ * Frees a MAC allocator (NULL is fine).
+ *
+ * # Safety
+ * `a` is NULL or live.
+ */
+void neutrino_mac_alloc_free(struct neutrino_mac_alloc *a);
+
+/**
+ * A random unused MAC under the base into the 6 bytes at `mac`.
+ *
+ * # Safety
+ * `a` is live; `rng_state` readable and writable; `mac` writable for 6 bytes.
+ */
+neutrino_status neutrino_mac_alloc_any(struct neutrino_mac_alloc *a,
+                                       uint64_t *rng_state,
+                                       uint8_t *mac);
+
+/**
+ * Records the MAC at `mac` (6 bytes) as used.
+ *
+ * # Safety
+ * `a` is live; `mac` points to 6 bytes.
+ */
+neutrino_status neutrino_mac_alloc_specific(struct neutrino_mac_alloc *a, const uint8_t *mac);
+
+/**
+ * Releases the MAC at `mac` (6 bytes).
+ *
+ * # Safety
+ * `a` is live; `mac` points to 6 bytes.
+ */
+neutrino_status neutrino_mac_release(struct neutrino_mac_alloc *a, const uint8_t *mac);
+
+/**
+ * A subnet pool over `n` prefixes; a length of 0 takes Neutron's default (min 8/64, max
+ * 32/128, default = min); `quota` 0 is unlimited (units: IPv4 addresses, IPv6 /64s).
+ *
+ * # Safety
+ * `prefixes` holds `n` prefixes; `out` is writable.
+ */
+neutrino_status neutrino_subnet_pool_new(const struct neutrino_ip *prefixes,
+                                         size_t n,
+                                         uint8_t min_prefixlen,
+                                         uint8_t default_prefixlen,
+                                         uint8_t max_prefixlen,
+                                         uint64_t quota,
+                                         struct neutrino_subnet_pool **out);
+
+/**
+ * Frees a subnet pool (NULL is fine).
+ *
+ * # Safety
+ * `p` is NULL or live.
+ */
+void neutrino_subnet_pool_free(struct neutrino_subnet_pool *p);
+
+/**
+ * Allocates a prefix of length `prefix_len` (0: the pool's default) by best fit into `*out`.
+ *
+ * # Safety
+ * `p` is live; `out` writable.
+ */
+neutrino_status neutrino_subnet_pool_allocate(struct neutrino_subnet_pool *p,
+                                              uint8_t prefix_len,
+                                              struct neutrino_ip *out);
+
+/**
+ * Allocates exactly `*prefix`.
+ *
+ * # Safety
+ * `p` is live; `prefix` points to a prefix.
+ */
+neutrino_status neutrino_subnet_pool_allocate_specific(struct neutrino_subnet_pool *p,
+                                                       const struct neutrino_ip *prefix);
+
+/**
+ * Releases `*prefix`.
+ *
+ * # Safety
+ * `p` is live; `prefix` points to a prefix.
+ */
+neutrino_status neutrino_subnet_pool_release(struct neutrino_subnet_pool *p,
+                                             const struct neutrino_ip *prefix);
+
+/**
+ * Creates the rules of a port with MAC `mac` (6 bytes, unicast) and no addresses yet.
+ * Release with [`neutrino_port_security_free`].
+ *
+ * # Safety
+ * `mac` 6 readable bytes; `out` a writable `neutrino_port_security *`.
+ */
+neutrino_status neutrino_port_security_new(const uint8_t *mac, struct neutrino_port_security **out);
+
+/**
+ * Releases a handle. NULL is fine.
+ *
+ * # Safety
+ * `p` NULL or a live handle from `neutrino_port_security_new`, not used afterwards.
+ */
+neutrino_status neutrino_port_security_free(struct neutrino_port_security *p);
+
+/**
+ * Adds a fixed IP of the port. `NEUTRINO_BAD_ADDRESS` when refused (bad address, too many).
+ *
+ * # Safety
+ * `p` a live handle; `ip` one readable `neutrino_ip_addr`.
+ */
+neutrino_status neutrino_port_security_add_fixed_ip(struct neutrino_port_security *p,
+                                                    const struct neutrino_ip_addr *ip);
+
+/**
+ * Adds an allowed address pair: `mac` (6 bytes; NULL for the port's) may send from
+ * `ip/prefix`. `NEUTRINO_BAD_ADDRESS` when refused (bad MAC/address/prefix, more than 10).
+ *
+ * # Safety
+ * `p` a live handle; `mac` NULL or 6 readable bytes; `ip` one readable `neutrino_ip_addr`.
+ */
+neutrino_status neutrino_port_security_add_allowed_pair(struct neutrino_port_security *p,
+                                                        const uint8_t *mac,
+                                                        const struct neutrino_ip_addr *ip,
+                                                        uint8_t prefix);
+
+/**
+ * Checks the frame at `buf + data_off` (`data_len` bytes) sent by the VM: `*verdict` is
+ * `NEUTRINO_PS_ALLOW` or a `NEUTRINO_PS_DROP_*` reason; counters are updated.
+ *
+ * # Safety
+ * `p` a live handle; `buf` `buf_len` readable bytes; `verdict` a writable `uint8_t`.
+ */
+neutrino_status neutrino_port_security_check(struct neutrino_port_security *p,
+                                             const uint8_t *buf,
+                                             size_t buf_len,
+                                             uint16_t data_off,
+                                             uint16_t data_len,
+                                             uint8_t *verdict);
+
+/**
+ * Copies the counters.
+ *
+ * # Safety
+ * `p` a live handle; `out` a writable `neutrino_port_security_counters`.
+ */
+neutrino_status neutrino_port_security_get_counters(struct neutrino_port_security *p,
+                                                    struct neutrino_port_security_counters *out);
+
+/**
+ * Creates a responder for `capacity` bindings. Release it with [`neutrino_responder_free`].
+ *
+ * # Safety
+ * `out` a writable `neutrino_responder *`.
+ */
+neutrino_status neutrino_responder_new(size_t capacity,
+                                       uint64_t seed,
+                                       struct neutrino_responder **out);
+
+/**
+ * Releases a responder. NULL is fine.
+ *
+ * # Safety
+ * `r` NULL or a live handle from `neutrino_responder_new`, not used afterwards.
+ */
+neutrino_status neutrino_responder_free(struct neutrino_responder *r);
+
+/**
+ * Binds `ip` on `seg` to `mac` (6 bytes); `router` non-zero sets R in advertisements.
+ * `NEUTRINO_BAD_ADDRESS` for a group MAC or an unspecified/multicast/loopback address,
+ * `NEUTRINO_FULL` when full.
+ *
+ * # Safety
+ * `r` a live handle; `ip` one readable `neutrino_ip_addr`; `mac` 6 readable bytes.
+ */
+neutrino_status neutrino_responder_add(struct neutrino_responder *r,
+                                       uint32_t seg,
+                                       const struct neutrino_ip_addr *ip,
+                                       const uint8_t *mac,
+                                       uint8_t router);
+
+/**
+ * Removes a binding; `NEUTRINO_NOT_FOUND` if absent.
+ *
+ * # Safety
+ * `r` a live handle; `ip` one readable `neutrino_ip_addr`.
+ */
+neutrino_status neutrino_responder_remove(struct neutrino_responder *r,
+                                          uint32_t seg,
+                                          const struct neutrino_ip_addr *ip);
+
+/**
+ * Answers the frame at `buf + data_off` (`*data_len` bytes, received on segment `seg`) if it
+ * is an ARP request or Neighbor Solicitation for a bound address: the reply is written in
+ * place and `*data_len` set to its length (the bytes up to `buf_len` are tailroom it may
+ * use). Returns `NEUTRINO_OK` with the verdict in `*out` for any frame; an error only for bad
+ * arguments.
+ *
+ * # Safety
+ * `r` a live handle; `buf` `buf_len` writable bytes; `data_len` a readable and writable
+ * `uint16_t`; `out` a writable `neutrino_responder_verdict`; none overlapping.
+ */
+neutrino_status neutrino_responder_respond(struct neutrino_responder *r,
+                                           uint32_t seg,
+                                           uint8_t *buf,
+                                           size_t buf_len,
+                                           uint16_t data_off,
+                                           uint16_t *data_len,
+                                           struct neutrino_responder_verdict *out);
+
+/**
+ * Copies the counters.
+ *
+ * # Safety
+ * `r` a live handle; `out` a writable `neutrino_responder_counters`.
+ */
+neutrino_status neutrino_responder_get_counters(struct neutrino_responder *r,
+                                                struct neutrino_responder_counters *out);
 
 /**
  * Creates a table for VRF ids `0..max_vrfs` (none created yet) and next-hop-group ids
@@ -920,6 +3248,114 @@ uint32_t neutrino_flow_hash_v4(uint64_t seed,
  * status). Never NULL; the string must not be freed.
  */
 const char *neutrino_status_str(uint32_t status);
+
+/**
+ * Bytes of memory [`neutrino_table_init`] needs for a table of `capacity` entries with
+ * `key_len`-byte keys (the table plus its handle and alignment slack).
+ *
+ * `NEUTRINO_BAD_CAPACITY` for a `key_len` outside 1–64 or a capacity of 0 or above 2^31.
+ *
+ * # Safety
+ * `out` must be NULL or point to a writable `size_t`.
+ */
+neutrino_status neutrino_table_mem_size(size_t key_len, size_t capacity, size_t *out);
+
+/**
+ * Creates a table of `capacity` entries with `key_len`-byte keys (1–64) over heap memory,
+ * keyed by `seed` (use a secret random value). Release it with [`neutrino_table_free`].
+ *
+ * # Safety
+ * `out` must point to a writable `neutrino_table *`.
+ */
+neutrino_status neutrino_table_new(size_t key_len,
+                                   size_t capacity,
+                                   uint64_t seed,
+                                   struct neutrino_table **out);
+
+/**
+ * Builds a table inside the caller's memory `mem` of `mem_len` bytes (at least
+ * [`neutrino_table_mem_size`]; e.g. hugepage memory). The handle written to `*out` lives in
+ * that memory: it stays valid while the memory does, must not be used after the memory is
+ * reused, and [`neutrino_table_free`] releases nothing but may be called. The memory's
+ * previous contents do not matter.
+ *
+ * # Safety
+ * `mem` must point to `mem_len` writable bytes that nothing else reads or writes until the
+ * table is no longer used; `out` must point to a writable `neutrino_table *`.
+ */
+neutrino_status neutrino_table_init(uint8_t *mem,
+                                    size_t mem_len,
+                                    size_t key_len,
+                                    size_t capacity,
+                                    uint64_t seed,
+                                    struct neutrino_table **out);
+
+/**
+ * Releases a table from [`neutrino_table_new`]; for one from [`neutrino_table_init`] only
+ * ends its use (the memory stays the caller's). NULL is fine.
+ *
+ * # Safety
+ * `t` must be NULL or a live handle, not used afterwards.
+ */
+neutrino_status neutrino_table_free(struct neutrino_table *t);
+
+/**
+ * Inserts or replaces `key` → `value`. `NEUTRINO_FULL` when the table holds `capacity`
+ * entries (or no room can be made): nothing changes. `key_len` must be the table's.
+ *
+ * # Safety
+ * `t` a live handle; `key` `key_len` readable bytes.
+ */
+neutrino_status neutrino_table_insert(struct neutrino_table *t,
+                                      const uint8_t *key,
+                                      size_t key_len,
+                                      uint64_t value);
+
+/**
+ * Looks `key` up: `NEUTRINO_OK` and `*value`, or `NEUTRINO_NOT_FOUND`.
+ *
+ * # Safety
+ * `t` a live handle; `key` `key_len` readable bytes; `value` a writable `uint64_t`.
+ */
+neutrino_status neutrino_table_lookup(struct neutrino_table *t,
+                                      const uint8_t *key,
+                                      size_t key_len,
+                                      uint64_t *value);
+
+/**
+ * Removes `key`; its value goes to `*value` unless `value` is NULL. `NEUTRINO_NOT_FOUND` if
+ * absent.
+ *
+ * # Safety
+ * `t` a live handle; `key` `key_len` readable bytes; `value` NULL or a writable `uint64_t`.
+ */
+neutrino_status neutrino_table_remove(struct neutrino_table *t,
+                                      const uint8_t *key,
+                                      size_t key_len,
+                                      uint64_t *value);
+
+/**
+ * Looks up `n` (at most 64) keys stored back to back in `keys` (`n * key_len` bytes) with
+ * the prefetching burst: `values[i]` gets the value of key `i` when bit `i` of `*hit_mask`
+ * is set (and is left unchanged otherwise).
+ *
+ * # Safety
+ * `t` a live handle; `keys` `n * key_len` readable bytes; `values` `n` writable `uint64_t`;
+ * `hit_mask` a writable `uint64_t`.
+ */
+neutrino_status neutrino_table_lookup_burst(struct neutrino_table *t,
+                                            const uint8_t *keys,
+                                            size_t n,
+                                            uint64_t *values,
+                                            uint64_t *hit_mask);
+
+/**
+ * The number of entries held.
+ *
+ * # Safety
+ * `t` a live handle; `out` a writable `size_t`.
+ */
+neutrino_status neutrino_table_len(const struct neutrino_table *t, size_t *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -14,7 +14,18 @@
 //! `neutrino_nhg_*`, [`neutrino_flow_hash_v4`].
 //!
 //! Exports: [`neutrino_version`], [`neutrino_abi_version`], [`neutrino_status_str`],
-//! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`].
+//! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`];
+//! encap/decap ([`encap`]): [`neutrino_encap_config_default`], [`neutrino_encap_new`],
+//! [`neutrino_encap_free`], [`neutrino_encap_overhead`], [`neutrino_encap`],
+//! [`neutrino_encap_to`], [`neutrino_encap_burst`], [`neutrino_encap_stats`],
+//! [`neutrino_decap_config_default`], [`neutrino_decap_new`], [`neutrino_decap_free`],
+//! [`neutrino_decap`], [`neutrino_decap_burst`], [`neutrino_decap_stats`].
+//! IPAM ([`ipam`]: `neutrino_subnet_*`, `neutrino_addr_*`, `neutrino_segment_*`,
+//! `neutrino_vlan_*`, `neutrino_mac_*`, `neutrino_subnet_pool_*`, `neutrino_ipam_*`) and the
+//! DHCP responder ([`dhcp`]: `neutrino_dhcp_*`).
+//! [`neutrino_decap`], [`neutrino_decap_burst`], [`neutrino_decap_stats`];
+//! the table (`neutrino_table_*`), the FDB (`neutrino_fdb_*`), the ARP/ND responder
+//! (`neutrino_responder_*`) and port security (`neutrino_port_security_*`).
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -27,13 +38,27 @@ use core::ffi::{c_char, CStr};
 
 pub mod args;
 pub mod classify;
+pub mod dhcp;
+pub mod encap;
+pub mod fdb;
 pub mod guard;
+pub mod ipam;
+pub mod port_security;
+pub mod responder;
 pub mod route;
 pub mod status;
+pub mod table;
 
 pub use classify::*;
+pub use dhcp::*;
+pub use encap::*;
+pub use fdb::*;
+pub use ipam::*;
+pub use port_security::*;
+pub use responder::*;
 pub use route::*;
 pub use status::{neutrino_status, neutrino_status_str};
+pub use table::*;
 
 use guard::guard_value;
 

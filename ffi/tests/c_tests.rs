@@ -201,38 +201,46 @@ fn build_and_run(test: &str, compiler: &str, flags: &[&str], link: Link, tag: &s
     print!("{stdout}");
 }
 
+/// The C test programs under `ffi/tests/c/`.
+const TESTS: &[&str] = &[
+    "test_classify",
+    "test_encap",
+    "test_ipam_dhcp",
+    "test_route",
+];
+
 #[test]
 fn c_static() {
-    build_and_run("test_classify", "cc", C_FLAGS, Link::Static, "c-static");
+    for t in TESTS {
+        build_and_run(t, "cc", C_FLAGS, Link::Static, "c-static");
+    }
 }
 
 #[test]
 fn c_shared() {
-    build_and_run("test_classify", "cc", C_FLAGS, Link::Shared, "c-shared");
+    for t in TESTS {
+        build_and_run(t, "cc", C_FLAGS, Link::Shared, "c-shared");
+    }
 }
 
 #[test]
 fn cxx_static() {
-    build_and_run(
-        "test_classify",
-        "c++",
-        CXX_FLAGS,
-        Link::Static,
-        "cxx-static",
-    );
+    for t in TESTS {
+        build_and_run(t, "c++", CXX_FLAGS, Link::Static, "cxx-static");
+    }
 }
 
 #[test]
-fn route_c_static() {
-    build_and_run("test_route", "cc", C_FLAGS, Link::Static, "c-static");
+fn l2_c_static() {
+    build_and_run("test_l2", "cc", C_FLAGS, Link::Static, "c-static");
 }
 
 #[test]
-fn route_c_shared() {
-    build_and_run("test_route", "cc", C_FLAGS, Link::Shared, "c-shared");
+fn l2_c_shared() {
+    build_and_run("test_l2", "cc", C_FLAGS, Link::Shared, "c-shared");
 }
 
 #[test]
-fn route_cxx_static() {
-    build_and_run("test_route", "c++", CXX_FLAGS, Link::Static, "cxx-static");
+fn l2_cxx_static() {
+    build_and_run("test_l2", "c++", CXX_FLAGS, Link::Static, "cxx-static");
 }

@@ -267,14 +267,8 @@ impl ArpRepr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::test_hex as hex;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     const MAC1: MacAddr = MacAddr([2, 0, 0, 0, 0, 1]);
     const MAC2: MacAddr = MacAddr([0xfa, 0x16, 0x3e, 0xaa, 0xbb, 0xcc]);

@@ -231,7 +231,15 @@ fn walk_ipv6(
     fi.l3_end = end as u16;
     fi.l4_off = payload_start as u16;
     fi.payload_off = payload_start as u16;
-    let walk = ipv6::walk_ext_headers(h.next_header, &buf[payload_start..end])?;
+    // Most packets have no extension header: skip the (out-of-line) walk for them.
+    let walk = if ipv6::is_ext_header(h.next_header) {
+        ipv6::walk_ext_headers(h.next_header, &buf[payload_start..end])?
+    } else {
+        ipv6::ExtWalk {
+            upper_proto: h.next_header,
+            ..ipv6::ExtWalk::default()
+        }
+    };
     let l4 = payload_start + walk.upper_off;
     fi.ip_proto = walk.upper_proto;
     fi.l4_off = l4 as u16;

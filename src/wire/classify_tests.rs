@@ -3,16 +3,10 @@
 //! etherparse's builder made: neither shares code with us.
 
 use super::*;
+use crate::wire::test_hex as hex;
 use crate::wire::MacAddr;
 use proptest::prelude::*;
 use std::vec::Vec;
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 const A: MacAddr = MacAddr([0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb]);
 const B: MacAddr = MacAddr([0x00, 0x11, 0x22, 0x33, 0x44, 0x55]);

@@ -693,16 +693,9 @@ impl<'b> DhcpWriter<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::test_hex as hex;
     use proptest::prelude::*;
     use std::vec::Vec;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: std::string::String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     const MAC: MacAddr = MacAddr([0xfa, 0x16, 0x3e, 0x12, 0x34, 0x56]);
 

@@ -312,14 +312,8 @@ impl GreRepr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::test_hex as hex;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     // The GRE layer (bytes 20..) of scapy:
     // inner = Ether(src='fa:16:3e:00:00:01',dst='fa:16:3e:00:00:02')/IP(src='10.0.0.1',dst='10.0.0.2')

@@ -449,14 +449,8 @@ fn echo_rest(a: u16, b: u16) -> [u8; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::test_hex as hex;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     // bytes(IP(src='192.0.2.1', dst='198.51.100.2')/ICMP(type=8, id=0x1234, seq=7)
     //       /b'hello neutrino')[20:]

@@ -897,14 +897,8 @@ impl<'a> Icmpv6Repr<'a> {
 mod tests {
     use super::*;
     use crate::wire::ndp::{PrefixFlags, PrefixInfo};
+    use crate::wire::test_hex as hex;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     fn ip6(s: &str) -> [u8; 16] {
         s.parse::<std::net::Ipv6Addr>().unwrap().octets()

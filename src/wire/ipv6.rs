@@ -398,6 +398,7 @@ impl Ipv6Repr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::test_hex as hex;
     use proptest::prelude::*;
 
     // scapy: bytes(IPv6(src='2001:db8::1',dst='2001:db8::2',hlim=64,fl=0x12345,tc=0xb8)
@@ -405,13 +406,6 @@ mod tests {
     //   /IPv6ExtHdrRouting(addresses=['2001:db8::99'])
     //   /IPv6ExtHdrFragment(offset=0,m=1,id=0xdeadbeef)/UDP(sport=1,dport=2)/b'xy')
     const EXT: &str = "6b812345003a004020010db800000000000000000000000120010db80000000000000000000000023c000502000001002b000104000000002c0200010000000020010db800000000000000000000009911000001deadbeef00010002000a2b527879";
-
-    fn hex(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     #[test]
     fn scapy_extension_chain() {

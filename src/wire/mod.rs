@@ -198,3 +198,13 @@ pub mod udp_port {
     /// GENEVE (RFC 8926 §3.3, IANA).
     pub const GENEVE: u16 = 6081;
 }
+
+/// Decodes a hex string (whitespace ignored) for test vectors; panics on bad input.
+#[cfg(test)]
+pub(crate) fn test_hex(s: &str) -> std::vec::Vec<u8> {
+    let s: std::string::String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}

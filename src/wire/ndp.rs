@@ -380,14 +380,8 @@ impl NdOption<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::test_hex as hex;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     // The options of the scapy RA in icmpv6's tests:
     // ICMPv6NDOptSrcLLAddr(lladdr='fa:16:3e:11:22:33')/ICMPv6NDOptMTU(mtu=1450)

@@ -431,6 +431,7 @@ impl<'a> TcpRepr<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::test_hex as hex;
     use proptest::prelude::*;
 
     // scapy: bytes(IP(src='10.0.0.1',dst='10.0.0.2')/TCP(sport=40000,dport=80,seq=1,ack=2,
@@ -441,13 +442,6 @@ mod tests {
     // scapy: bytes(IPv6(src='2001:db8::1',dst='2001:db8::2')/TCP(sport=40000,dport=80,seq=1,ack=2,
     //   flags='S',window=512))[40:]
     const SYN6: &str = "9c400050000000010000000250020200b5da0000";
-
-    fn hex(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     #[test]
     fn scapy_segment() {

@@ -152,25 +152,31 @@ impl VlanStack {
 
 /// Walks up to [`MAX_TAGS`] tags starting at `buf` (the bytes after the Ethernet header) when
 /// `ethertype` is a TPID. Returns the tags, the final EtherType and the offset past the tags.
-/// A third tag is [`WireError::TooDeep`].
+/// A third tag is [`WireError::TooDeep`]. Unrolled for the two tags [`MAX_TAGS`] allows: this
+/// is on every tagged packet's path.
 #[inline]
-pub fn walk_tags(mut ethertype: u16, buf: &[u8]) -> Result<(VlanStack, u16, usize), WireError> {
+pub fn walk_tags(ethertype: u16, buf: &[u8]) -> Result<(VlanStack, u16, usize), WireError> {
     let mut stack = VlanStack::default();
-    let mut off = 0usize;
-    while is_tpid(ethertype) {
-        if usize::from(stack.depth) == MAX_TAGS {
-            return Err(WireError::TooDeep { layer: Layer::Vlan });
-        }
-        let rest = buf.get(off..).unwrap_or(&[]);
-        let (tag, _) = VlanTag::split_from(rest)?;
-        let d = usize::from(stack.depth);
-        stack.tci[d] = tag.tci.get();
-        stack.tpid[d] = ethertype;
-        stack.depth += 1;
-        ethertype = tag.ethertype();
-        off += TAG_LEN;
+    if !is_tpid(ethertype) {
+        return Ok((stack, ethertype, 0));
     }
-    Ok((stack, ethertype, off))
+    let (outer, rest) = VlanTag::split_from(buf)?;
+    stack.tci[0] = outer.tci.get();
+    stack.tpid[0] = ethertype;
+    stack.depth = 1;
+    let next = outer.ethertype();
+    if !is_tpid(next) {
+        return Ok((stack, next, TAG_LEN));
+    }
+    let (inner, _) = VlanTag::split_from(rest)?;
+    stack.tci[1] = inner.tci.get();
+    stack.tpid[1] = next;
+    stack.depth = 2;
+    let last = inner.ethertype();
+    if is_tpid(last) {
+        return Err(WireError::TooDeep { layer: Layer::Vlan });
+    }
+    Ok((stack, last, 2 * TAG_LEN))
 }
 
 #[cfg(test)]

@@ -141,6 +141,7 @@ impl VxlanRepr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::test_hex as hex;
     use proptest::prelude::*;
 
     // scapy: bytes(VXLAN(flags=0x08, vni=42)/Ether(src='fa:16:3e:00:00:01',dst='fa:16:3e:00:00:02')
@@ -153,13 +154,6 @@ mod tests {
                        0a0000010a000002000100020008ebd8";
     // scapy: bytes(VXLAN(flags=0x08, vni=0xffffff))
     const MAX: [u8; 8] = [0x08, 0, 0, 0, 0xff, 0xff, 0xff, 0];
-
-    fn hex(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     #[test]
     fn scapy_vectors() {

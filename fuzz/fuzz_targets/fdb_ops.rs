@@ -1,0 +1,393 @@
+//! The FDB under arbitrary operation sequences against a `BTreeMap` model: learn (with time
+//! steps around the aging and move-hold thresholds), static entries, removal, lookup, full and
+//! partial aging sweeps, segment limits, flood lists and the per-frame burst. Asserts every
+//! result, the segment counts, the final contents and every counter. Small capacities keep the
+//! tables full; a refused learn below capacity is accepted only when the model is at least 3/4
+//! full (a cuckoo bucket pair can fill up first) and must leave the table unchanged.
+#![no_main]
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr};
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use neutrino::l2::fdb::{
+    Fdb, FdbConfig, FdbCounters, FdbEntry, FdbError, FloodReason, Forward, FrameAddr, Learned,
+    Refusal,
+};
+use neutrino::l2::Dest;
+use neutrino::wire::MacAddr;
+
+const AGE: u64 = 100;
+const HOLD: u64 = 30;
+const SEGS: usize = 3;
+const FLOOD: usize = 6;
+const STEPS: [u64; 8] = [0, 1, 2, 29, 30, 31, 99, 100];
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Learn {
+        seg: u8,
+        mac: u8,
+        dest: u8,
+        step: u8,
+    },
+    Static {
+        seg: u8,
+        mac: u8,
+        dest: u8,
+    },
+    Remove {
+        seg: u8,
+        mac: u8,
+    },
+    Lookup {
+        seg: u8,
+        mac: u8,
+    },
+    AgeFull,
+    AgePart {
+        budget: u8,
+    },
+    Limit {
+        seg: u8,
+        limit: u8,
+    },
+    FloodAdd {
+        seg: u8,
+        dest: u8,
+    },
+    FloodDel {
+        seg: u8,
+        dest: u8,
+    },
+    Burst {
+        frames: Vec<(u8, u8, u8, u8)>,
+    },
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    cap: u8,
+    ops: Vec<Op>,
+}
+
+fn mac(i: u8) -> MacAddr {
+    match i % 16 {
+        0 => MacAddr::ZERO,
+        5 | 10 => MacAddr([0x01, 0, 0x5e, 0, 0, i % 16]),
+        15 => MacAddr::BROADCAST,
+        j => MacAddr([0xfa, 0x16, 0x3e, 0, 0, j]),
+    }
+}
+
+fn dest(i: u8) -> Dest {
+    match i % 4 {
+        0..=2 => Dest::Port(u32::from(i % 4)),
+        _ => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct E {
+    dest: Dest,
+    stat: bool,
+    seen: u64,
+    moved: Option<u64>,
+}
+
+impl E {
+    fn dead(&self, now: u64) -> bool {
+        !self.stat && now.saturating_sub(self.seen) >= AGE
+    }
+    fn public(&self) -> FdbEntry {
+        FdbEntry {
+            dest: self.dest,
+            is_static: self.stat,
+            last_seen: self.seen,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Model {
+    cap: usize,
+    macs: BTreeMap<(u32, [u8; 6]), E>,
+    limits: BTreeMap<u32, u32>,
+    flood: BTreeSet<(u32, Dest)>,
+    c: FdbCounters,
+}
+
+impl Model {
+    fn learned(&self, seg: u32) -> u32 {
+        self.macs
+            .iter()
+            .filter(|((s, _), e)| *s == seg && !e.stat)
+            .count() as u32
+    }
+
+    fn learn(&mut self, seg: u32, m: MacAddr, d: Dest, now: u64, got: Learned) -> Learned {
+        if !m.is_unicast() {
+            self.c.refused_invalid_source += 1;
+            return Learned::Refused(Refusal::InvalidSource);
+        }
+        if let Some(e) = self.macs.get_mut(&(seg, m.0)) {
+            if e.stat {
+                self.c.static_kept += 1;
+                return Learned::StaticKept;
+            }
+            if e.dead(now) {
+                *e = E {
+                    dest: d,
+                    stat: false,
+                    seen: now,
+                    moved: None,
+                };
+                self.c.learned += 1;
+                return Learned::New;
+            }
+            if e.dest == d {
+                e.seen = now;
+                self.c.refreshed += 1;
+                return Learned::Refreshed;
+            }
+            if e.moved.is_some_and(|t| now - t < HOLD) {
+                self.c.move_dampened += 1;
+                return Learned::Dampened { stays: e.dest };
+            }
+            let from = e.dest;
+            *e = E {
+                dest: d,
+                stat: false,
+                seen: now,
+                moved: Some(now),
+            };
+            self.c.moved += 1;
+            return Learned::Moved { from };
+        }
+        if !self.limits.contains_key(&seg) {
+            if self.limits.len() >= SEGS {
+                self.c.refused_segments += 1;
+                return Learned::Refused(Refusal::SegmentTableFull);
+            }
+            self.limits.insert(seg, 4);
+        }
+        if self.learned(seg) >= self.limits[&seg] {
+            self.c.refused_limit += 1;
+            return Learned::Refused(Refusal::SegmentLimit);
+        }
+        let early =
+            got == Learned::Refused(Refusal::TableFull) && self.macs.len() * 4 >= self.cap * 3;
+        if self.macs.len() >= self.cap || early {
+            self.c.refused_full += 1;
+            return Learned::Refused(Refusal::TableFull);
+        }
+        self.macs.insert(
+            (seg, m.0),
+            E {
+                dest: d,
+                stat: false,
+                seen: now,
+                moved: None,
+            },
+        );
+        self.c.learned += 1;
+        Learned::New
+    }
+
+    fn lookup(&mut self, seg: u32, m: MacAddr, now: u64) -> (Option<FloodReason>, Option<Dest>) {
+        if m.is_broadcast() {
+            self.c.broadcast += 1;
+            (Some(FloodReason::Broadcast), None)
+        } else if m.is_multicast() {
+            self.c.multicast += 1;
+            (Some(FloodReason::Multicast), None)
+        } else {
+            match self.macs.get(&(seg, m.0)) {
+                Some(e) if !e.dead(now) => {
+                    self.c.hits += 1;
+                    (None, Some(e.dest))
+                }
+                _ => {
+                    self.c.misses += 1;
+                    (Some(FloodReason::Unknown), None)
+                }
+            }
+        }
+    }
+}
+
+fn contents(f: &Fdb<Box<[u8]>>) -> BTreeMap<(u32, [u8; 6]), FdbEntry> {
+    f.entries().map(|(s, m, e)| ((s, m.0), e)).collect()
+}
+
+fuzz_target!(|input: Input| {
+    let cap = usize::from(input.cap % 40) + 1;
+    let cfg = FdbConfig {
+        mac_capacity: cap,
+        segment_capacity: SEGS,
+        flood_capacity: FLOOD,
+        age: AGE,
+        move_hold: HOLD,
+        default_segment_limit: 4,
+        evict_when_full: false,
+        seed: 0xf022,
+    };
+    let mut f = Fdb::with_config(cfg).unwrap();
+    let mut m = Model {
+        cap,
+        ..Model::default()
+    };
+    let mut now = 0u64;
+    for op in input.ops.into_iter().take(500) {
+        match op {
+            Op::Learn {
+                seg,
+                mac: mi,
+                dest: di,
+                step,
+            } => {
+                now += STEPS[usize::from(step % 8)];
+                let (seg, mc, d) = (u32::from(seg % 4), mac(mi), dest(di));
+                let before = contents(&f);
+                let got = f.learn(seg, mc, d, now);
+                assert_eq!(got, m.learn(seg, mc, d, now, got));
+                if let Learned::Refused(_) = got {
+                    assert_eq!(contents(&f), before);
+                }
+            }
+            Op::Static {
+                seg,
+                mac: mi,
+                dest: di,
+            } => {
+                let (seg, mc, d) = (u32::from(seg % 4), mac(mi), dest(di));
+                let got = f.add_static(seg, mc, d, now);
+                if !mc.is_unicast() {
+                    assert_eq!(got, Err(FdbError::NotUnicast));
+                } else if got.is_ok() {
+                    m.macs.insert(
+                        (seg, mc.0),
+                        E {
+                            dest: d,
+                            stat: true,
+                            seen: now,
+                            moved: None,
+                        },
+                    );
+                } else {
+                    assert_eq!(got, Err(FdbError::MacTableFull));
+                    assert!(!m.macs.contains_key(&(seg, mc.0)));
+                    assert!(m.macs.len() * 4 >= cap * 3);
+                }
+            }
+            Op::Remove { seg, mac: mi } => {
+                let (seg, mc) = (u32::from(seg % 4), mac(mi));
+                assert_eq!(
+                    f.remove(seg, mc),
+                    m.macs.remove(&(seg, mc.0)).map(|e| e.public())
+                );
+            }
+            Op::Lookup { seg, mac: mi } => {
+                let (seg, mc) = (u32::from(seg % 4), mac(mi));
+                let (reason, d) = m.lookup(seg, mc, now);
+                let list: Vec<Dest> = m
+                    .flood
+                    .iter()
+                    .filter(|(s, _)| *s == seg)
+                    .map(|(_, d)| *d)
+                    .collect();
+                match f.lookup(seg, mc, now) {
+                    Forward::Unicast(got) => assert_eq!((reason, d), (None, Some(got))),
+                    Forward::Flood { reason: r, list: l } => {
+                        assert_eq!((Some(r), None), (reason, d));
+                        assert_eq!(l.iter().collect::<Vec<_>>(), list);
+                    }
+                }
+            }
+            Op::AgeFull => {
+                let slots = f.sweep_slots();
+                let n = f.age(now, slots) + f.age(now, slots);
+                let before = m.macs.len();
+                m.macs.retain(|_, e| !e.dead(now));
+                assert_eq!(n, before - m.macs.len());
+                m.c.aged += n as u64;
+            }
+            Op::AgePart { budget } => {
+                let n = f.age(now, usize::from(budget));
+                let live = contents(&f);
+                let gone: Vec<_> = m
+                    .macs
+                    .keys()
+                    .filter(|k| !live.contains_key(k))
+                    .copied()
+                    .collect();
+                assert_eq!(gone.len(), n);
+                for k in gone {
+                    assert!(m.macs.remove(&k).unwrap().dead(now));
+                }
+                m.c.aged += n as u64;
+            }
+            Op::Limit { seg, limit } => {
+                let seg = u32::from(seg % 4);
+                let got = f.set_segment_limit(seg, u32::from(limit % 6));
+                if m.limits.contains_key(&seg) || m.limits.len() < SEGS {
+                    assert_eq!(got, Ok(()));
+                    m.limits.insert(seg, u32::from(limit % 6));
+                } else {
+                    assert_eq!(got, Err(FdbError::SegmentTableFull));
+                }
+            }
+            Op::FloodAdd { seg, dest: di } => {
+                let (seg, d) = (u32::from(seg % 4), dest(di));
+                let got = f.flood_add(seg, d);
+                if m.flood.contains(&(seg, d)) || m.flood.len() < FLOOD {
+                    assert_eq!(got, Ok(()));
+                    m.flood.insert((seg, d));
+                } else {
+                    assert_eq!(got, Err(FdbError::FloodFull));
+                }
+            }
+            Op::FloodDel { seg, dest: di } => {
+                let (seg, d) = (u32::from(seg % 4), dest(di));
+                assert_eq!(f.flood_remove(seg, d), m.flood.remove(&(seg, d)));
+            }
+            Op::Burst { frames } => {
+                now += 1;
+                let frames: Vec<FrameAddr> = frames
+                    .iter()
+                    .take(64)
+                    .map(|&(s, a, b, d)| FrameAddr {
+                        seg: u32::from(s % 4),
+                        src: mac(a),
+                        dst: mac(b),
+                        from: dest(d),
+                    })
+                    .collect();
+                let mut learned = vec![Learned::New; frames.len()];
+                let mut out = vec![None; frames.len()];
+                let mask = f
+                    .learn_lookup_burst(&frames, now, &mut learned, &mut out)
+                    .unwrap();
+                for (i, fr) in frames.iter().enumerate() {
+                    assert_eq!(
+                        learned[i],
+                        m.learn(fr.seg, fr.src, fr.from, now, learned[i])
+                    );
+                    let (_, d) = m.lookup(fr.seg, fr.dst, now);
+                    assert_eq!(out[i], d);
+                    assert_eq!(mask >> i & 1 == 1, d.is_some());
+                }
+            }
+        }
+        assert_eq!(f.len(), m.macs.len());
+        for seg in 0..4u32 {
+            assert_eq!(
+                f.segment(seg),
+                m.limits.get(&seg).map(|l| (*l, m.learned(seg)))
+            );
+        }
+    }
+    let want: BTreeMap<_, _> = m.macs.iter().map(|(k, e)| (*k, e.public())).collect();
+    assert_eq!(contents(&f), want);
+    assert_eq!(f.counters(), &m.c);
+});

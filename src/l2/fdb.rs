@@ -1,0 +1,967 @@
+//! The forwarding database (FDB): (segment, MAC) → local port or remote VTEP, learned from
+//! source MACs or programmed statically by L2 population, with aging, MAC-move detection and
+//! dampening, per-segment limits and per-segment flood lists.
+//!
+//! # Behaviour (Linux bridge `net/bridge/br_fdb.c` and Neutron's L2 population as references)
+//!
+//! - **Learning** ([`Fdb::learn`]) on a frame's source MAC with the caller's time `now`.
+//!   A group (multicast/broadcast) or all-zero source is never learned (Linux drops such
+//!   frames in `br_handle_frame`, "!is_valid_ether_addr(h_source)"). A known MAC seen on the
+//!   same destination is refreshed (`last_seen = now`); on another destination it *moves*
+//!   (Linux `br_fdb_update` rewrites `fdb->dst`), reported as [`Learned::Moved`] with the old
+//!   destination and counted.
+//! - **Dampening**: a MAC that moved less than `move_hold` ticks ago does not move again
+//!   ([`Learned::Dampened`], counted) — a looped or spoofed MAC flapping between two ports
+//!   cannot thrash the table. OVS takes the same approach when it locks a MAC learned from a
+//!   gratuitous ARP for a few seconds against "bond reflection".
+//! - **Static entries** ([`Fdb::add_static`], L2 population's remote MACs, local VM ports) never
+//!   age and are never overwritten by learning ([`Learned::StaticKept`], counted).
+//! - **Aging**: a learned entry not seen for `age` ticks is dead: lookups already treat it as
+//!   unknown (like Linux's `has_expired`), and [`Fdb::age`] reclaims such entries with an
+//!   incremental sweep that visits at most `budget` slots per call, so there is never a
+//!   per-packet pause. A full pass is [`Fdb::sweep_slots`] slots.
+//! - **Limits**: each segment has a cap on learned MACs (`default_segment_limit`, or per
+//!   segment with [`Fdb::set_segment_limit`]), like the Linux bridge's `fdb_max_learned`; and the table
+//!   has its capacity. A learn beyond either is refused and counted, every existing entry is
+//!   kept, and the frame still forwards (the caller floods it as an unknown destination).
+//!   With `evict_when_full`, a learn into a full table instead replaces the least recently seen
+//!   learned entry among those sharing the new MAC's buckets (never a static one).
+//! - **Lookup** ([`Fdb::lookup`]) of a destination MAC: a group address floods (broadcast and
+//!   multicast are counted apart); a known, live unicast MAC gives its [`Dest`]; anything else
+//!   floods as unknown unicast. The flood list of a segment ([`Fdb::flood_add`]) holds its local
+//!   ports and remote VTEPs (L2 population's flooding entries); split horizon — not sending a
+//!   frame back where it came from, not flooding tunnel-received frames to other tunnels — is
+//!   the caller's choice while iterating it.
+//!
+//! Memory: the MAC table and the segment table are [`crate::table`] tables; the flood lists are
+//! one array sorted by segment, so a segment's list is a contiguous slice found by binary
+//! search. [`Fdb::mem_size`] covers all three; [`Fdb::new_in`] splits the caller's memory.
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+use super::{Dest, SegmentId};
+use crate::table::{Inserted, Slot, Table, TableError, BURST_MAX};
+use crate::wire::MacAddr;
+
+/// FDB sizing and policy, validated once by [`Fdb::new_in`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FdbConfig {
+    /// Most (segment, MAC) entries, learned and static together.
+    pub mac_capacity: usize,
+    /// Most segments with state (limits, counts); a segment gets state on first use.
+    pub segment_capacity: usize,
+    /// Most flood-list members over all segments.
+    pub flood_capacity: usize,
+    /// A learned entry unseen for this many ticks is dead (0: never ages).
+    pub age: u64,
+    /// A MAC that moved less than this many ticks ago does not move again (0: no dampening).
+    pub move_hold: u64,
+    /// Learned MACs allowed per segment unless set with [`Fdb::set_segment_limit`].
+    pub default_segment_limit: u32,
+    /// Evict the least recently seen learned entry of the new MAC's buckets when the table is
+    /// full, instead of refusing.
+    pub evict_when_full: bool,
+    /// Secret seed of the tables' keyed hash.
+    pub seed: u64,
+}
+
+impl FdbConfig {
+    /// A config with Linux bridge defaults: 300 s aging (at 1 tick = 1 ns), 1 s move hold, no
+    /// per-segment limit beyond the table, refuse when full.
+    pub const fn new(mac_capacity: usize, seed: u64) -> Self {
+        FdbConfig {
+            mac_capacity,
+            segment_capacity: 4096,
+            flood_capacity: 4096,
+            age: 300_000_000_000,
+            move_hold: 1_000_000_000,
+            default_segment_limit: u32::MAX,
+            evict_when_full: false,
+            seed,
+        }
+    }
+}
+
+/// Why an FDB operation was refused. The FDB is unchanged whenever one is returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FdbError {
+    /// A table could not be built (capacity out of range, memory too small).
+    #[error("fdb table: {0}")]
+    Table(#[from] TableError),
+    /// The memory given is smaller than [`Fdb::mem_size`].
+    #[error("memory too small: need {need} bytes, have {have}")]
+    MemTooSmall {
+        /// Bytes required.
+        need: usize,
+        /// Bytes given.
+        have: usize,
+    },
+    /// The MAC table holds `mac_capacity` entries (or the key's buckets are full).
+    #[error("MAC table full")]
+    MacTableFull,
+    /// The segment table holds `segment_capacity` segments.
+    #[error("segment table full")]
+    SegmentTableFull,
+    /// The flood lists hold `flood_capacity` members.
+    #[error("flood list storage full")]
+    FloodFull,
+    /// A static unicast entry must have a unicast, non-zero MAC.
+    #[error("not a unicast MAC")]
+    NotUnicast,
+}
+
+/// What [`Fdb::learn`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Learned {
+    /// A new entry.
+    New,
+    /// The MAC was known on this destination; `last_seen` updated.
+    Refreshed,
+    /// The MAC moved; this was its old destination.
+    Moved {
+        /// Destination before the move.
+        from: Dest,
+    },
+    /// The MAC moved too recently to move again; it stays on this destination.
+    Dampened {
+        /// The destination the entry keeps.
+        stays: Dest,
+    },
+    /// A static entry holds the MAC; learning does not touch it.
+    StaticKept,
+    /// Not learned.
+    Refused(Refusal),
+}
+
+/// Why a MAC was not learned. The frame still forwards (as unknown unicast if it must).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Refusal {
+    /// Group (multicast/broadcast) or all-zero source MAC.
+    InvalidSource = 1,
+    /// The segment's learned-MAC limit is reached.
+    SegmentLimit = 2,
+    /// The MAC table is full.
+    TableFull = 3,
+    /// The segment has no state yet and the segment table is full.
+    SegmentTableFull = 4,
+}
+
+/// Why a frame floods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum FloodReason {
+    /// Destination ff:ff:ff:ff:ff:ff.
+    Broadcast = 1,
+    /// Another group address.
+    Multicast = 2,
+    /// Unicast destination not in the FDB (or aged out).
+    Unknown = 3,
+}
+
+/// Where [`Fdb::lookup`] sends a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forward<'a> {
+    /// To one known destination.
+    Unicast(Dest),
+    /// To the segment's flood list.
+    Flood {
+        /// Why.
+        reason: FloodReason,
+        /// The segment's local ports and remote VTEPs.
+        list: FloodList<'a>,
+    },
+}
+
+/// One frame's L2 addressing, for [`Fdb::learn_lookup_burst`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameAddr {
+    /// The segment the frame is on.
+    pub seg: SegmentId,
+    /// Source MAC (learned).
+    pub src: MacAddr,
+    /// Destination MAC (looked up).
+    pub dst: MacAddr,
+    /// Where the frame came from.
+    pub from: Dest,
+}
+
+/// One FDB entry as seen from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FdbEntry {
+    /// Where the MAC is.
+    pub dest: Dest,
+    /// Programmed by the control plane (never aged, never overwritten by learning).
+    pub is_static: bool,
+    /// When the MAC was last learned or refreshed (the insertion time for static entries).
+    pub last_seen: u64,
+}
+
+/// Plain counters; the C API reads the same struct.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct FdbCounters {
+    /// New entries learned.
+    pub learned: u64,
+    /// Learns that refreshed an entry on the same destination.
+    pub refreshed: u64,
+    /// MAC moves accepted.
+    pub moved: u64,
+    /// MAC moves refused by dampening.
+    pub move_dampened: u64,
+    /// Learns that found a static entry (kept).
+    pub static_kept: u64,
+    /// Learned entries reclaimed by aging.
+    pub aged: u64,
+    /// Learned entries evicted to make room (`evict_when_full`).
+    pub evicted: u64,
+    /// Unicast lookups that found a live entry.
+    pub hits: u64,
+    /// Unicast lookups that found nothing (the frame floods).
+    pub misses: u64,
+    /// Broadcast destinations.
+    pub broadcast: u64,
+    /// Other multicast destinations.
+    pub multicast: u64,
+    /// Learns refused: MAC table full.
+    pub refused_full: u64,
+    /// Learns refused: segment limit.
+    pub refused_limit: u64,
+    /// Learns refused: group or zero source MAC.
+    pub refused_invalid_source: u64,
+    /// Learns refused: segment table full.
+    pub refused_segments: u64,
+}
+
+// ---- stored forms ----
+
+/// (segment, MAC) as stored: 4 bytes of segment and the first 4 MAC bytes in one word, the
+/// last 2 MAC bytes and 2 zero bytes in another, so building it takes two register stores
+/// that the table's hash and compare read back as the same two words.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout, Unaligned,
+)]
+#[repr(C)]
+struct Key {
+    lo: [u8; 8],
+    hi: [u8; 4],
+}
+
+impl Key {
+    #[inline(always)]
+    fn new(seg: SegmentId, mac: MacAddr) -> Key {
+        let m = mac.0;
+        let lo = u64::from(seg) | u64::from(u32::from_le_bytes([m[0], m[1], m[2], m[3]])) << 32;
+        let hi = u32::from(u16::from_le_bytes([m[4], m[5]]));
+        Key {
+            lo: lo.to_le_bytes(),
+            hi: hi.to_le_bytes(),
+        }
+    }
+    fn seg(&self) -> SegmentId {
+        u32::from_le_bytes([self.lo[0], self.lo[1], self.lo[2], self.lo[3]])
+    }
+    fn mac(&self) -> MacAddr {
+        let (l, h) = (self.lo, self.hi);
+        MacAddr([l[4], l[5], l[6], l[7], h[0], h[1]])
+    }
+}
+
+const KIND_PORT: u8 = 1;
+const KIND_V4: u8 = 2;
+const KIND_V6: u8 = 3;
+const FLAG_STATIC: u8 = 1;
+const FLAG_MOVED: u8 = 2;
+
+#[derive(Debug, Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct Entry {
+    last_seen: u64,
+    last_move: u64,
+    addr: [u8; 16],
+    port: u32,
+    kind: u8,
+    flags: u8,
+    pad: [u8; 2],
+}
+
+#[inline(always)]
+fn encode(d: Dest) -> (u8, u32, [u8; 16]) {
+    match d {
+        Dest::Port(p) => (KIND_PORT, p, [0; 16]),
+        Dest::Vtep(IpAddr::V4(a)) => {
+            let mut b = [0u8; 16];
+            b[..4].copy_from_slice(&a.octets());
+            (KIND_V4, 0, b)
+        }
+        Dest::Vtep(IpAddr::V6(a)) => (KIND_V6, 0, a.octets()),
+    }
+}
+
+#[inline(always)]
+fn decode(kind: u8, port: u32, addr: [u8; 16]) -> Dest {
+    match kind {
+        KIND_V4 => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(
+            addr[0], addr[1], addr[2], addr[3],
+        ))),
+        KIND_V6 => Dest::Vtep(IpAddr::V6(Ipv6Addr::from(addr))),
+        _ => Dest::Port(port),
+    }
+}
+
+impl Entry {
+    #[inline(always)]
+    fn new(dest: Dest, now: u64, flags: u8) -> Entry {
+        let (kind, port, addr) = encode(dest);
+        Entry {
+            last_seen: now,
+            last_move: 0,
+            addr,
+            port,
+            kind,
+            flags,
+            pad: [0; 2],
+        }
+    }
+    #[inline(always)]
+    fn dest(&self) -> Dest {
+        decode(self.kind, self.port, self.addr)
+    }
+    #[inline(always)]
+    fn is_static(&self) -> bool {
+        self.flags & FLAG_STATIC != 0
+    }
+    #[inline(always)]
+    fn same_dest(&self, kind: u8, port: u32, addr: &[u8; 16]) -> bool {
+        self.kind == kind && self.port == port && self.addr == *addr
+    }
+    /// A learned entry unseen for `age` ticks (never for static entries or `age == 0`).
+    #[inline(always)]
+    fn expired(&self, now: u64, age: u64) -> bool {
+        !self.is_static() && age != 0 && now.saturating_sub(self.last_seen) >= age
+    }
+    fn public(&self) -> FdbEntry {
+        FdbEntry {
+            dest: self.dest(),
+            is_static: self.is_static(),
+            last_seen: self.last_seen,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct SegState {
+    limit: u32,
+    learned: u32,
+}
+
+/// A flood-list member as stored: sorted by (segment, kind, port, address).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout, Unaligned,
+)]
+#[repr(C)]
+struct FloodRaw {
+    seg: [u8; 4],
+    kind: u8,
+    pad: [u8; 3],
+    port: [u8; 4],
+    addr: [u8; 16],
+}
+
+const FLOOD_LEN: usize = core::mem::size_of::<FloodRaw>();
+
+impl FloodRaw {
+    fn new(seg: SegmentId, d: Dest) -> FloodRaw {
+        let (kind, port, addr) = encode(d);
+        FloodRaw {
+            seg: seg.to_ne_bytes(),
+            kind,
+            pad: [0; 3],
+            port: port.to_ne_bytes(),
+            addr,
+        }
+    }
+    fn seg(&self) -> SegmentId {
+        u32::from_ne_bytes(self.seg)
+    }
+    fn dest(&self) -> Dest {
+        decode(self.kind, u32::from_ne_bytes(self.port), self.addr)
+    }
+    fn order(&self) -> (SegmentId, Dest) {
+        (self.seg(), self.dest())
+    }
+}
+
+/// A segment's flood list: local ports and remote VTEPs, in a stable order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct FloodList<'a> {
+    members: &'a [FloodRaw],
+}
+
+impl core::fmt::Debug for FloodList<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> FloodList<'a> {
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+    /// True when the segment has no flood members.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+    /// The members.
+    pub fn iter(&self) -> impl Iterator<Item = Dest> + 'a {
+        self.members.iter().map(FloodRaw::dest)
+    }
+    /// The members except `from` (split horizon for the ingress port or VTEP).
+    pub fn except(&self, from: Dest) -> impl Iterator<Item = Dest> + 'a {
+        self.iter().filter(move |d| *d != from)
+    }
+}
+
+type Macs<M> = Table<Key, Entry, M>;
+type Segs<M> = Table<[u8; 4], SegState, M>;
+
+/// The forwarding database over memory `M` (see the module doc).
+pub struct Fdb<M> {
+    macs: Macs<M>,
+    segs: Segs<M>,
+    flood: M,
+    flood_len: usize,
+    cfg: FdbConfig,
+    cursor: usize,
+    counters: FdbCounters,
+}
+
+impl<M> core::fmt::Debug for Fdb<M> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Fdb")
+            .field("macs", &self.macs)
+            .field("segments", &self.segs)
+            .field("flood_len", &self.flood_len)
+            .field("counters", &self.counters)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Byte sizes of the three regions.
+fn layout(cfg: &FdbConfig) -> Result<[usize; 3], FdbError> {
+    let macs = Table::<Key, Entry, &mut [u8]>::mem_size(cfg.mac_capacity)?;
+    let segs = Table::<[u8; 4], SegState, &mut [u8]>::mem_size(cfg.segment_capacity)?;
+    let flood = cfg
+        .flood_capacity
+        .checked_mul(FLOOD_LEN)
+        .ok_or(TableError::BadCapacity {
+            capacity: cfg.flood_capacity,
+        })?;
+    Ok([macs, segs, flood])
+}
+
+impl Fdb<&mut [u8]> {
+    /// Bytes of memory an FDB with `cfg` needs.
+    pub fn mem_size(cfg: &FdbConfig) -> Result<usize, FdbError> {
+        let [a, b, c] = layout(cfg)?;
+        a.checked_add(b)
+            .and_then(|s| s.checked_add(c))
+            .ok_or(FdbError::Table(TableError::BadCapacity {
+                capacity: cfg.mac_capacity,
+            }))
+    }
+}
+
+impl<'m> Fdb<&'m mut [u8]> {
+    /// Builds an empty FDB over `mem` (at least [`mem_size`](Fdb::mem_size) bytes).
+    pub fn new_in(mem: &'m mut [u8], cfg: FdbConfig) -> Result<Self, FdbError> {
+        let need = Fdb::mem_size(&cfg)?;
+        let [a, b, _] = layout(&cfg)?;
+        let have = mem.len();
+        if have < need {
+            return Err(FdbError::MemTooSmall { need, have });
+        }
+        let (ma, rest) = mem.split_at_mut(a);
+        let (mb, mc) = rest.split_at_mut(b);
+        Self::from_parts(ma, mb, mc, cfg)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Fdb<alloc::boxed::Box<[u8]>> {
+    /// An FDB owning its memory.
+    pub fn with_config(cfg: FdbConfig) -> Result<Self, FdbError> {
+        let [a, b, c] = layout(&cfg)?;
+        let z = |n: usize| alloc::vec![0u8; n].into_boxed_slice();
+        Self::from_parts(z(a), z(b), z(c), cfg)
+    }
+}
+
+impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
+    fn from_parts(ma: M, mb: M, mc: M, cfg: FdbConfig) -> Result<Self, FdbError> {
+        let macs = Table::new_in(ma, cfg.mac_capacity, cfg.seed)?;
+        let segs = Table::new_in(mb, cfg.segment_capacity, cfg.seed.rotate_left(32) ^ 0x5e65)?;
+        let need = cfg.flood_capacity * FLOOD_LEN;
+        if mc.as_ref().len() < need {
+            return Err(FdbError::MemTooSmall {
+                need,
+                have: mc.as_ref().len(),
+            });
+        }
+        Ok(Fdb {
+            macs,
+            segs,
+            flood: mc,
+            flood_len: 0,
+            cfg,
+            cursor: 0,
+            counters: FdbCounters::default(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FdbConfig {
+        &self.cfg
+    }
+
+    /// The counters.
+    pub fn counters(&self) -> &FdbCounters {
+        &self.counters
+    }
+
+    /// Entries held (learned and static, including dead ones not yet reclaimed).
+    pub fn len(&self) -> usize {
+        self.macs.len()
+    }
+
+    /// True when no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.macs.is_empty()
+    }
+
+    /// Slots one full aging pass visits (the sum of `budget`s that covers the table once).
+    pub fn sweep_slots(&self) -> usize {
+        self.macs.buckets() * 8
+    }
+
+    /// Segment state, creating it with the default limit on first use.
+    fn seg_state(&mut self, seg: SegmentId) -> Result<SegState, FdbError> {
+        let k = seg.to_ne_bytes();
+        if let Some(s) = self.segs.get(&k) {
+            return Ok(s);
+        }
+        let s = SegState {
+            limit: self.cfg.default_segment_limit,
+            learned: 0,
+        };
+        self.segs
+            .insert(k, s)
+            .map_err(|_| FdbError::SegmentTableFull)?;
+        Ok(s)
+    }
+
+    fn seg_learned_add(&mut self, seg: SegmentId, delta: i32) {
+        self.segs.update(&seg.to_ne_bytes(), |s| {
+            s.learned = s.learned.saturating_add_signed(delta);
+        });
+    }
+
+    /// Sets a segment's learned-MAC limit (creating its state). Entries above a lowered limit
+    /// stay until they age; only new learning is refused.
+    pub fn set_segment_limit(&mut self, seg: SegmentId, limit: u32) -> Result<(), FdbError> {
+        self.seg_state(seg)?;
+        self.segs.update(&seg.to_ne_bytes(), |s| s.limit = limit);
+        Ok(())
+    }
+
+    /// A segment's `(limit, learned)`, if it has state.
+    pub fn segment(&self, seg: SegmentId) -> Option<(u32, u32)> {
+        self.segs
+            .get(&seg.to_ne_bytes())
+            .map(|s| (s.limit, s.learned))
+    }
+
+    /// Learns `src` on `seg` as reachable through `from` at time `now`.
+    #[inline]
+    pub fn learn(&mut self, seg: SegmentId, src: MacAddr, from: Dest, now: u64) -> Learned {
+        self.learn_at(seg, src, from, now, None, true)
+    }
+
+    /// Learning, with the entry's [`Slot`] when a burst already found it. `search` says
+    /// whether a missing slot means "look it up" (true) or "known absent".
+    #[inline(always)]
+    fn learn_at(
+        &mut self,
+        seg: SegmentId,
+        src: MacAddr,
+        from: Dest,
+        now: u64,
+        slot: Option<Slot>,
+        search: bool,
+    ) -> Learned {
+        if !src.is_unicast() {
+            self.counters.refused_invalid_source += 1;
+            return Learned::Refused(Refusal::InvalidSource);
+        }
+        let key = Key::new(seg, src);
+        let (kind, port, addr) = encode(from);
+        let (hold, age) = (self.cfg.move_hold, self.cfg.age);
+        // The common case — a known MAC on the same port — is one lookup and one store.
+        let f = |e: &mut Entry| {
+            if e.is_static() {
+                return Learned::StaticKept;
+            }
+            if e.expired(now, age) {
+                // Dead but not yet reclaimed: learn afresh in place (no move, no dampening).
+                *e = Entry::new(from, now, 0);
+                return Learned::New;
+            }
+            if e.same_dest(kind, port, &addr) {
+                e.last_seen = now;
+                return Learned::Refreshed;
+            }
+            let old = e.dest();
+            if e.flags & FLAG_MOVED != 0 && hold != 0 && now.saturating_sub(e.last_move) < hold {
+                return Learned::Dampened { stays: old };
+            }
+            e.kind = kind;
+            e.port = port;
+            e.addr = addr;
+            e.last_seen = now;
+            e.last_move = now;
+            e.flags |= FLAG_MOVED;
+            Learned::Moved { from: old }
+        };
+        let seen = match slot {
+            Some(s) => self.macs.update_at(s, &key, f),
+            None if search => self.macs.update(&key, f),
+            None => None,
+        };
+        match seen {
+            Some(r) => {
+                match r {
+                    Learned::Refreshed => self.counters.refreshed += 1,
+                    Learned::StaticKept => self.counters.static_kept += 1,
+                    Learned::Dampened { .. } => self.counters.move_dampened += 1,
+                    Learned::Moved { .. } => self.counters.moved += 1,
+                    Learned::New => self.counters.learned += 1,
+                    Learned::Refused(_) => {}
+                }
+                r
+            }
+            None => self.learn_new(seg, key, Entry::new(from, now, 0)),
+        }
+    }
+
+    #[cold]
+    fn learn_new(&mut self, seg: SegmentId, key: Key, entry: Entry) -> Learned {
+        let Ok(state) = self.seg_state(seg) else {
+            self.counters.refused_segments += 1;
+            return Learned::Refused(Refusal::SegmentTableFull);
+        };
+        if state.learned >= state.limit {
+            self.counters.refused_limit += 1;
+            return Learned::Refused(Refusal::SegmentLimit);
+        }
+        let age = self.cfg.age;
+        let now = entry.last_seen;
+        let res = if self.cfg.evict_when_full {
+            self.macs.insert_or_evict(key, entry, |_, e| {
+                if e.is_static() {
+                    None
+                } else if e.expired(now, age) {
+                    Some(0)
+                } else {
+                    Some(e.last_seen.saturating_add(1))
+                }
+            })
+        } else {
+            self.macs.insert(key, entry).map(|_| Inserted::New)
+        };
+        match res {
+            Ok(Inserted::Evicted(k, _)) => {
+                self.counters.evicted += 1;
+                self.seg_learned_add(k.seg(), -1);
+            }
+            Ok(_) => {}
+            Err(_) => {
+                self.counters.refused_full += 1;
+                return Learned::Refused(Refusal::TableFull);
+            }
+        }
+        self.seg_learned_add(seg, 1);
+        self.counters.learned += 1;
+        Learned::New
+    }
+
+    /// Adds or replaces a static entry (L2 population): never aged, never moved by learning.
+    pub fn add_static(
+        &mut self,
+        seg: SegmentId,
+        mac: MacAddr,
+        dest: Dest,
+        now: u64,
+    ) -> Result<(), FdbError> {
+        if !mac.is_unicast() {
+            return Err(FdbError::NotUnicast);
+        }
+        let key = Key::new(seg, mac);
+        let was_learned = matches!(self.macs.get(&key), Some(e) if !e.is_static());
+        match self.macs.insert(key, Entry::new(dest, now, FLAG_STATIC)) {
+            Ok(_) => {
+                if was_learned {
+                    self.seg_learned_add(seg, -1);
+                }
+                Ok(())
+            }
+            Err(_) => Err(FdbError::MacTableFull),
+        }
+    }
+
+    /// Removes an entry (static or learned); returns it.
+    pub fn remove(&mut self, seg: SegmentId, mac: MacAddr) -> Option<FdbEntry> {
+        let e = self.macs.remove(&Key::new(seg, mac))?;
+        if !e.is_static() {
+            self.seg_learned_add(seg, -1);
+        }
+        Some(e.public())
+    }
+
+    /// The entry for `(seg, mac)`, live or not (no counters).
+    pub fn get(&self, seg: SegmentId, mac: MacAddr) -> Option<FdbEntry> {
+        self.macs.get(&Key::new(seg, mac)).map(|e| e.public())
+    }
+
+    /// Where a frame to `dst` on `seg` goes at time `now`.
+    #[inline]
+    pub fn lookup(&mut self, seg: SegmentId, dst: MacAddr, now: u64) -> Forward<'_> {
+        if dst.is_multicast() {
+            let reason = if dst.is_broadcast() {
+                self.counters.broadcast += 1;
+                FloodReason::Broadcast
+            } else {
+                self.counters.multicast += 1;
+                FloodReason::Multicast
+            };
+            return Forward::Flood {
+                reason,
+                list: self.flood_list(seg),
+            };
+        }
+        let e = self.macs.get(&Key::new(seg, dst));
+        match self.resolve(dst, e, now) {
+            Some(d) => Forward::Unicast(d),
+            None => Forward::Flood {
+                reason: FloodReason::Unknown,
+                list: self.flood_list(seg),
+            },
+        }
+    }
+
+    /// Counts and resolves a unicast-or-group lookup result.
+    #[inline(always)]
+    fn resolve(&mut self, dst: MacAddr, e: Option<Entry>, now: u64) -> Option<Dest> {
+        if dst.is_multicast() {
+            if dst.is_broadcast() {
+                self.counters.broadcast += 1;
+            } else {
+                self.counters.multicast += 1;
+            }
+            return None;
+        }
+        match e {
+            Some(e) if !e.expired(now, self.cfg.age) => {
+                self.counters.hits += 1;
+                Some(e.dest())
+            }
+            _ => {
+                self.counters.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Unicast lookups of up to 64 `(segment, MAC)` pairs at once (the table's prefetching
+    /// burst): `out[i]` is the live destination of `keys[i]`, or `None` when the frame floods
+    /// (group address, unknown or aged). Returns the hit mask.
+    pub fn lookup_burst(
+        &mut self,
+        keys: &[(SegmentId, MacAddr)],
+        now: u64,
+        out: &mut [Option<Dest>],
+    ) -> Result<u64, FdbError> {
+        let n = keys.len();
+        if n > BURST_MAX || out.len() < n {
+            return Err(FdbError::Table(TableError::BadBurst {
+                keys: n,
+                out: out.len(),
+            }));
+        }
+        let mut k = [Key::new(0, MacAddr::ZERO); BURST_MAX];
+        for (dst, (seg, mac)) in k.iter_mut().zip(keys) {
+            *dst = Key::new(*seg, *mac);
+        }
+        let mut vals = [None; BURST_MAX];
+        self.macs.get_burst(&k[..n], &mut vals[..n])?;
+        let mut hits = 0u64;
+        for (i, ((v, (_, mac)), o)) in vals.iter().zip(keys).zip(out.iter_mut()).enumerate() {
+            *o = self.resolve(*mac, *v, now);
+            hits |= u64::from(o.is_some()) << i;
+        }
+        Ok(hits)
+    }
+
+    /// The per-frame work of a bridge for up to 64 frames: learn each frame's source, then look
+    /// up its destination, exactly as [`learn`](Self::learn) then [`lookup`](Self::lookup)
+    /// frame after frame would, but with the table lookups of 32 frames (64 keys) issued
+    /// together so their cache misses overlap. `learned[i]` and `out[i]` get frame `i`'s
+    /// results (`out[i] == None`: flood to [`flood_list`](Self::flood_list)). Returns the mask
+    /// of frames with a unicast destination.
+    pub fn learn_lookup_burst(
+        &mut self,
+        frames: &[FrameAddr],
+        now: u64,
+        learned: &mut [Learned],
+        out: &mut [Option<Dest>],
+    ) -> Result<u64, FdbError> {
+        let n = frames.len();
+        if n > BURST_MAX || out.len() < n || learned.len() < n {
+            return Err(FdbError::Table(TableError::BadBurst {
+                keys: n,
+                out: out.len().min(learned.len()),
+            }));
+        }
+        const HALF: usize = BURST_MAX / 2;
+        let mut hits = 0u64;
+        // After an insert in this burst, a key found absent may exist now: look again.
+        let mut dirty = false;
+        for (c, chunk) in frames.chunks(HALF).enumerate() {
+            let mut keys = [Key::new(0, MacAddr::ZERO); BURST_MAX];
+            for (i, f) in chunk.iter().enumerate() {
+                keys[2 * i] = Key::new(f.seg, f.src);
+                keys[2 * i + 1] = Key::new(f.seg, f.dst);
+            }
+            let mut slots = [None; BURST_MAX];
+            self.macs.find_burst(&keys[..2 * chunk.len()], &mut slots)?;
+            for (i, f) in chunk.iter().enumerate() {
+                let at = c * HALF + i;
+                let before = self.macs.len();
+                let r = self.learn_at(f.seg, f.src, f.from, now, slots[2 * i], dirty);
+                dirty |= self.macs.len() != before || matches!(r, Learned::New);
+                if let Some(l) = learned.get_mut(at) {
+                    *l = r;
+                }
+                let dkey = &keys[2 * i + 1];
+                let e = match slots[2 * i + 1] {
+                    Some(s) => self.macs.get_at(s, dkey),
+                    None if dirty => self.macs.get(dkey),
+                    None => None,
+                };
+                let d = self.resolve(f.dst, e, now);
+                hits |= u64::from(d.is_some()) << at;
+                if let Some(o) = out.get_mut(at) {
+                    *o = d;
+                }
+            }
+        }
+        Ok(hits)
+    }
+
+    /// Reclaims dead learned entries, visiting at most `budget` slots from where the previous
+    /// call stopped. Returns the number removed.
+    pub fn age(&mut self, now: u64, budget: usize) -> usize {
+        let age = self.cfg.age;
+        if age == 0 {
+            return 0;
+        }
+        let segs = &mut self.segs;
+        let removed = self.macs.sweep(&mut self.cursor, budget, |k, e| {
+            if e.expired(now, age) {
+                segs.update(&k.seg().to_ne_bytes(), |s| {
+                    s.learned = s.learned.saturating_sub(1)
+                });
+                false
+            } else {
+                true
+            }
+        });
+        self.counters.aged += removed as u64;
+        removed
+    }
+
+    /// Every entry as `(segment, MAC, entry)`, in table order.
+    pub fn entries(&self) -> impl Iterator<Item = (SegmentId, MacAddr, FdbEntry)> + '_ {
+        self.macs
+            .iter()
+            .map(|(k, e)| (k.seg(), k.mac(), e.public()))
+    }
+
+    fn flood_members(&self) -> &[FloodRaw] {
+        match <[FloodRaw]>::ref_from_prefix_with_elems(self.flood.as_ref(), self.flood_len) {
+            Ok((m, _)) => m,
+            Err(_) => &[],
+        }
+    }
+
+    /// Index range of `seg` in the sorted flood array.
+    fn flood_range(&self, seg: SegmentId) -> (usize, usize) {
+        let m = self.flood_members();
+        let lo = m.partition_point(|f| f.seg() < seg);
+        let hi = m.partition_point(|f| f.seg() <= seg);
+        (lo, hi)
+    }
+
+    /// The flood list of `seg` (empty when it has none).
+    pub fn flood_list(&self, seg: SegmentId) -> FloodList<'_> {
+        let (lo, hi) = self.flood_range(seg);
+        FloodList {
+            members: self.flood_members().get(lo..hi).unwrap_or(&[]),
+        }
+    }
+
+    /// Adds `dest` to the flood list of `seg` (no-op if present). Control plane: O(members).
+    pub fn flood_add(&mut self, seg: SegmentId, dest: Dest) -> Result<(), FdbError> {
+        let new = FloodRaw::new(seg, dest);
+        let at = match self
+            .flood_members()
+            .binary_search_by(|f| f.order().cmp(&new.order()))
+        {
+            Ok(_) => return Ok(()),
+            Err(at) => at,
+        };
+        let len = self.flood_len;
+        let (m, _) = <[FloodRaw]>::mut_from_prefix_with_elems(self.flood.as_mut(), len + 1)
+            .map_err(|_| FdbError::FloodFull)?;
+        m.copy_within(at..len, at + 1);
+        if let Some(slot) = m.get_mut(at) {
+            *slot = new;
+        }
+        self.flood_len += 1;
+        Ok(())
+    }
+
+    /// Removes `dest` from the flood list of `seg`; true if it was there.
+    pub fn flood_remove(&mut self, seg: SegmentId, dest: Dest) -> bool {
+        let new = FloodRaw::new(seg, dest);
+        let Ok(at) = self
+            .flood_members()
+            .binary_search_by(|f| f.order().cmp(&new.order()))
+        else {
+            return false;
+        };
+        let len = self.flood_len;
+        if let Ok((m, _)) = <[FloodRaw]>::mut_from_prefix_with_elems(self.flood.as_mut(), len) {
+            m.copy_within(at + 1..len, at);
+        }
+        self.flood_len -= 1;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests;

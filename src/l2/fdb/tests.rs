@@ -1,0 +1,603 @@
+//! FDB tests: a `BTreeMap` model is the oracle under random operation sequences.
+
+use super::*;
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::prelude::rust_2021::*;
+use std::vec;
+
+const AGE: u64 = 100;
+const HOLD: u64 = 30;
+
+fn cfg(macs: usize, segs: usize, flood: usize) -> FdbConfig {
+    FdbConfig {
+        mac_capacity: macs,
+        segment_capacity: segs,
+        flood_capacity: flood,
+        age: AGE,
+        move_hold: HOLD,
+        default_segment_limit: 6,
+        evict_when_full: false,
+        seed: 0xfdb,
+    }
+}
+
+fn mac(i: u8) -> MacAddr {
+    // Every 5th MAC is a group address, 0 is all-zero.
+    match i {
+        0 => MacAddr::ZERO,
+        i if i % 5 == 0 => MacAddr([0x01, 0x00, 0x5e, 0, 0, i]),
+        i => MacAddr([0xfa, 0x16, 0x3e, 0, 0, i]),
+    }
+}
+
+fn dest(i: u8) -> Dest {
+    match i % 6 {
+        0..=2 => Dest::Port(u32::from(i % 6)),
+        3 => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
+        4 => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2))),
+        _ => Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))),
+    }
+}
+
+#[test]
+fn learn_refresh_move_dampen_age() {
+    let mut f = Fdb::with_config(cfg(100, 8, 8)).unwrap();
+    let m = mac(1);
+    assert_eq!(f.learn(7, m, Dest::Port(1), 10), Learned::New);
+    assert_eq!(f.learn(7, m, Dest::Port(1), 20), Learned::Refreshed);
+    assert_eq!(f.lookup(7, m, 25), Forward::Unicast(Dest::Port(1)));
+    // Another segment does not see it.
+    assert!(matches!(
+        f.lookup(8, m, 25),
+        Forward::Flood {
+            reason: FloodReason::Unknown,
+            ..
+        }
+    ));
+    // First move is accepted, the next one within HOLD is dampened, after HOLD it moves again.
+    assert_eq!(
+        f.learn(7, m, Dest::Port(2), 30),
+        Learned::Moved {
+            from: Dest::Port(1)
+        }
+    );
+    assert_eq!(
+        f.learn(7, m, Dest::Port(1), 40),
+        Learned::Dampened {
+            stays: Dest::Port(2)
+        }
+    );
+    assert_eq!(f.lookup(7, m, 41), Forward::Unicast(Dest::Port(2)));
+    assert_eq!(
+        f.learn(7, m, Dest::Port(1), 60),
+        Learned::Moved {
+            from: Dest::Port(2)
+        }
+    );
+    // Aging: dead at last_seen + AGE for lookups, reclaimed by the sweep.
+    assert_eq!(f.lookup(7, m, 159), Forward::Unicast(Dest::Port(1)));
+    assert!(matches!(
+        f.lookup(7, m, 160),
+        Forward::Flood {
+            reason: FloodReason::Unknown,
+            ..
+        }
+    ));
+    assert_eq!(f.segment(7), Some((6, 1)));
+    let slots = f.sweep_slots();
+    assert_eq!(f.age(160, slots), 1);
+    assert_eq!(f.len(), 0);
+    assert_eq!(f.segment(7), Some((6, 0)));
+    let c = f.counters();
+    assert_eq!(
+        (c.learned, c.refreshed, c.moved, c.move_dampened, c.aged),
+        (1, 1, 2, 1, 1)
+    );
+    assert_eq!((c.hits, c.misses), (3, 2));
+}
+
+#[test]
+fn static_entries_win() {
+    let mut f = Fdb::with_config(cfg(100, 8, 8)).unwrap();
+    let vtep = Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 9)));
+    assert_eq!(f.learn(1, mac(2), Dest::Port(3), 0), Learned::New);
+    assert_eq!(f.segment(1), Some((6, 1)));
+    // L2 population overrides a learned entry, which stops counting against the limit.
+    f.add_static(1, mac(2), vtep, 5).unwrap();
+    assert_eq!(f.segment(1), Some((6, 0)));
+    assert_eq!(f.learn(1, mac(2), Dest::Port(3), 10), Learned::StaticKept);
+    assert_eq!(f.lookup(1, mac(2), 1_000_000), Forward::Unicast(vtep));
+    let slots = f.sweep_slots();
+    assert_eq!(f.age(1_000_000, slots), 0);
+    assert_eq!(f.add_static(1, mac(5), vtep, 0), Err(FdbError::NotUnicast));
+    assert_eq!(
+        f.add_static(1, MacAddr::ZERO, vtep, 0),
+        Err(FdbError::NotUnicast)
+    );
+    assert_eq!(
+        f.remove(1, mac(2)),
+        Some(FdbEntry {
+            dest: vtep,
+            is_static: true,
+            last_seen: 5
+        })
+    );
+    assert_eq!(f.counters().static_kept, 1);
+}
+
+#[test]
+fn group_and_zero_sources_are_not_learned() {
+    let mut f = Fdb::with_config(cfg(100, 8, 8)).unwrap();
+    for m in [mac(0), mac(5), MacAddr::BROADCAST] {
+        assert_eq!(
+            f.learn(1, m, Dest::Port(1), 0),
+            Learned::Refused(Refusal::InvalidSource)
+        );
+    }
+    assert!(f.is_empty());
+    assert_eq!(f.counters().refused_invalid_source, 3);
+}
+
+#[test]
+fn full_table_refuses_and_keeps_entries() {
+    let mut f = Fdb::with_config(FdbConfig {
+        default_segment_limit: u32::MAX,
+        ..cfg(50, 8, 8)
+    })
+    .unwrap();
+    let mut n = 0u32;
+    let mut i = 0u32;
+    // Fill the table (distinct MACs on one segment).
+    while n < 50 {
+        let m = MacAddr([0x02, 0, 0, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+        i += 1;
+        if f.learn(1, m, Dest::Port(1), 0) == Learned::New {
+            n += 1;
+        }
+    }
+    let before: Vec<_> = f.entries().collect();
+    let r = f.learn(1, mac(1), Dest::Port(2), 1);
+    assert_eq!(r, Learned::Refused(Refusal::TableFull));
+    assert_eq!(f.counters().refused_full, 1);
+    assert_eq!(f.entries().collect::<Vec<_>>(), before);
+    // The frame still forwards: the destination floods as unknown.
+    f.flood_add(1, Dest::Port(9)).unwrap();
+    let fw = f.lookup(1, mac(1), 1);
+    let Forward::Flood { reason, list } = fw else {
+        unreachable!("{fw:?}")
+    };
+    assert_eq!(reason, FloodReason::Unknown);
+    assert_eq!(list.iter().collect::<Vec<_>>(), vec![Dest::Port(9)]);
+}
+
+#[test]
+fn evict_when_full_replaces_oldest_learned() {
+    let mut f = Fdb::with_config(FdbConfig {
+        evict_when_full: true,
+        default_segment_limit: u32::MAX,
+        ..cfg(16, 8, 8)
+    })
+    .unwrap();
+    for i in 0..16u8 {
+        let m = MacAddr([0x02, 0, 0, 0, 0, i]);
+        if i < 8 {
+            f.add_static(1, m, Dest::Port(0), 0).unwrap();
+        } else {
+            assert_eq!(f.learn(1, m, Dest::Port(1), u64::from(i)), Learned::New);
+        }
+    }
+    assert_eq!(f.len(), 16);
+    assert_eq!(
+        f.learn(1, MacAddr([0x02, 0, 0, 0, 1, 0]), Dest::Port(2), 50),
+        Learned::New
+    );
+    assert_eq!(f.len(), 16);
+    assert_eq!(f.counters().evicted, 1);
+    // Statics survive; the victim was a learned one; the segment count stays 8.
+    assert_eq!(f.entries().filter(|e| e.2.is_static).count(), 8);
+    assert_eq!(f.segment(1), Some((u32::MAX, 8)));
+}
+
+#[test]
+fn segment_limits() {
+    let mut f = Fdb::with_config(cfg(100, 2, 8)).unwrap();
+    f.set_segment_limit(3, 2).unwrap();
+    assert_eq!(f.learn(3, mac(1), Dest::Port(1), 0), Learned::New);
+    assert_eq!(f.learn(3, mac(2), Dest::Port(1), 0), Learned::New);
+    assert_eq!(
+        f.learn(3, mac(3), Dest::Port(1), 0),
+        Learned::Refused(Refusal::SegmentLimit)
+    );
+    // Existing entries still refresh at the limit.
+    assert_eq!(f.learn(3, mac(2), Dest::Port(1), 1), Learned::Refreshed);
+    // Segment table of 2: a third segment has no room for state.
+    assert_eq!(f.learn(4, mac(1), Dest::Port(1), 0), Learned::New);
+    assert_eq!(
+        f.learn(5, mac(1), Dest::Port(1), 0),
+        Learned::Refused(Refusal::SegmentTableFull)
+    );
+    assert_eq!(f.set_segment_limit(6, 1), Err(FdbError::SegmentTableFull));
+    assert_eq!(f.counters().refused_limit, 1);
+    assert_eq!(f.counters().refused_segments, 1);
+}
+
+#[test]
+fn flood_lists_and_group_destinations() {
+    let mut f = Fdb::with_config(cfg(100, 8, 4)).unwrap();
+    let v = Dest::Vtep(IpAddr::V6(Ipv6Addr::LOCALHOST));
+    f.flood_add(2, Dest::Port(5)).unwrap();
+    f.flood_add(1, Dest::Port(7)).unwrap();
+    f.flood_add(2, v).unwrap();
+    f.flood_add(2, Dest::Port(1)).unwrap();
+    f.flood_add(2, Dest::Port(1)).unwrap(); // duplicate: no-op
+    assert_eq!(f.flood_add(3, Dest::Port(1)), Err(FdbError::FloodFull));
+    assert_eq!(
+        f.flood_list(2).iter().collect::<Vec<_>>(),
+        vec![Dest::Port(1), Dest::Port(5), v]
+    );
+    assert_eq!(
+        f.flood_list(2).except(Dest::Port(5)).collect::<Vec<_>>(),
+        vec![Dest::Port(1), v]
+    );
+    assert!(f.flood_list(9).is_empty());
+    let Forward::Flood { reason, list } = f.lookup(2, MacAddr::BROADCAST, 0) else {
+        unreachable!()
+    };
+    assert_eq!((reason, list.len()), (FloodReason::Broadcast, 3));
+    let Forward::Flood { reason, list } = f.lookup(1, mac(5), 0) else {
+        unreachable!()
+    };
+    assert_eq!((reason, list.len()), (FloodReason::Multicast, 1));
+    assert!(f.flood_remove(2, Dest::Port(5)));
+    assert!(!f.flood_remove(2, Dest::Port(5)));
+    assert_eq!(
+        f.flood_list(2).iter().collect::<Vec<_>>(),
+        vec![Dest::Port(1), v]
+    );
+    assert_eq!(
+        f.flood_list(1).iter().collect::<Vec<_>>(),
+        vec![Dest::Port(7)]
+    );
+    assert_eq!((f.counters().broadcast, f.counters().multicast), (1, 1));
+}
+
+#[test]
+fn caller_memory_and_sizes() {
+    let c = cfg(1000, 16, 32);
+    let need = Fdb::mem_size(&c).unwrap();
+    let mut small = vec![0u8; need - 1];
+    assert_eq!(
+        Fdb::new_in(&mut small, c).err(),
+        Some(FdbError::MemTooSmall {
+            need,
+            have: need - 1
+        })
+    );
+    let mut mem = vec![0xeeu8; need];
+    let mut f = Fdb::new_in(&mut mem, c).unwrap();
+    assert_eq!(f.learn(1, mac(1), Dest::Port(1), 0), Learned::New);
+    assert_eq!(f.lookup(1, mac(1), 0), Forward::Unicast(Dest::Port(1)));
+    assert!(Fdb::mem_size(&cfg(0, 1, 1)).is_err());
+}
+
+#[test]
+fn burst_matches_single() {
+    let mut f = Fdb::with_config(cfg(200, 8, 8)).unwrap();
+    for i in 1..40u8 {
+        f.learn(u32::from(i % 3), mac(i), dest(i), u64::from(i));
+    }
+    let keys: Vec<(SegmentId, MacAddr)> = (0..64u8).map(|i| (u32::from(i % 4), mac(i))).collect();
+    let mut out = [None; 64];
+    let now = 120;
+    let mask = f.lookup_burst(&keys, now, &mut out).unwrap();
+    for (i, (seg, m)) in keys.iter().enumerate() {
+        let want = match f.lookup(*seg, *m, now) {
+            Forward::Unicast(d) => Some(d),
+            Forward::Flood { .. } => None,
+        };
+        assert_eq!(out[i], want, "key {i}");
+        assert_eq!(mask >> i & 1 == 1, want.is_some());
+    }
+    let many = vec![(0, mac(1)); 65];
+    let mut out65 = [None; 65];
+    assert!(f.lookup_burst(&many, 0, &mut out65).is_err());
+}
+
+// ---- the oracle ----
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ModelEntry {
+    dest: Dest,
+    stat: bool,
+    last_seen: u64,
+    last_move: Option<u64>,
+}
+
+impl ModelEntry {
+    fn expired(&self, now: u64) -> bool {
+        !self.stat && now.saturating_sub(self.last_seen) >= AGE
+    }
+}
+
+#[derive(Default)]
+struct Model {
+    macs: BTreeMap<(u32, [u8; 6]), ModelEntry>,
+    limits: BTreeMap<u32, u32>,
+    flood: BTreeSet<(u32, Dest)>,
+    c: FdbCounters,
+}
+
+impl Model {
+    fn learned(&self, seg: u32) -> u32 {
+        self.macs
+            .iter()
+            .filter(|((s, _), e)| *s == seg && !e.stat)
+            .count() as u32
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Learn(u8, u8, u8, u8),
+    Static(u8, u8, u8),
+    Remove(u8, u8),
+    Lookup(u8, u8),
+    AgeFull,
+    AgePart(u8),
+    Limit(u8, u8),
+    FloodAdd(u8, u8),
+    FloodDel(u8, u8),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        8 => (0u8..4, 0u8..14, 0u8..6, proptest::sample::select(vec![0u8, 0, 1, 2, 10, 15, 29, 30, 31, 70, 100]))
+            .prop_map(|(s, m, d, t)| Op::Learn(s, m, d, t)),
+        1 => (0u8..4, 0u8..14, 0u8..6).prop_map(|(s, m, d)| Op::Static(s, m, d)),
+        1 => (0u8..4, 0u8..14).prop_map(|(s, m)| Op::Remove(s, m)),
+        4 => (0u8..4, 0u8..14).prop_map(|(s, m)| Op::Lookup(s, m)),
+        1 => Just(Op::AgeFull),
+        1 => any::<u8>().prop_map(Op::AgePart),
+        1 => (0u8..4, 0u8..8).prop_map(|(s, l)| Op::Limit(s, l)),
+        1 => (0u8..4, 0u8..6).prop_map(|(s, d)| Op::FloodAdd(s, d)),
+        1 => (0u8..4, 0u8..6).prop_map(|(s, d)| Op::FloodDel(s, d)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn agrees_with_btreemap(cap in 4usize..24, ops in proptest::collection::vec(op(), 1..300)) {
+        // Three segments of state for four segment ids; six flood members at most.
+        let c = cfg(cap, 3, 6);
+        let mut f = Fdb::with_config(c).unwrap();
+        let mut m = Model::default();
+        let mut now = 0u64;
+        for o in ops {
+            match o {
+                Op::Learn(s, mi, di, dt) => {
+                    now += u64::from(dt);
+                    let (seg, mc, d) = (u32::from(s), mac(mi), dest(di));
+                    let got = f.learn(seg, mc, d, now);
+                    let want = model_learn(&mut m, &c, seg, mc, d, now, got);
+                    prop_assert_eq!(got, want);
+                }
+                Op::Static(s, mi, di) => {
+                    let (seg, mc, d) = (u32::from(s), mac(mi), dest(di));
+                    let got = f.add_static(seg, mc, d, now);
+                    if !mc.is_unicast() {
+                        prop_assert_eq!(got, Err(FdbError::NotUnicast));
+                    } else if m.macs.contains_key(&(seg, mc.0)) || m.macs.len() < cap {
+                        prop_assert_eq!(got, Ok(()));
+                        m.macs.insert((seg, mc.0), ModelEntry { dest: d, stat: true, last_seen: now, last_move: None });
+                    } else {
+                        prop_assert_eq!(got, Err(FdbError::MacTableFull));
+                    }
+                }
+                Op::Remove(s, mi) => {
+                    let (seg, mc) = (u32::from(s), mac(mi));
+                    let want = m.macs.remove(&(seg, mc.0)).map(|e| FdbEntry { dest: e.dest, is_static: e.stat, last_seen: e.last_seen });
+                    prop_assert_eq!(f.remove(seg, mc), want);
+                }
+                Op::Lookup(s, mi) => {
+                    let (seg, mc) = (u32::from(s), mac(mi));
+                    let flood: Vec<Dest> = m.flood.iter().filter(|(fs, _)| *fs == seg).map(|(_, d)| *d).collect();
+                    let got = f.lookup(seg, mc, now);
+                    let (reason, want_dest) = if mc.is_broadcast() {
+                        m.c.broadcast += 1; (Some(FloodReason::Broadcast), None)
+                    } else if mc.is_multicast() {
+                        m.c.multicast += 1; (Some(FloodReason::Multicast), None)
+                    } else {
+                        match m.macs.get(&(seg, mc.0)) {
+                            Some(e) if !e.expired(now) => { m.c.hits += 1; (None, Some(e.dest)) }
+                            _ => { m.c.misses += 1; (Some(FloodReason::Unknown), None) }
+                        }
+                    };
+                    match got {
+                        Forward::Unicast(d) => { prop_assert_eq!(Some(d), want_dest); prop_assert!(reason.is_none()); }
+                        Forward::Flood { reason: r, list } => {
+                            prop_assert_eq!(Some(r), reason);
+                            prop_assert_eq!(list.iter().collect::<Vec<_>>(), flood);
+                        }
+                    }
+                }
+                Op::AgeFull => {
+                    let slots = f.sweep_slots();
+                    let n = f.age(now, slots) + f.age(now, slots);
+                    let before = m.macs.len();
+                    m.macs.retain(|_, e| !e.expired(now));
+                    prop_assert_eq!(n, before - m.macs.len());
+                    m.c.aged += n as u64;
+                }
+                Op::AgePart(budget) => {
+                    let n = f.age(now, usize::from(budget));
+                    // Whatever the sweep reached: each entry gone from the FDB was dead.
+                    let live: BTreeSet<(u32, [u8; 6])> = f.entries().map(|(s, mc, _)| (s, mc.0)).collect();
+                    let mut gone = 0;
+                    for (k, e) in &m.macs {
+                        if !live.contains(k) { prop_assert!(e.expired(now)); gone += 1; }
+                    }
+                    prop_assert_eq!(gone, n);
+                    m.macs.retain(|k, _| live.contains(k));
+                    m.c.aged += n as u64;
+                }
+                Op::Limit(s, l) => {
+                    let seg = u32::from(s);
+                    let got = f.set_segment_limit(seg, u32::from(l));
+                    if m.limits.contains_key(&seg) || m.limits.len() < 3 {
+                        prop_assert_eq!(got, Ok(()));
+                        m.limits.insert(seg, u32::from(l));
+                    } else {
+                        prop_assert_eq!(got, Err(FdbError::SegmentTableFull));
+                    }
+                }
+                Op::FloodAdd(s, di) => {
+                    let (seg, d) = (u32::from(s), dest(di));
+                    let got = f.flood_add(seg, d);
+                    if m.flood.contains(&(seg, d)) || m.flood.len() < 6 {
+                        prop_assert_eq!(got, Ok(()));
+                        m.flood.insert((seg, d));
+                    } else {
+                        prop_assert_eq!(got, Err(FdbError::FloodFull));
+                    }
+                }
+                Op::FloodDel(s, di) => {
+                    let (seg, d) = (u32::from(s), dest(di));
+                    prop_assert_eq!(f.flood_remove(seg, d), m.flood.remove(&(seg, d)));
+                }
+            }
+            prop_assert_eq!(f.len(), m.macs.len());
+            for seg in 0..4u32 {
+                let want = m.limits.get(&seg).map(|l| (*l, m.learned(seg)));
+                prop_assert_eq!(f.segment(seg), want, "segment {}", seg);
+            }
+        }
+        let got: BTreeMap<(u32, [u8; 6]), FdbEntry> = f.entries().map(|(s, mc, e)| ((s, mc.0), e)).collect();
+        let want: BTreeMap<(u32, [u8; 6]), FdbEntry> = m.macs.iter().map(|(k, e)| (*k, FdbEntry { dest: e.dest, is_static: e.stat, last_seen: e.last_seen })).collect();
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(f.counters(), &m.c);
+    }
+}
+
+/// The model's learning rule. `got` is consulted only to accept a table refusal below
+/// capacity, which a cuckoo table may give when a key's two buckets are full.
+fn model_learn(
+    m: &mut Model,
+    c: &FdbConfig,
+    seg: u32,
+    mc: MacAddr,
+    d: Dest,
+    now: u64,
+    got: Learned,
+) -> Learned {
+    if !mc.is_unicast() {
+        m.c.refused_invalid_source += 1;
+        return Learned::Refused(Refusal::InvalidSource);
+    }
+    if let Some(e) = m.macs.get_mut(&(seg, mc.0)) {
+        if e.stat {
+            m.c.static_kept += 1;
+            return Learned::StaticKept;
+        }
+        if e.expired(now) {
+            *e = ModelEntry {
+                dest: d,
+                stat: false,
+                last_seen: now,
+                last_move: None,
+            };
+            m.c.learned += 1;
+            return Learned::New;
+        }
+        if e.dest == d {
+            e.last_seen = now;
+            m.c.refreshed += 1;
+            return Learned::Refreshed;
+        }
+        if let Some(t) = e.last_move {
+            if now - t < HOLD {
+                m.c.move_dampened += 1;
+                return Learned::Dampened { stays: e.dest };
+            }
+        }
+        let from = e.dest;
+        *e = ModelEntry {
+            dest: d,
+            stat: false,
+            last_seen: now,
+            last_move: Some(now),
+        };
+        m.c.moved += 1;
+        return Learned::Moved { from };
+    }
+    if !m.limits.contains_key(&seg) {
+        if m.limits.len() >= c.segment_capacity {
+            m.c.refused_segments += 1;
+            return Learned::Refused(Refusal::SegmentTableFull);
+        }
+        m.limits.insert(seg, c.default_segment_limit);
+    }
+    if m.learned(seg) >= m.limits[&seg] {
+        m.c.refused_limit += 1;
+        return Learned::Refused(Refusal::SegmentLimit);
+    }
+    let below_cap_refusal =
+        got == Learned::Refused(Refusal::TableFull) && m.macs.len() * 4 >= c.mac_capacity * 3;
+    if m.macs.len() >= c.mac_capacity || below_cap_refusal {
+        m.c.refused_full += 1;
+        return Learned::Refused(Refusal::TableFull);
+    }
+    m.macs.insert(
+        (seg, mc.0),
+        ModelEntry {
+            dest: d,
+            stat: false,
+            last_seen: now,
+            last_move: None,
+        },
+    );
+    m.c.learned += 1;
+    Learned::New
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// The burst gives the same results, counters and final table as frame-by-frame
+    /// learn + lookup, including repeated MACs within a burst, full tables and eviction.
+    #[test]
+    fn learn_lookup_burst_is_sequential(
+        cap in 4usize..40,
+        evict in any::<bool>(),
+        bursts in proptest::collection::vec(
+            proptest::collection::vec((0u8..3, 0u8..14, 0u8..14, 0u8..6), 0..=64), 1..6),
+    ) {
+        let c = FdbConfig { evict_when_full: evict, ..cfg(cap, 3, 6) };
+        let mut seq = Fdb::with_config(c).unwrap();
+        let mut bur = Fdb::with_config(c).unwrap();
+        for (t, b) in bursts.iter().enumerate() {
+            let now = t as u64 * 40;
+            let frames: Vec<FrameAddr> = b.iter().map(|&(s, sm, dm, d)| FrameAddr {
+                seg: u32::from(s), src: mac(sm), dst: mac(dm), from: dest(d),
+            }).collect();
+            let mut learned = vec![Learned::New; frames.len()];
+            let mut out = vec![None; frames.len()];
+            let mask = bur.learn_lookup_burst(&frames, now, &mut learned, &mut out).unwrap();
+            for (i, f) in frames.iter().enumerate() {
+                prop_assert_eq!(seq.learn(f.seg, f.src, f.from, now), learned[i], "frame {}", i);
+                let want = match seq.lookup(f.seg, f.dst, now) {
+                    Forward::Unicast(d) => Some(d),
+                    Forward::Flood { .. } => None,
+                };
+                prop_assert_eq!(out[i], want, "frame {}", i);
+                prop_assert_eq!(mask >> i & 1 == 1, want.is_some());
+            }
+        }
+        let a: BTreeMap<_, _> = seq.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
+        let b: BTreeMap<_, _> = bur.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
+        prop_assert_eq!(a, b);
+        prop_assert_eq!(seq.counters(), bur.counters());
+    }
+}

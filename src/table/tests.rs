@@ -1,0 +1,417 @@
+//! Table tests: the oracle is `std::collections::HashMap` under random operation sequences.
+
+use super::*;
+use proptest::prelude::*;
+use std::collections::HashMap;
+use std::prelude::rust_2021::*;
+use std::vec;
+
+type T16 = TableBox<[u8; 16], u64>;
+
+fn key16(i: u64) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    k[..8].copy_from_slice(&i.to_le_bytes());
+    k[8..].copy_from_slice(&(!i).rotate_left(17).to_le_bytes());
+    k
+}
+
+fn contents<K: Pod + Eq + std::hash::Hash, V: Pod, M: AsRef<[u8]>>(
+    t: &Table<K, V, M>,
+) -> HashMap<K, V> {
+    let mut m = HashMap::new();
+    for (k, v) in t.iter() {
+        assert!(m.insert(k, v).is_none(), "iteration yielded a key twice");
+    }
+    m
+}
+
+#[test]
+fn mem_size_and_errors() {
+    assert_eq!(
+        T16::mem_size(0),
+        Err(TableError::BadCapacity { capacity: 0 })
+    );
+    assert!(T16::mem_size(MAX_CAPACITY + 1).is_err());
+    let need = T16::mem_size(100).unwrap();
+    // 16 tag bytes + 8 slots of 24 bytes = 208 per bucket; 100 entries need 115 slots = 15 buckets.
+    assert_eq!(need, 15 * 208);
+    let mut small = vec![0u8; need - 1];
+    assert_eq!(
+        TableIn::<[u8; 16], u64>::new_in(&mut small[..], 100, 1).err(),
+        Some(TableError::MemTooSmall {
+            need,
+            have: need - 1
+        })
+    );
+    // Garbage in the caller's memory is wiped.
+    let mut mem = vec![0xa5u8; need + 7];
+    let t = TableIn::<[u8; 16], u64>::new_in(&mut mem[..], 100, 1).unwrap();
+    assert_eq!(t.iter().count(), 0);
+    assert_eq!(t.get(&key16(1)), None);
+}
+
+#[test]
+fn basic_ops() {
+    let mut t = T16::with_capacity(1000, 42).unwrap();
+    assert!(t.is_empty());
+    for i in 0..1000 {
+        assert_eq!(t.insert(key16(i), i * 3), Ok(None));
+    }
+    assert_eq!(t.len(), 1000);
+    assert_eq!(t.insert(key16(5000), 1), Err(TableError::Full));
+    assert_eq!(t.insert(key16(7), 8), Ok(Some(21)));
+    for i in 0..1000 {
+        let want = if i == 7 { 8 } else { i * 3 };
+        assert_eq!(t.get(&key16(i)), Some(want));
+    }
+    assert_eq!(t.get(&key16(1000)), None);
+    assert_eq!(
+        t.update(&key16(9), |v| {
+            *v += 1;
+            *v
+        }),
+        Some(28)
+    );
+    assert_eq!(t.update(&key16(5001), |v| *v), None);
+    assert_eq!(t.remove(&key16(9)), Some(28));
+    assert_eq!(t.remove(&key16(9)), None);
+    assert_eq!(t.len(), 999);
+    assert!(!t.contains_key(&key16(9)));
+    assert_eq!(t.insert(key16(5000), 1), Ok(None));
+    t.clear();
+    assert!(t.is_empty());
+    assert_eq!(t.get(&key16(1)), None);
+}
+
+/// Filling to exactly `capacity` succeeds: the cuckoo search always finds room at 7/8 load.
+#[test]
+fn fills_to_capacity() {
+    for (cap, seed) in [
+        (1usize, 1u64),
+        (7, 2),
+        (8, 3),
+        (9, 4),
+        (100, 5),
+        (4096, 6),
+        (100_000, 7),
+    ] {
+        let mut t = T16::with_capacity(cap, seed).unwrap();
+        for i in 0..cap as u64 {
+            assert_eq!(
+                t.insert(key16(i.wrapping_mul(seed + 11)), i),
+                Ok(None),
+                "cap {cap} at {i}"
+            );
+        }
+        assert_eq!(t.len(), cap);
+        assert_eq!(t.insert(key16(u64::MAX), 0), Err(TableError::Full));
+        for i in 0..cap as u64 {
+            assert_eq!(t.get(&key16(i.wrapping_mul(seed + 11))), Some(i));
+        }
+    }
+}
+
+/// Churn at full load: remove one, insert another, many times; no rehash, no degradation.
+#[test]
+fn churn_at_full_load() {
+    let cap = 5000;
+    let mut t = T16::with_capacity(cap, 9).unwrap();
+    let mut oracle = HashMap::new();
+    for i in 0..cap as u64 {
+        t.insert(key16(i), i).unwrap();
+        oracle.insert(key16(i), i);
+    }
+    for i in 0..50_000u64 {
+        let old = key16(i);
+        assert_eq!(t.remove(&old), oracle.remove(&old));
+        let new = key16(i + cap as u64);
+        assert_eq!(t.insert(new, i), Ok(None));
+        oracle.insert(new, i);
+    }
+    assert_eq!(contents(&t), oracle);
+}
+
+#[test]
+fn burst_matches_single() {
+    let mut t = T16::with_capacity(10_000, 3).unwrap();
+    for i in 0..10_000u64 {
+        t.insert(key16(i * 2), i).unwrap();
+    }
+    let keys: Vec<[u8; 16]> = (0..64u64).map(|i| key16(i * 3)).collect();
+    let mut out = [None; 64];
+    let mask = t.get_burst(&keys, &mut out).unwrap();
+    for (i, k) in keys.iter().enumerate() {
+        assert_eq!(out[i], t.get(k));
+        assert_eq!(mask >> i & 1 == 1, out[i].is_some());
+    }
+    assert_eq!(t.get_burst(&keys[..0], &mut out), Ok(0));
+    let many = vec![key16(0); 65];
+    let mut out65 = [None; 65];
+    assert_eq!(
+        t.get_burst(&many, &mut out65),
+        Err(TableError::BadBurst { keys: 65, out: 65 })
+    );
+    assert_eq!(
+        t.get_burst(&keys[..3], &mut out[..2]),
+        Err(TableError::BadBurst { keys: 3, out: 2 })
+    );
+}
+
+#[test]
+fn evict_picks_lowest_rank_and_respects_pins() {
+    let cap = 16;
+    let mut t = TableBox::<u32, u32>::with_capacity(cap, 5).unwrap();
+    for i in 0..cap as u32 {
+        t.insert(i, i + 100).unwrap();
+    }
+    // Everything pinned: refused, nothing changes.
+    let before = contents(&t);
+    assert_eq!(
+        t.insert_or_evict(999, 1, |_, _| None),
+        Err(TableError::Full)
+    );
+    assert_eq!(contents(&t), before);
+    // Rank by value: the victim is the lowest value among the new key's candidates.
+    let r = t
+        .insert_or_evict(999, 1, |_, v| Some(u64::from(*v)))
+        .unwrap();
+    let Inserted::Evicted(k, v) = r else {
+        unreachable!("expected an eviction, got {r:?}")
+    };
+    assert_eq!(before.get(&k), Some(&v));
+    assert_eq!(t.get(&999), Some(1));
+    assert_eq!(t.get(&k), None);
+    assert_eq!(t.len(), cap);
+    // Replacing an existing key never evicts.
+    assert_eq!(
+        t.insert_or_evict(999, 2, |_, _| Some(0)),
+        Ok(Inserted::Replaced(1))
+    );
+}
+
+#[test]
+fn sweep_is_bounded_and_complete() {
+    let mut t = T16::with_capacity(1000, 8).unwrap();
+    for i in 0..1000u64 {
+        t.insert(key16(i), i).unwrap();
+    }
+    let total = t.buckets() * 8;
+    let mut cursor = 0;
+    let mut visited = 0;
+    // Remove odd values, add 1000 to even ones, 50 slots at a time.
+    let mut removed = 0;
+    let mut calls = 0;
+    loop {
+        removed += t.sweep(&mut cursor, 50, |_, v| {
+            if *v % 2 == 1 {
+                false
+            } else {
+                *v += 1000;
+                true
+            }
+        });
+        visited += 50;
+        calls += 1;
+        if cursor == 0 {
+            break;
+        }
+    }
+    assert!(visited >= total);
+    assert_eq!(calls, total.div_ceil(50));
+    assert_eq!(removed, 500);
+    assert_eq!(t.len(), 500);
+    for i in 0..1000u64 {
+        assert_eq!(
+            t.get(&key16(i)),
+            if i % 2 == 0 { Some(i + 1000) } else { None }
+        );
+    }
+    // A cursor past the end restarts at 0; budget 0 does nothing.
+    let mut c = usize::MAX;
+    assert_eq!(t.sweep(&mut c, 0, |_, _| false), 0);
+    assert_eq!(t.len(), 500);
+}
+
+/// Keys and values of odd sizes are stored unaligned.
+#[test]
+fn odd_sizes() {
+    let mut mem = vec![0u8; TableIn::<[u8; 3], [u8; 5]>::mem_size(50).unwrap() + 1];
+    let mut t = TableIn::<[u8; 3], [u8; 5]>::new_in(&mut mem[1..], 50, 77).unwrap();
+    for i in 0..50u8 {
+        t.insert([i, i ^ 0x55, 3], [i; 5]).unwrap();
+    }
+    for i in 0..50u8 {
+        assert_eq!(t.get(&[i, i ^ 0x55, 3]), Some([i; 5]));
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(u16, u32),
+    Evict(u16, u32),
+    Remove(u16),
+    Get(u16),
+    Update(u16),
+    Burst(Vec<u16>),
+    Sweep(u8),
+}
+
+fn op(keys: u16) -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..keys, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+        1 => (0..keys, any::<u32>()).prop_map(|(k, v)| Op::Evict(k, v)),
+        2 => (0..keys).prop_map(Op::Remove),
+        2 => (0..keys).prop_map(Op::Get),
+        1 => (0..keys).prop_map(Op::Update),
+        1 => proptest::collection::vec(0..keys, 0..=64).prop_map(Op::Burst),
+        1 => any::<u8>().prop_map(Op::Sweep),
+    ]
+}
+
+fn rank(v: &u32) -> Option<u64> {
+    if v.is_multiple_of(5) {
+        None
+    } else {
+        Some(u64::from(*v))
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Every operation agrees with a HashMap; a refused insert changes nothing; the table never
+    /// exceeds its capacity. Small capacities and a key space larger than them keep the table
+    /// full most of the time.
+    #[test]
+    fn agrees_with_hashmap(cap in 1usize..80, keys in 1u16..300, seed in any::<u64>(),
+                           ops in proptest::collection::vec(op(300), 1..400)) {
+        let mut t = TableBox::<[u8; 2], u32>::with_capacity(cap, seed).unwrap();
+        let mut m: HashMap<[u8; 2], u32> = HashMap::new();
+        let mut cursor = 0usize;
+        for o in ops {
+            match o {
+                Op::Insert(k, v) => {
+                    let k = (k % keys).to_le_bytes();
+                    match t.insert(k, v) {
+                        Ok(old) => prop_assert_eq!(old, m.insert(k, v)),
+                        Err(e) => {
+                            prop_assert_eq!(e, TableError::Full);
+                            prop_assert!(!m.contains_key(&k));
+                            // Below capacity a refusal is possible only for a full bucket pair.
+                            if m.len() < cap {
+                                prop_assert!(m.len() * 8 >= (cap * 7).saturating_sub(8), "refused at {} of {}", m.len(), cap);
+                            }
+                        }
+                    }
+                }
+                Op::Evict(k, v) => {
+                    let k = (k % keys).to_le_bytes();
+                    let before_len = m.len();
+                    match t.insert_or_evict(k, v, |_, v| rank(v)) {
+                        Ok(Inserted::New) => prop_assert!(m.insert(k, v).is_none()),
+                        Ok(Inserted::Replaced(old)) => prop_assert_eq!(Some(old), m.insert(k, v)),
+                        Ok(Inserted::Evicted(ek, ev)) => {
+                            prop_assert_eq!(m.remove(&ek), Some(ev));
+                            prop_assert!(rank(&ev).is_some());
+                            prop_assert!(m.insert(k, v).is_none());
+                            prop_assert_eq!(m.len(), before_len);
+                        }
+                        Err(e) => {
+                            prop_assert_eq!(e, TableError::Full);
+                            prop_assert!(!m.contains_key(&k));
+                        }
+                    }
+                }
+                Op::Remove(k) => {
+                    let k = (k % keys).to_le_bytes();
+                    prop_assert_eq!(t.remove(&k), m.remove(&k));
+                }
+                Op::Get(k) => {
+                    let k = (k % keys).to_le_bytes();
+                    prop_assert_eq!(t.get(&k), m.get(&k).copied());
+                    prop_assert_eq!(t.contains_key(&k), m.contains_key(&k));
+                }
+                Op::Update(k) => {
+                    let k = (k % keys).to_le_bytes();
+                    let r = t.update(&k, |v| { *v = v.wrapping_add(1); *v });
+                    let e = m.get_mut(&k).map(|v| { *v = v.wrapping_add(1); *v });
+                    prop_assert_eq!(r, e);
+                }
+                Op::Burst(ks) => {
+                    let ks: Vec<[u8; 2]> = ks.iter().map(|k| (k % keys).to_le_bytes()).collect();
+                    let mut out = vec![Some(0xdead); ks.len()];
+                    let mask = t.get_burst(&ks, &mut out).unwrap();
+                    for (i, k) in ks.iter().enumerate() {
+                        prop_assert_eq!(out[i], m.get(k).copied());
+                        prop_assert_eq!(mask >> i & 1 == 1, m.contains_key(k));
+                    }
+                }
+                Op::Sweep(budget) => {
+                    // Drop entries whose value is odd, halve the others.
+                    let removed = t.sweep(&mut cursor, usize::from(budget), |_, v| {
+                        if *v % 2 == 1 { false } else { *v /= 2; true }
+                    });
+                    // The oracle cannot know which slots the budget covered; resync from the
+                    // table but check the sweep only removed odd entries and halved even ones.
+                    let now = contents(&t);
+                    let mut gone = 0;
+                    for (k, v) in &m {
+                        match now.get(k) {
+                            None => { prop_assert!(v % 2 == 1); gone += 1; }
+                            Some(nv) => prop_assert!(nv == v || (v % 2 == 0 && *nv == v / 2)),
+                        }
+                    }
+                    prop_assert_eq!(gone, removed);
+                    prop_assert_eq!(now.len(), m.len() - removed);
+                    m = now;
+                }
+            }
+            prop_assert_eq!(t.len(), m.len());
+            prop_assert!(t.len() <= cap);
+        }
+        prop_assert_eq!(contents(&t), m);
+    }
+}
+
+/// Slot handles stay correct after inserts move entries (cuckoo) or removals: a stale handle
+/// falls back to a lookup.
+#[test]
+fn slot_handles_survive_moves() {
+    let cap = 2000;
+    let mut t = T16::with_capacity(cap, 12).unwrap();
+    for i in 0..1000u64 {
+        t.insert(key16(i), i).unwrap();
+    }
+    let keys: Vec<[u8; 16]> = (990..1054u64).map(key16).collect();
+    let mut slots = [None; 64];
+    let mask = t.find_burst(&keys, &mut slots).unwrap();
+    assert_eq!(mask, (1u64 << 10) - 1);
+    // Fill to capacity: many cuckoo moves; remove one of the found keys.
+    for i in 1000..cap as u64 {
+        t.insert(key16(i), i).unwrap();
+    }
+    assert_eq!(t.remove(&key16(991)), Some(991));
+    let mut moved = 0;
+    for (k, s) in keys.iter().zip(&slots) {
+        let Some(s) = *s else { continue };
+        let want = t.get(k);
+        if !t.holds(s, k) {
+            moved += 1;
+        }
+        assert_eq!(t.get_at(s, k), want);
+        assert_eq!(t.update_at(s, k, |v| *v), want);
+    }
+    assert!(moved >= 1, "the removed key's handle is stale");
+    // A handle used with a different key never returns that key's neighbour's value.
+    if let Some(s) = slots[0] {
+        assert_eq!(t.get_at(s, &key16(1)), Some(1));
+        assert_eq!(
+            t.update_at(s, &key16(1), |v| {
+                *v += 1;
+                *v
+            }),
+            Some(2)
+        );
+        assert_eq!(t.get(&key16(990)), Some(990));
+    }
+}
