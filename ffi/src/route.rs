@@ -509,33 +509,44 @@ pub unsafe extern "C" fn neutrino_route_lookup_v6(
     }
 }
 
-fn burst<A: Address>(
+/// Looks up `raw` (converted to addresses by `conv`, 64 at a time on the stack) in VRF `vrf`:
+/// `groups[i]` for `raw[i]`, the number of matches to `*hits` when `hits` is not NULL. An
+/// unknown VRF matches nothing.
+fn burst<S: Copy, A: Address + Copy>(
     t: &neutrino_vrf_table,
     vrf: u32,
-    addrs: &[A],
+    raw: &[S],
+    conv: impl Fn(S) -> A,
     groups: *mut u32,
     hits: *mut usize,
 ) -> Result<(), neutrino_status> {
     let mut total = 0usize;
-    let mut out = [None; MAX_BURST];
-    for (c, chunk) in addrs.chunks(MAX_BURST).enumerate() {
-        let h = match t.vrfs.lookup_burst(vrf, chunk, &mut out[..chunk.len()]) {
-            Ok(h) => h,
-            Err(RouteError::UnknownVrf { .. }) => {
-                out.fill(None);
-                0
+    if let Some(&first) = raw.first() {
+        let mut addrs = [conv(first); MAX_BURST];
+        let mut out = [None; MAX_BURST];
+        for (c, chunk) in raw.chunks(MAX_BURST).enumerate() {
+            for (d, s) in addrs.iter_mut().zip(chunk) {
+                *d = conv(*s);
             }
-            Err(e) => return Err(e.into()),
-        };
-        total += h;
-        for (i, o) in out[..chunk.len()].iter().enumerate() {
-            // SAFETY: `groups` was checked for `addrs.len()` elements; `c * MAX_BURST + i` is
-            // below it. Written element by element, no reference held.
-            unsafe {
-                groups
-                    .add(c * MAX_BURST + i)
-                    .write(o.unwrap_or(NEUTRINO_ROUTE_NONE))
+            let addrs = &addrs[..chunk.len()];
+            let h = match t.vrfs.lookup_burst(vrf, addrs, &mut out[..chunk.len()]) {
+                Ok(h) => h,
+                Err(RouteError::UnknownVrf { .. }) => {
+                    out.fill(None);
+                    0
+                }
+                Err(e) => return Err(e.into()),
             };
+            total += h;
+            for (i, o) in out[..chunk.len()].iter().enumerate() {
+                // SAFETY: `groups` was checked for `raw.len()` elements; `c * MAX_BURST + i` is
+                // below it. Written element by element, no reference held.
+                unsafe {
+                    groups
+                        .add(c * MAX_BURST + i)
+                        .write(o.unwrap_or(NEUTRINO_ROUTE_NONE))
+                };
+            }
         }
     }
     if !hits.is_null() {
@@ -568,24 +579,7 @@ pub unsafe extern "C" fn neutrino_route_lookup_v4_burst(
         args::check_array(groups, n)?;
         // SAFETY: `n` readable u32 per the contract.
         let raw = unsafe { args::slice_from(addrs, n) }?;
-        let mut a = [Ipv4Addr::UNSPECIFIED; MAX_BURST];
-        let mut total = 0usize;
-        for (c, chunk) in raw.chunks(MAX_BURST).enumerate() {
-            for (d, s) in a.iter_mut().zip(chunk) {
-                *d = Ipv4Addr::from_bits(*s);
-            }
-            let mut h = 0usize;
-            // SAFETY: `groups + c * 64` has `chunk.len()` elements left (checked for `n`).
-            let out = unsafe { groups.add(c * MAX_BURST) };
-            burst(t, vrf, &a[..chunk.len()], out, &mut h)?;
-            total += h;
-        }
-        if !hits.is_null() {
-            args::check_ptr(hits)?;
-            // SAFETY: non-NULL, aligned, writable per the contract.
-            unsafe { hits.write(total) };
-        }
-        Ok(())
+        burst(t, vrf, raw, Ipv4Addr::from_bits, groups, hits)
     }
 }
 
@@ -609,24 +603,7 @@ pub unsafe extern "C" fn neutrino_route_lookup_v6_burst(
         args::check_array(groups, n)?;
         // SAFETY: `n` readable addresses per the contract.
         let raw = unsafe { args::slice_from(addrs, n) }?;
-        let mut a = [Ipv6Addr::UNSPECIFIED; MAX_BURST];
-        let mut total = 0usize;
-        for (c, chunk) in raw.chunks(MAX_BURST).enumerate() {
-            for (d, s) in a.iter_mut().zip(chunk) {
-                *d = Ipv6Addr::from(*s);
-            }
-            let mut h = 0usize;
-            // SAFETY: `groups + c * 64` has `chunk.len()` elements left (checked for `n`).
-            let out = unsafe { groups.add(c * MAX_BURST) };
-            burst(t, vrf, &a[..chunk.len()], out, &mut h)?;
-            total += h;
-        }
-        if !hits.is_null() {
-            args::check_ptr(hits)?;
-            // SAFETY: non-NULL, aligned, writable per the contract.
-            unsafe { hits.write(total) };
-        }
-        Ok(())
+        burst(t, vrf, raw, Ipv6Addr::from, groups, hits)
     }
 }
 
