@@ -7,6 +7,9 @@
 //! Needs root (network namespaces), `ip` and busybox; skips with a message otherwise. The
 //! namespaces and the server are removed by a Drop guard, also when an assertion fails.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -58,7 +61,7 @@ impl Drop for Guard {
 }
 
 fn skip(why: &str) {
-    eprintln!("SKIPPED: dhcp_interop: {why}");
+    skip::skip(&format!("dhcp_interop: {why}"));
 }
 
 fn have(cmd: &str, arg: &str) -> bool {

@@ -2,6 +2,9 @@
 //! dissects our replies (tests/scapy/dhcp_oracle.py). Skips with a message when python3 or
 //! scapy is missing.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::Ipv4Addr;
@@ -53,7 +56,7 @@ fn unhex(s: &str) -> Vec<u8> {
 #[test]
 fn replies_dissected_by_scapy() {
     let Some(gen) = oracle("gen", None) else {
-        eprintln!("SKIPPED: python3 with scapy is not available; the scapy oracle did not run");
+        skip::skip("python3 with scapy is not available; the scapy oracle did not run");
         return;
     };
     let requests: BTreeMap<String, String> = serde_json::from_str(&gen).unwrap();

@@ -2,6 +2,9 @@
 //! validation on) and scapy. The frames are written to a pcap; each tool's reading must agree
 //! with what was configured. Skips, with a message, when tshark or python3+scapy is missing.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::io::Write as _;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -98,7 +101,7 @@ fn have_tshark() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("SKIPPED: tshark not found; our output was not decoded by tshark");
+        skip::skip("tshark not found; our output was not decoded by tshark");
     }
     ok
 }
@@ -379,7 +382,7 @@ print('ok')
         .output()
     {
         Ok(o) if String::from_utf8_lossy(&o.stderr).contains("No module named 'scapy'") => {
-            eprintln!("SKIPPED: scapy not installed");
+            skip::skip("scapy not installed");
         }
         Ok(o) => assert!(
             o.status.success() && o.stdout.starts_with(b"ok"),
@@ -387,6 +390,6 @@ print('ok')
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         ),
-        Err(_) => eprintln!("SKIPPED: python3 not found"),
+        Err(_) => skip::skip("python3 not found"),
     }
 }

@@ -7,6 +7,9 @@
 #[path = "../examples/common/pcap.rs"]
 mod pcap;
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -113,7 +116,7 @@ fn have_tshark() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("SKIPPED (tshark part): tshark not found");
+        skip::skip("encap example: tshark not found; the tshark part did not run");
     }
     ok
 }

@@ -23,6 +23,9 @@
 #[path = "../examples/common/pcap.rs"]
 mod pcap;
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -408,14 +411,16 @@ fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
 
 fn interop(tag: &str, v6: bool) {
     if let Some(why) = unsupported() {
-        eprintln!("SKIPPED vtep interop ({tag}): {why}");
+        skip::skip(&format!("vtep interop ({tag}): {why}"));
         return;
     }
     let bin = vtep_bin().to_str().unwrap().to_owned();
     let mut lab = match Lab::new(tag, v6) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("SKIPPED vtep interop ({tag}): cannot build the namespaces: {e}");
+            skip::skip(&format!(
+                "vtep interop ({tag}): cannot build the namespaces: {e}"
+            ));
             return;
         }
     };

@@ -8,6 +8,9 @@
 //!
 //! Run: `cargo test -p neutrino-ffi --test c_tests -- --nocapture`.
 
+#[path = "../../tests/common/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -104,7 +107,9 @@ fn have(compiler: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("SKIPPED: no working `{compiler}` on PATH; the C tests were not built or run");
+        skip::skip(&format!(
+            "no working `{compiler}` on PATH; the C tests were not built or run"
+        ));
     }
     ok
 }

@@ -1,6 +1,9 @@
 //! Differential tests of the alloc-mode [`Lpm`]/[`Fib`] against the oracles, including the
 //! real BGP table in `../shared/data/bgp-rib.lpm.xz`.
 
+#[path = "../../tests/common/skip.rs"]
+mod skip;
+
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::string::String;
@@ -146,10 +149,10 @@ pub(crate) fn load_bgp() -> Option<(Table<Ipv4Addr>, Table<Ipv6Addr>)> {
         std::format!("{dir}/../../shared/data/bgp-rib.lpm.xz"),
     ];
     let Some(f) = candidates.iter().find_map(|p| std::fs::File::open(p).ok()) else {
-        std::eprintln!(
-            "SKIP: {} absent; the real-table test did not run",
+        skip::skip(&std::format!(
+            "{} absent; the real-table test did not run",
             candidates[0]
-        );
+        ));
         return None;
     };
     let mut text = Vec::new();
