@@ -276,8 +276,13 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
     #[inline(always)]
     fn probe(&self, key: &K) -> Probe {
         let h = self.hasher.hash(key.as_bytes());
-        let b1 = reduce(h as u32, self.buckets);
-        let b2 = reduce((h >> 32) as u32, self.buckets);
+        let n = self.buckets;
+        let b1 = reduce(h as u32, n);
+        // The second bucket is drawn from the other `n - 1`, so the two never coincide when
+        // there are two or more: a key whose two choices were one bucket could be refused with
+        // the rest of the table empty (a two-bucket table would refuse the ninth such key).
+        let r = reduce((h >> 32) as u32, n - 1);
+        let b2 = r + usize::from((r >= b1) & (n > 1));
         // The tag comes from a third mix so it is independent of the bucket bits.
         let t = (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 48) as u16;
         Probe {

@@ -245,6 +245,50 @@ fn odd_sizes() {
     }
 }
 
+/// Regression (CI, cap 14, refused at 8): a key's two buckets used to coincide with
+/// probability 1/buckets, so a two-bucket table refused the ninth key whose choices were both
+/// bucket 0. The oracle is counting: in a table of two buckets every key may use all 16 slots,
+/// so `capacity` (at most 14) distinct keys always fit, whatever the seed.
+#[test]
+fn two_bucket_table_always_fills() {
+    for seed in 0..2000u64 {
+        for cap in [8usize, 11, 14] {
+            let mut t = TableBox::<[u8; 2], u32>::with_capacity(cap, seed).unwrap();
+            assert_eq!(t.buckets(), 2);
+            for k in 0..cap as u16 {
+                let key = k.wrapping_mul(0x9e37).to_le_bytes();
+                assert_eq!(
+                    t.insert(key, u32::from(k)),
+                    Ok(None),
+                    "seed {seed} cap {cap} key {k}"
+                );
+            }
+        }
+    }
+}
+
+/// The two candidate buckets differ whenever there are two or more, and the second is spread
+/// over all the others (a chi-square-free check: every bucket is chosen as second at least
+/// half as often as the mean).
+#[test]
+fn candidate_buckets_distinct_and_spread() {
+    for buckets_cap in [8usize, 20, 100, 1000] {
+        let t = TableBox::<[u8; 8], u32>::with_capacity(buckets_cap, 7).unwrap();
+        let n = t.buckets();
+        let mut second = vec![0u32; n];
+        let draws = 200 * n as u64;
+        for i in 0..draws {
+            let p = t.probe(&i.to_le_bytes());
+            assert!(p.b1 < n && p.b2 < n);
+            if n > 1 {
+                assert_ne!(p.b1, p.b2);
+            }
+            second[p.b2] += 1;
+        }
+        assert!(second.iter().all(|&c| c >= 100), "{n} buckets: {second:?}");
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Insert(u16, u32),
