@@ -18,6 +18,7 @@ are the `classify` frames translated into the target's frame description.
 import os
 import shutil
 import struct
+import sys
 
 from scapy.all import (
     ARP,
@@ -773,6 +774,8 @@ def seeds_route_ops():
         + rec(3, 1, 0, [], 0)
     )
     return {"v4_nested": nested4, "v6_nested": nested6, "default_last": default_last}
+
+
 def seeds_encap_decap():
     """Mode byte (even: decap of bytes, odd: round trip), see fuzz_targets/encap_decap.rs."""
     inner = bytes(Ether(src=M1, dst=M2) / IP(src="10.0.0.1", dst="10.0.0.2", tos=0x02)
@@ -835,6 +838,32 @@ def seeds_encap_decap():
         "rt-runt": rt(0, 5, False, 64, 0, 0, 0, [], False, False, 8, 0, 128, None, b"\x00" * 10),
     })
     return seeds
+
+
+def seeds_icmp_errors():
+    """Byte 0 bit 0: IPv6; bytes 1..5: MTU (LE); byte 5: output room / 8; then the frame."""
+
+    def rec(v6, mtu, room, frame):
+        return bytes([1 if v6 else 0]) + struct.pack("<I", mtu) + bytes([room]) + bytes(frame)
+
+    big4 = Ether(src=M1, dst=M2) / IP(src="10.0.0.1", dst="10.0.1.1", flags="DF") / UDP(sport=1000, dport=2000)
+    big6 = Ether(src=M1, dst=M2) / IPv6(src=V6A, dst=V6B) / UDP(sport=1000, dport=2000)
+    return {
+        "v4-df-big": rec(False, 1450, 255, big4 / (b"x" * 1472)),
+        "v4-vlan": rec(False, 1400, 100, Ether(src=M1, dst=M2) / Dot1Q(vlan=9) / IP(src="10.0.0.1", dst="10.0.1.1", flags="DF")
+                       / TCP() / (b"y" * 1400)),
+        "v4-no-df": rec(False, 1450, 255, Ether(src=M1, dst=M2) / IP(src="10.0.0.1", dst="10.0.1.1") / UDP() / (b"x" * 1472)),
+        "v4-icmp-error": rec(False, 1000, 255, Ether(src=M1, dst=M2) / IP(src="10.0.0.1", dst="10.0.1.1", flags="DF")
+                             / ICMP(type=3, code=4) / (b"z" * 1100)),
+        "v4-small-room": rec(False, 576, 10, big4 / (b"x" * 600)),
+        "v6-big": rec(True, 1280, 255, big6 / (b"x" * 1452)),
+        "v6-frag": rec(True, 1300, 255, Ether(src=M1, dst=M2) / IPv6(src=V6A, dst=V6B) / IPv6ExtHdrFragment(offset=0, m=1)
+                       / UDP() / (b"w" * 1400)),
+        "v6-mcast": rec(True, 1280, 255, Ether(src=M1, dst="33:33:00:00:00:01") / IPv6(src=V6A, dst="ff02::1") / UDP()
+                        / (b"m" * 1300)),
+    }
+
+
 def seeds_dhcp_respond():
     """A control byte (policy, checksum check, in place, output room; see the target), then a
     client frame of tests/scapy/dhcp_oracle.py."""
@@ -861,6 +890,7 @@ TARGETS = {
     "classify": seeds_classify,
     "classify_structured": seeds_classify_structured,
     "encap_decap": seeds_encap_decap,
+    "icmp_errors": seeds_icmp_errors,
     "dhcp_respond": seeds_dhcp_respond,
     "ipam_ops": seeds_ipam_ops,
     "packetbuf": seeds_packetbuf,
@@ -881,7 +911,11 @@ TARGETS = {
 
 
 def main():
+    # `make_seeds.py [TARGET...]` rewrites only the named targets' seeds.
+    only = set(sys.argv[1:])
     for target, make in TARGETS.items():
+        if only and target not in only:
+            continue
         d = os.path.join(CORPUS, target)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
