@@ -144,7 +144,38 @@ pub enum Inserted<K, V> {
 /// Where a key was found by [`Table::find_burst`]: valid until the next insert, and checked
 /// on use anyway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Slot(Pos);
+pub struct Slot(u32);
+
+/// A slot index (`bucket * 8 + slot`) as the burst pipeline passes it around; [`NO_SLOT`] for
+/// "not found". Bucket counts stay below `2^31 / 7` so every index fits.
+pub(crate) type SlotIdx = u32;
+/// The [`SlotIdx`] of a key that is absent.
+pub(crate) const NO_SLOT: SlotIdx = u32::MAX;
+/// Most keys of one internal pipelined lookup (a burst of 64 frames has 128 MACs).
+pub(crate) const PIPE_MAX: usize = 2 * BURST_MAX;
+
+/// A probe as the pipeline stores it (12 bytes, so 128 of them stay in a few lines).
+#[derive(Clone, Copy, Debug, Default)]
+struct SmallProbe {
+    b1: u32,
+    b2: u32,
+    tag: u16,
+}
+
+impl Pos {
+    #[inline(always)]
+    fn idx(self) -> SlotIdx {
+        (self.bucket * SLOTS + self.slot) as SlotIdx
+    }
+    #[inline(always)]
+    fn from_idx(i: SlotIdx) -> Pos {
+        let i = i as usize;
+        Pos {
+            bucket: i / SLOTS,
+            slot: i % SLOTS,
+        }
+    }
+}
 
 /// The keyed hash of one key, resolved into its two buckets and its tag.
 #[derive(Clone, Copy, Debug, Default)]
@@ -167,6 +198,9 @@ pub struct Table<K, V, M> {
     buckets: usize,
     capacity: usize,
     len: usize,
+    /// Offset of the first slot in `mem`: right after the tag groups, moved up to the slot
+    /// alignment when the slot size asks for one (see [`Table::SLOT_ALIGN`]).
+    base: usize,
     hasher: KeyedHash,
     _kv: PhantomData<fn() -> (K, V)>,
 }
@@ -226,6 +260,18 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
     const SLOT: usize = Self::KS + Self::VS;
     /// Bytes of one bucket's slots.
     const BUCKET: usize = SLOTS * Self::SLOT;
+    /// Alignment the slot region gets (relative to the memory's address at creation): a slot
+    /// of 64 bytes (or a multiple) starts on a cache line and a power-of-two slot below that
+    /// never straddles one, so a lookup touches one line of slot memory, not two. Other sizes
+    /// get no alignment. It is a performance property only: if the memory moves (a table
+    /// owning an array by value), offsets stay valid and only the alignment is lost.
+    const SLOT_ALIGN: usize = if Self::SLOT % 64 == 0 {
+        64
+    } else if Self::SLOT.is_power_of_two() {
+        Self::SLOT
+    } else {
+        1
+    };
 
     /// Buckets needed for `capacity` entries.
     const fn buckets_for(capacity: usize) -> usize {
@@ -244,7 +290,10 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
             return Err(TableError::BadCapacity { capacity });
         }
         match Self::buckets_for(capacity).checked_mul(TAGS_LEN + Self::BUCKET) {
-            Some(n) => Ok(n),
+            Some(n) => match n.checked_add(Self::SLOT_ALIGN - 1) {
+                Some(n) => Ok(n),
+                None => Err(TableError::BadCapacity { capacity }),
+            },
             None => Err(TableError::BadCapacity { capacity }),
         }
     }
@@ -281,8 +330,10 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
         // The second bucket is drawn from the other `n - 1`, so the two never coincide when
         // there are two or more: a key whose two choices were one bucket could be refused with
         // the rest of the table empty (a two-bucket table would refuse the ninth such key).
+        // `n - 1` is 0 only for a one-bucket table, where `r == 0 == b1` and the sum below
+        // would give 1: `min` keeps it in range (and equal to b1, the only bucket).
         let r = reduce((h >> 32) as u32, n - 1);
-        let b2 = r + usize::from((r >= b1) & (n > 1));
+        let b2 = (r + usize::from(r >= b1)).min(n - 1);
         // The tag comes from a third mix so it is independent of the bucket bits.
         let t = (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 48) as u16;
         Probe {
@@ -295,7 +346,13 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
     /// Offset of a slot: the tag groups of all buckets come first, then the slots.
     #[inline(always)]
     fn slot_off(&self, pos: Pos) -> usize {
-        self.buckets * TAGS_LEN + pos.bucket * Self::BUCKET + pos.slot * Self::SLOT
+        self.base + pos.bucket * Self::BUCKET + pos.slot * Self::SLOT
+    }
+
+    /// Offset of the slot with index `idx` (`bucket * 8 + slot`).
+    #[inline(always)]
+    fn idx_off(&self, idx: SlotIdx) -> usize {
+        self.base + idx as usize * Self::SLOT
     }
 }
 
@@ -442,7 +499,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         let mut slots = [None; BURST_MAX];
         let hits = self.find_burst(keys, &mut slots)?;
         for (o, s) in out.iter_mut().zip(&slots).take(keys.len()) {
-            *o = s.and_then(|s| self.value_at(s.0));
+            *o = s.and_then(|s| self.value_at(Pos::from_idx(s.0)));
         }
         Ok(hits)
     }
@@ -458,56 +515,100 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                 out: out.len(),
             });
         }
+        let mut idx = [NO_SLOT; BURST_MAX];
+        self.find_idx(keys, &mut idx);
         let mut hits = 0u64;
+        for (i, (o, &x)) in out.iter_mut().zip(&idx).take(n).enumerate() {
+            *o = (x != NO_SLOT).then_some(Slot(x));
+            hits |= u64::from(x != NO_SLOT) << i;
+        }
+        Ok(hits)
+    }
+
+    /// The pipelined lookup behind every burst: `out[i]` gets the slot index of `keys[i]` or
+    /// [`NO_SLOT`], for up to [`PIPE_MAX`] keys (more are ignored). Three stages over all keys:
+    /// hash and prefetch both tag groups; match the tags and prefetch the candidate slot;
+    /// compare the keys. A cache-resident table skips the prefetches.
+    #[inline]
+    pub(crate) fn find_idx(&self, keys: &[K], out: &mut [SlotIdx]) {
+        let n = keys.len().min(out.len()).min(PIPE_MAX);
+        let (keys, out) = (&keys[..n], &mut out[..n]);
         if !cfg!(test) && self.mem().len() <= CACHE_RESIDENT {
             // Prefetching a table that lives in cache only costs instructions.
-            for (i, (key, o)) in keys.iter().zip(out.iter_mut()).enumerate() {
-                *o = self.find(self.probe(key), key.as_bytes()).map(Slot);
-                hits |= u64::from(o.is_some()) << i;
+            for (key, o) in keys.iter().zip(out.iter_mut()) {
+                *o = self
+                    .find(self.probe(key), key.as_bytes())
+                    .map_or(NO_SLOT, Pos::idx);
             }
-            return Ok(hits);
+            return;
         }
         // Stage 1: hash every key and prefetch both tag groups.
-        let mut probes = [Probe::default(); BURST_MAX];
+        let mut probes = [SmallProbe::default(); PIPE_MAX];
         let mem = self.mem();
         for (p, key) in probes.iter_mut().zip(keys) {
-            *p = self.probe(key);
-            prefetch(mem, p.b1 * TAGS_LEN);
-            prefetch(mem, p.b2 * TAGS_LEN);
+            let q = self.probe(key);
+            prefetch(mem, q.b1 * TAGS_LEN);
+            prefetch(mem, q.b2 * TAGS_LEN);
+            *p = SmallProbe {
+                b1: q.b1 as u32,
+                b2: q.b2 as u32,
+                tag: q.tag,
+            };
         }
         // Stage 2: match the tags and prefetch the first candidate slot of each key.
-        let mut cands = [None::<Pos>; BURST_MAX];
-        for (p, c) in probes.iter().zip(cands.iter_mut()).take(n) {
-            *c = self.candidate(*p);
-            if let Some(pos) = *c {
-                prefetch(mem, self.slot_off(pos));
-            }
+        for (p, o) in probes.iter().zip(out.iter_mut()) {
+            let q = Probe {
+                b1: p.b1 as usize,
+                b2: p.b2 as usize,
+                tag: p.tag,
+            };
+            *o = match self.candidate(q) {
+                Some(pos) => {
+                    let i = pos.idx();
+                    prefetch(mem, self.idx_off(i));
+                    i
+                }
+                None => NO_SLOT,
+            };
         }
         // Stage 3: compare keys (the full two-bucket search only when the first candidate was
         // a tag collision, about once in 8000 lookups).
-        for (i, (((c, p), key), o)) in cands
-            .iter()
-            .zip(&probes)
-            .zip(keys)
-            .zip(out.iter_mut())
-            .enumerate()
-        {
-            *o = match *c {
-                None => None,
-                Some(pos) if eq_bytes(self.key_bytes_at(pos), key.as_bytes()) => Some(Slot(pos)),
-                Some(_) => self.find_slow(*p, key.as_bytes()).map(Slot),
-            };
-            hits |= u64::from(o.is_some()) << i;
+        for ((o, p), key) in out.iter_mut().zip(&probes).zip(keys) {
+            let off = self.idx_off(*o);
+            let kb = self.mem().get(off..off + Self::KS).unwrap_or(&[]);
+            if *o != NO_SLOT && !eq_bytes(kb, key.as_bytes()) {
+                let q = Probe {
+                    b1: p.b1 as usize,
+                    b2: p.b2 as usize,
+                    tag: p.tag,
+                };
+                *o = self.find_slow(q, key.as_bytes()).map_or(NO_SLOT, Pos::idx);
+            }
         }
-        Ok(hits)
+    }
+
+    /// The value bytes of the entry at `idx` (a live slot index from [`find_idx`]); empty when
+    /// out of range.
+    #[inline(always)]
+    pub(crate) fn value_bytes_idx(&self, idx: SlotIdx) -> &[u8] {
+        let off = self.idx_off(idx) + Self::KS;
+        self.mem().get(off..off + Self::VS).unwrap_or(&[])
+    }
+
+    /// The slot index of `key`, or [`NO_SLOT`].
+    #[inline(always)]
+    pub(crate) fn find_key_idx(&self, key: &K) -> SlotIdx {
+        self.find(self.probe(key), key.as_bytes())
+            .map_or(NO_SLOT, Pos::idx)
     }
 
     /// Whether `slot` still holds `key` (it may not after an insert moved entries).
     #[inline(always)]
     fn holds(&self, slot: Slot, key: &K) -> bool {
-        slot.0.bucket < self.buckets
-            && self.group(slot.0.bucket).tag(slot.0.slot) != 0
-            && eq_bytes(self.key_bytes_at(slot.0), key.as_bytes())
+        let pos = Pos::from_idx(slot.0);
+        pos.bucket < self.buckets
+            && self.group(pos.bucket).tag(pos.slot) != 0
+            && eq_bytes(self.key_bytes_at(pos), key.as_bytes())
     }
 
     /// The value of `key`, read at `slot` from [`find_burst`](Self::find_burst) when it still
@@ -515,7 +616,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     #[inline]
     pub fn get_at(&self, slot: Slot, key: &K) -> Option<V> {
         if self.holds(slot, key) {
-            self.value_at(slot.0)
+            self.value_at(Pos::from_idx(slot.0))
         } else {
             self.get(key)
         }
@@ -544,11 +645,15 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
             (true, Some(m)) => m.fill(0),
             _ => return Err(TableError::MemTooSmall { need, have }),
         }
+        let addr = mem.as_ref().as_ptr() as usize;
+        let base = tags
+            + (Self::SLOT_ALIGN - (addr.wrapping_add(tags) % Self::SLOT_ALIGN)) % Self::SLOT_ALIGN;
         Ok(Table {
             mem,
             buckets: Self::buckets_for(capacity),
             capacity,
             len: 0,
+            base,
             hasher: KeyedHash::new(seed),
             _kv: PhantomData,
         })
@@ -570,6 +675,15 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
             s.copy_from_slice(val.as_bytes());
         }
         self.set_tag(pos, tag);
+    }
+
+    /// The value bytes of the entry at `idx`, to change in place; empty when out of range.
+    #[inline(always)]
+    pub(crate) fn value_bytes_idx_mut(&mut self, idx: SlotIdx) -> &mut [u8] {
+        let off = self.idx_off(idx) + Self::KS;
+        self.mem_mut()
+            .get_mut(off..off + Self::VS)
+            .unwrap_or(&mut [])
     }
 
     #[inline(always)]
@@ -771,9 +885,10 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
         if !self.holds(slot, key) {
             return self.update(key, f);
         }
-        let mut v = self.value_at(slot.0)?;
+        let pos = Pos::from_idx(slot.0);
+        let mut v = self.value_at(pos)?;
         let r = f(&mut v);
-        self.write_value(slot.0, &v);
+        self.write_value(pos, &v);
         Some(r)
     }
 
