@@ -197,3 +197,52 @@ mod tests {
         assert_eq!(unsafe { read_or(odd, 0) }, Err(NEUTRINO_INVALID_ARGUMENT));
     }
 }
+
+/// Bytes [`place`] needs for a handle `H` followed by a `region`-byte memory region: the
+/// handle, its worst-case alignment padding and the region. `NEUTRINO_BAD_CAPACITY` on
+/// overflow.
+pub(crate) fn placed_size<H>(region: usize) -> Result<usize, neutrino_status> {
+    region
+        .checked_add(size_of::<H>() + align_of::<H>())
+        .ok_or(NEUTRINO_BAD_CAPACITY)
+}
+
+/// Splits the caller's memory `mem` of `mem_len` bytes into an aligned slot for a handle `H`
+/// and, after it, a zeroed region of the rest (at least `region` bytes), for handles built in
+/// caller memory (`neutrino_*_init`). Checks NULL, size (`NEUTRINO_MEM_TOO_SMALL`) and
+/// overflow before touching anything; on success the region's bytes are initialised (zero)
+/// and the handle slot is not (the caller writes it).
+///
+/// # Safety
+/// `mem` must be NULL or point to `mem_len` writable bytes that nothing else reads or writes
+/// while the returned region and handle are in use; the `'static` lifetime is that contract's.
+pub(crate) unsafe fn place<H>(
+    mem: *mut u8,
+    mem_len: usize,
+    region: usize,
+) -> Result<(*mut H, &'static mut [u8]), neutrino_status> {
+    if mem.is_null() {
+        return Err(NEUTRINO_NULL_POINTER);
+    }
+    check_array(mem, mem_len)?;
+    let pad = mem.align_offset(align_of::<H>());
+    let head = pad
+        .checked_add(size_of::<H>())
+        .ok_or(NEUTRINO_MEM_TOO_SMALL)?;
+    let need = region.checked_add(head).ok_or(NEUTRINO_BAD_CAPACITY)?;
+    if mem_len < need {
+        return Err(NEUTRINO_MEM_TOO_SMALL);
+    }
+    // SAFETY: `head <= need <= mem_len`, so the handle slot `[pad, head)` and the region
+    // `[head, mem_len)` are inside the caller's `mem_len` writable bytes (contract) and do not
+    // overlap; the region is zeroed before a `&mut [u8]` is formed over it, so every byte is
+    // initialised; `mem + pad` is aligned for `H` (`align_offset`).
+    unsafe {
+        let r = mem.add(head);
+        core::ptr::write_bytes(r, 0, mem_len - head);
+        Ok((
+            mem.add(pad).cast::<H>(),
+            slice::from_raw_parts_mut(r, mem_len - head),
+        ))
+    }
+}
