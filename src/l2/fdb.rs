@@ -910,10 +910,11 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 out: out.len().min(learned.len()),
             }));
         }
+        let (learned, out) = (&mut learned[..n], &mut out[..n]);
         let mut keys = [Key::ZERO; PIPE_MAX];
-        for (k, f) in keys.chunks_exact_mut(2).zip(frames) {
-            k[0] = Key::new(f.seg, f.src);
-            k[1] = Key::new(f.seg, f.dst);
+        for (i, f) in frames.iter().enumerate() {
+            keys[2 * i] = Key::new(f.seg, f.src);
+            keys[2 * i + 1] = Key::new(f.seg, f.dst);
         }
         let mut idx = [NO_SLOT; PIPE_MAX];
         self.macs.find_idx(&keys[..2 * n], &mut idx);
@@ -921,30 +922,29 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         // Once a learn has inserted (or evicted, or reused a dead entry), slot indexes found
         // before may be stale and keys found absent may exist: look up afresh from then on.
         let mut changed = false;
-        for (at, ((f, (k, x)), (l, o))) in frames
-            .iter()
-            .zip(keys.chunks_exact(2).zip(idx.chunks_exact(2)))
-            .zip(learned.iter_mut().zip(out.iter_mut()))
-            .enumerate()
-        {
+        for at in 0..n {
+            let f = &frames[at];
+            let (ks, kd) = (keys[2 * at], keys[2 * at + 1]);
             let r = if !f.src.is_unicast() {
                 self.refuse_source()
-            } else if changed {
-                let i = self.macs.find_key_idx(&k[0]);
-                self.learn_idx(f.seg, k[0], f.from, now, i)
             } else {
-                self.learn_idx(f.seg, k[0], f.from, now, x[0])
+                let i = if changed {
+                    self.macs.find_key_idx(&ks)
+                } else {
+                    idx[2 * at]
+                };
+                self.learn_idx(f.seg, ks, f.from, now, i)
             };
             changed |= matches!(r, Learned::New);
-            *l = r;
+            learned[at] = r;
             let di = if changed && !f.dst.is_multicast() {
-                self.macs.find_key_idx(&k[1])
+                self.macs.find_key_idx(&kd)
             } else {
-                x[1]
+                idx[2 * at + 1]
             };
             let d = self.resolve(f.dst, di, now);
             hits |= u64::from(d.is_some()) << at;
-            *o = d;
+            out[at] = d;
         }
         Ok(hits)
     }

@@ -334,8 +334,10 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
         // would give 1: `min` keeps it in range (and equal to b1, the only bucket).
         let r = reduce((h >> 32) as u32, n - 1);
         let b2 = (r + usize::from(r >= b1)).min(n - 1);
-        // The tag comes from a third mix so it is independent of the bucket bits.
-        let t = (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 48) as u16;
+        // The tag is the hash's low 16 bits: the first bucket is decided by the high bits of
+        // the low word (multiply-shift), the second by the high word, so the tag is (nearly)
+        // independent of both without a third mix.
+        let t = h as u16;
         Probe {
             b1,
             b2,
@@ -346,7 +348,7 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
     /// Offset of a slot: the tag groups of all buckets come first, then the slots.
     #[inline(always)]
     fn slot_off(&self, pos: Pos) -> usize {
-        self.base + pos.bucket * Self::BUCKET + pos.slot * Self::SLOT
+        self.base + (pos.bucket * SLOTS + pos.slot) * Self::SLOT
     }
 
     /// Offset of the slot with index `idx` (`bucket * 8 + slot`).
@@ -433,15 +435,15 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     #[inline(always)]
     fn candidate(&self, p: Probe) -> Option<Pos> {
         let (g1, g2) = (self.group(p.b1), self.group(p.b2));
-        let (m1, m2) = (g1.matches(p.tag), g2.matches(p.tag));
-        let in1 = !m1.is_empty();
-        let m = group::SlotMask::select(in1, m1, m2);
-        if m.is_empty() {
+        // Bits 0–7: the first bucket's slots; 8–15: the second's.
+        let m = group::match_pair(&g1, &g2, p.tag);
+        if m == 0 {
             return None;
         }
+        let i = m.trailing_zeros() as usize;
         Some(Pos {
-            bucket: core::hint::select_unpredictable(in1, p.b1, p.b2),
-            slot: m.first_unchecked(),
+            bucket: core::hint::select_unpredictable(i < SLOTS, p.b1, p.b2),
+            slot: i % SLOTS,
         })
     }
 
@@ -545,44 +547,52 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         // Stage 1: hash every key and prefetch both tag groups.
         let mut probes = [SmallProbe::default(); PIPE_MAX];
         let mem = self.mem();
-        for (p, key) in probes.iter_mut().zip(keys) {
-            let q = self.probe(key);
+        for i in 0..n {
+            let q = self.probe(&keys[i]);
             prefetch(mem, q.b1 * TAGS_LEN);
             prefetch(mem, q.b2 * TAGS_LEN);
-            *p = SmallProbe {
+            probes[i] = SmallProbe {
                 b1: q.b1 as u32,
                 b2: q.b2 as u32,
                 tag: q.tag,
             };
         }
         // Stage 2: match the tags and prefetch the first candidate slot of each key.
-        for (p, o) in probes.iter().zip(out.iter_mut()) {
+        for i in 0..n {
+            let p = probes[i];
             let q = Probe {
                 b1: p.b1 as usize,
                 b2: p.b2 as usize,
                 tag: p.tag,
             };
-            *o = match self.candidate(q) {
+            out[i] = match self.candidate(q) {
                 Some(pos) => {
-                    let i = pos.idx();
-                    prefetch(mem, self.idx_off(i));
-                    i
+                    let x = pos.idx();
+                    prefetch(mem, self.idx_off(x));
+                    x
                 }
                 None => NO_SLOT,
             };
         }
         // Stage 3: compare keys (the full two-bucket search only when the first candidate was
         // a tag collision, about once in 8000 lookups).
-        for ((o, p), key) in out.iter_mut().zip(&probes).zip(keys) {
-            let off = self.idx_off(*o);
-            let kb = self.mem().get(off..off + Self::KS).unwrap_or(&[]);
-            if *o != NO_SLOT && !eq_bytes(kb, key.as_bytes()) {
+        for i in 0..n {
+            let x = out[i];
+            if x == NO_SLOT {
+                continue;
+            }
+            let off = self.idx_off(x);
+            let kb = mem.get(off..off + Self::KS).unwrap_or(&[]);
+            if !eq_bytes(kb, keys[i].as_bytes()) {
+                let p = probes[i];
                 let q = Probe {
                     b1: p.b1 as usize,
                     b2: p.b2 as usize,
                     tag: p.tag,
                 };
-                *o = self.find_slow(q, key.as_bytes()).map_or(NO_SLOT, Pos::idx);
+                out[i] = self
+                    .find_slow(q, keys[i].as_bytes())
+                    .map_or(NO_SLOT, Pos::idx);
             }
         }
     }
