@@ -201,6 +201,8 @@ pub struct Table<K, V, M> {
     /// Offset of the first slot in `mem`: right after the tag groups, moved up to the slot
     /// alignment when the slot size asks for one (see [`Table::SLOT_ALIGN`]).
     base: usize,
+    /// End of the last slot: `base + buckets * BUCKET`, at most the memory's length.
+    end: usize,
     hasher: KeyedHash,
     _kv: PhantomData<fn() -> (K, V)>,
 }
@@ -433,8 +435,22 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     /// is a conditional move, not a branch: the only branch left is "any match", which is
     /// predictable in a hit-heavy or a miss-heavy stream.
     #[inline(always)]
+    #[allow(unsafe_code)]
     fn candidate(&self, p: Probe) -> Option<Pos> {
-        let (g1, g2) = (self.group(p.b1), self.group(p.b2));
+        let mem = self.mem_ok()?;
+        debug_assert!(p.b1 < self.buckets && p.b2 < self.buckets);
+        // SAFETY: every `Probe` comes from `probe` on this table (directly or through the
+        // burst's `SmallProbe` copy), whose buckets are below `self.buckets` (multiply-shift
+        // of a 32-bit hash onto `0..n`, and `min(n - 1)`); the tag groups of those buckets end
+        // at `self.buckets * TAGS_LEN <= self.base <= self.end <= mem.len()` (`mem_ok`), so
+        // both 16-byte reads are inside `mem`, and `[u8; 16]` has alignment 1.
+        let (g1, g2) = unsafe {
+            let t = mem.as_ptr();
+            (
+                Group::new(&*t.add(p.b1 * TAGS_LEN).cast::<[u8; TAGS_LEN]>()),
+                Group::new(&*t.add(p.b2 * TAGS_LEN).cast::<[u8; TAGS_LEN]>()),
+            )
+        };
         // Bits 0–7: the first bucket's slots; 8–15: the second's.
         let m = group::match_pair(&g1, &g2, p.tag);
         if m == 0 {
@@ -445,6 +461,14 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             bucket: core::hint::select_unpredictable(i < SLOTS, p.b1, p.b2),
             slot: i % SLOTS,
         })
+    }
+
+    /// The memory, when it still covers the layout (always, unless an `AsRef` implementation
+    /// returned a shorter slice than at creation): the one bounds check of a lookup.
+    #[inline(always)]
+    fn mem_ok(&self) -> Option<&[u8]> {
+        let mem = self.mem();
+        (mem.len() >= self.end).then_some(mem)
     }
 
     /// Every tag match of both buckets, after the first candidate was a tag collision.
@@ -460,10 +484,16 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
 
     /// The value stored for `key`.
     #[inline(always)]
+    #[allow(unsafe_code)]
     pub fn get(&self, key: &K) -> Option<V> {
         let p = self.probe(key);
         let cand = self.candidate(p)?;
-        let (k, v) = self.slot_bytes(cand);
+        let mem = self.mem_ok()?;
+        let off = self.slot_off(cand);
+        // SAFETY: `candidate` gives a bucket below `self.buckets` and a slot below 8, so the
+        // slot lies within `self.base + self.buckets * BUCKET = self.end <= mem.len()`
+        // (`mem_ok`).
+        let (k, v) = unsafe { mem.get_unchecked(off..off + Self::SLOT) }.split_at(Self::KS);
         if eq_bytes(k, key.as_bytes()) {
             V::read_from_bytes(v).ok()
         } else {
@@ -498,10 +528,26 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                 out: out.len(),
             });
         }
-        let mut slots = [None; BURST_MAX];
-        let hits = self.find_burst(keys, &mut slots)?;
-        for (o, s) in out.iter_mut().zip(&slots).take(keys.len()) {
-            *o = s.and_then(|s| self.value_at(Pos::from_idx(s.0)));
+        let n = keys.len();
+        let out = &mut out[..n];
+        let mut hits = 0u64;
+        if !cfg!(test) && self.mem().len() <= CACHE_RESIDENT {
+            // A cache-resident table: single lookups, nothing to overlap.
+            for i in 0..n {
+                out[i] = self.get(&keys[i]);
+                hits |= u64::from(out[i].is_some()) << i;
+            }
+            return Ok(hits);
+        }
+        let mut idx = [NO_SLOT; BURST_MAX];
+        self.find_idx(keys, &mut idx);
+        for i in 0..n {
+            out[i] = if idx[i] == NO_SLOT {
+                None
+            } else {
+                V::read_from_bytes(self.value_bytes_idx(idx[i])).ok()
+            };
+            hits |= u64::from(out[i].is_some()) << i;
         }
         Ok(hits)
     }
@@ -664,6 +710,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
             capacity,
             len: 0,
             base,
+            end: base + Self::buckets_for(capacity) * Self::BUCKET,
             hasher: KeyedHash::new(seed),
             _kv: PhantomData,
         })
