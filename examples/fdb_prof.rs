@@ -1,5 +1,5 @@
 //! Instruction-count harness for the FDB's per-frame work (run under callgrind):
-//! `valgrind --tool=callgrind target/release/examples/fdb_prof [single|burst] ROUNDS`.
+//! `valgrind --tool=callgrind --toggle-collect=fdb_prof::run_burst target/release/examples/fdb_prof burst ROUNDS [MACS]`
 //! Same table and frames as `benches/l2.rs` (`fdb_100k`).
 
 use std::hint::black_box;

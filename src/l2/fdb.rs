@@ -36,6 +36,41 @@
 //! Memory: the MAC table and the segment table are [`crate::table`] tables; the flood lists are
 //! one array sorted by segment, so a segment's list is a contiguous slice found by binary
 //! search. [`Fdb::mem_size`] covers all three; [`Fdb::new_in`] splits the caller's memory.
+//!
+//! # The per-frame path
+//!
+//! A MAC entry is a 12-byte key (segment, MAC) and a 52-byte value: `last_seen`, `last_move`,
+//! flags, the destination (kind, port id, VTEP address) and padding, so a slot is exactly one
+//! 64-byte cache line (the table aligns such slots): learning or looking up a MAC touches one
+//! line of slot memory. (100k MACs: 7.3 MB of slots plus 230 KB of tag groups.)
+//!
+//! The common cases are decided in place in the table's memory, without copying an entry:
+//! - learning a known, live, learned MAC on the same destination is a flags test, an age test
+//!   and a destination compare (for a port: kind and port id only), and `last_seen` is stored
+//!   only when it changes, so a frame burst within one tick does not dirty lines;
+//! - a lookup of a known destination reads the entry's flags, `last_seen` and destination.
+//!
+//! Everything else (static entries, dead entries, moves, dampening, new MACs, limits, full
+//! tables, eviction) takes out-of-line paths. [`Fdb::learn_lookup_burst`] hashes the 2×N MACs
+//! of up to 64 frames and resolves them through one three-stage prefetch pipeline (tags, then
+//! slots, then keys) before doing the frames' work in order; once a learn inserts or evicts, the
+//! remaining frames look their MACs up again, so the result is always that of
+//! [`learn`](Fdb::learn) then [`lookup`](Fdb::lookup) frame after frame (a proptest checks this).
+//!
+//! Measured (`benches/l2.rs`, `fdb_100k`: 100k MACs over 100 segments, frames between random
+//! MACs of a segment, all known; thread CPU time, medians of 3 interleaved runs on a shared
+//! 2-core VM; ns per frame):
+//!
+//! | per frame | before (same runs) | now | hashbrown peer | now / peer |
+//! |-----------|-------------------:|----:|---------------:|-----------:|
+//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 59.8 | 35.6 | 26.0 | 1.37× |
+//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 56.9 | 48.7 | 26.0 | 1.88× |
+//!
+//! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
+//! destination; no aging, moves, limits or counters). Callgrind: 397 instructions per frame in
+//! the burst (≈ 660 before), 313 for learn + lookup. The goal of 10 ns per frame is not
+//! met: the work is instruction-bound (at 1k MACs, all in cache, the burst still costs
+//! ≈ 35–40 ns on this machine), so it needs ≈ 4× fewer instructions, not fewer cache misses.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
