@@ -62,13 +62,16 @@
 //! |---------|-----------:|----------:|--------------:|------------:|-----------:|---------------:|
 //! | 10k     | 6.3 (1.43×) | 5.9 (1.33×) | 4.4 | 4.0 (0.76×) | 4.2 (0.79×) | 5.3 |
 //! | 100k    | 14.3 (1.59×) | 11.0 (1.23×) | 9.0 | 5.0 (0.49×) | 8.2 (0.80×) | 10.2 |
-//! | 1M      | 52 (1.70×) | 40 (1.31×) | 31 | 7.9 (0.91×) | 7.4 (0.86×) | 8.6 |
+//! | 1M      | 52 (1.70×) | 28 (0.68×)¹ | 31 | 7.9 (0.91×) | 7.4 (0.86×) | 8.6 |
 //!
-//! Misses are faster than hashbrown's at every size (dense tag groups, 2 bytes a slot). Hits
-//! are not: at 10k a hit costs 59 instructions to hashbrown's 43 (two tag groups and two range
-//! reductions against one group and a mask), and at 1M the runs varied by 2× on the shared
-//! machine, so the 1M burst-hit ratio is uncertain (per-run ratios 0.87–2.2; an earlier quiet
-//! run measured ≈ 0.8×).
+//! ¹ After the burst's second stage learned to prefetch both lines of a slot that straddles
+//! two (a 24-byte slot does, one time in four): 27.8 ns against hashbrown's 41 ns, median of
+//! 6 interleaved runs whose per-run ratios were 0.61–0.98× (before the change: 34 ns,
+//! 0.62–1.78×). The 1M runs vary by up to 2× on the shared machine.
+//!
+//! Misses are faster than hashbrown's at every size (dense tag groups, 2 bytes a slot), and so
+//! are burst hits at 1M. Cache-resident hits are not: at 10k a hit costs 59 instructions to
+//! hashbrown's 43 (two tag groups and two range reductions against one group and a mask).
 //!
 //! # Memory, capacity and the full policy
 //!
@@ -636,7 +639,12 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             out[i] = match self.candidate(q) {
                 Some(pos) => {
                     let x = pos.idx();
-                    prefetch(mem, self.idx_off(x));
+                    let off = self.idx_off(x);
+                    prefetch(mem, off);
+                    if 64 % Self::SLOT != 0 {
+                        // A slot that does not divide a cache line may straddle two.
+                        prefetch(mem, off + Self::SLOT - 1);
+                    }
                     x
                 }
                 None => NO_SLOT,
