@@ -67,8 +67,8 @@
 //! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 56.9 | 48.7 | 26.0 | 1.88× |
 //!
 //! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
-//! destination; no aging, moves, limits or counters). Callgrind: 397 instructions per frame in
-//! the burst (≈ 660 before), 313 for learn + lookup. The goal of 10 ns per frame is not
+//! destination; no aging, moves, limits or counters). Callgrind: 391 instructions per frame in
+//! the burst (≈ 660 before), 306 for learn + lookup. The goal of 10 ns per frame is not
 //! met: the work is instruction-bound (at 1k MACs, all in cache, the burst still costs
 //! ≈ 35–40 ns on this machine), so it needs ≈ 4× fewer instructions, not fewer cache misses.
 
