@@ -58,13 +58,14 @@
 //! [`learn`](Fdb::learn) then [`lookup`](Fdb::lookup) frame after frame (a proptest checks this).
 //!
 //! Measured (`benches/l2.rs`, `fdb_100k`: 100k MACs over 100 segments, frames between random
-//! MACs of a segment, all known; thread CPU time, medians of 3 interleaved runs on a shared
-//! 2-core VM; ns per frame):
+//! MACs of a segment, all known; thread CPU time, medians of 6 runs interleaved with the
+//! previous design on a shared 2-core VM; ns per frame; ratio = median of the per-run ratios
+//! to the peer):
 //!
-//! | per frame | before (same runs) | now | hashbrown peer | now / peer |
-//! |-----------|-------------------:|----:|---------------:|-----------:|
-//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 59.8 | 35.6 | 26.0 | 1.37× |
-//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 56.9 | 48.7 | 26.0 | 1.88× |
+//! | per frame | previous design | now | hashbrown peer | now / peer |
+//! |-----------|----------------:|----:|---------------:|-----------:|
+//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 70.3 (2.0×) | 37.7 | 29.9 | 1.26× |
+//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 77.5 (2.2×) | 54.2 | 29.9 | 1.9× |
 //!
 //! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
 //! destination; no aging, moves, limits or counters). Callgrind: 391 instructions per frame in

