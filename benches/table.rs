@@ -9,6 +9,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+#[path = "common/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::CpuTime;
 use neutrino::table::TableBox;
 
 const BURST: usize = 64;
@@ -35,7 +39,7 @@ fn xorshift(s: &mut u64) -> u64 {
     *s
 }
 
-fn bench_size(c: &mut Criterion, n: usize) {
+fn bench_size(c: &mut Criterion<CpuTime>, n: usize) {
     let mut ours = TableBox::<[u8; 16], u64>::with_capacity(n, 0x5eed_1234_abcd_ef01).unwrap();
     let mut hb: hashbrown::HashMap<[u8; 16], u64> = hashbrown::HashMap::with_capacity(n);
     for i in 0..n as u64 {
@@ -88,7 +92,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
     g.finish();
 }
 
-fn table(c: &mut Criterion) {
+fn table(c: &mut Criterion<CpuTime>) {
     for n in [10_000, 100_000, 1_000_000] {
         bench_size(c, n);
     }
@@ -97,6 +101,7 @@ fn table(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default()
+        .with_measurement(CpuTime::from_env())
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(20);

@@ -1033,7 +1033,8 @@ typedef struct neutrino_dhcp_responder neutrino_dhcp_responder;
 typedef struct neutrino_encap_ctx neutrino_encap_ctx;
 
 /**
- * An opaque FDB handle.
+ * An opaque FDB handle: the FDB over memory from the library's heap
+ * ([`neutrino_fdb_new`]) or the caller's ([`neutrino_fdb_init`]).
  */
 typedef struct neutrino_fdb neutrino_fdb;
 
@@ -1043,12 +1044,15 @@ typedef struct neutrino_fdb neutrino_fdb;
 typedef struct neutrino_mac_alloc neutrino_mac_alloc;
 
 /**
- * An opaque port-security handle.
+ * An opaque port-security handle, on the heap ([`neutrino_port_security_new`]) or in the
+ * caller's memory ([`neutrino_port_security_init`]). Fixed size: the rules need no other
+ * memory.
  */
 typedef struct neutrino_port_security neutrino_port_security;
 
 /**
- * An opaque responder handle.
+ * An opaque responder handle, over heap memory ([`neutrino_responder_new`]) or the caller's
+ * ([`neutrino_responder_init`]).
  */
 typedef struct neutrino_responder neutrino_responder;
 
@@ -2424,7 +2428,7 @@ neutrino_status neutrino_fdb_config_default(size_t mac_capacity,
                                             struct neutrino_fdb_config *out);
 
 /**
- * Creates an FDB. Release it with [`neutrino_fdb_free`].
+ * Creates an FDB over heap memory. Release it with [`neutrino_fdb_free`].
  *
  * # Safety
  * `cfg` one readable `neutrino_fdb_config`; `out` a writable `neutrino_fdb *`.
@@ -2432,10 +2436,37 @@ neutrino_status neutrino_fdb_config_default(size_t mac_capacity,
 neutrino_status neutrino_fdb_new(const struct neutrino_fdb_config *cfg, struct neutrino_fdb **out);
 
 /**
- * Releases an FDB. NULL is fine.
+ * Bytes of memory [`neutrino_fdb_init`] needs for `cfg` (the FDB's tables and flood lists,
+ * its handle and alignment slack). `NEUTRINO_BAD_CAPACITY` for a capacity out of range.
  *
  * # Safety
- * `f` NULL or a live handle from `neutrino_fdb_new`, not used afterwards.
+ * `cfg` one readable `neutrino_fdb_config`; `out` a writable `size_t`.
+ */
+neutrino_status neutrino_fdb_mem_size(const struct neutrino_fdb_config *cfg, size_t *out);
+
+/**
+ * Builds an FDB inside the caller's memory `mem` of `mem_len` bytes (at least
+ * [`neutrino_fdb_mem_size`]; any alignment; e.g. hugepages or a static array). The handle
+ * written to `*out` lives in that memory: it stays valid while the memory does, and
+ * [`neutrino_fdb_free`] releases nothing but may be called. The memory's previous contents
+ * do not matter. `NEUTRINO_MEM_TOO_SMALL` when `mem_len` is short.
+ *
+ * # Safety
+ * `mem` must point to `mem_len` writable bytes that nothing else reads or writes until the
+ * FDB is no longer used; `cfg` one readable `neutrino_fdb_config`; `out` a writable
+ * `neutrino_fdb *`.
+ */
+neutrino_status neutrino_fdb_init(uint8_t *mem,
+                                  size_t mem_len,
+                                  const struct neutrino_fdb_config *cfg,
+                                  struct neutrino_fdb **out);
+
+/**
+ * Releases an FDB from [`neutrino_fdb_new`]; for one from [`neutrino_fdb_init`] only ends
+ * its use (the memory stays the caller's). NULL is fine.
+ *
+ * # Safety
+ * `f` NULL or a live handle, not used afterwards.
  */
 neutrino_status neutrino_fdb_free(struct neutrino_fdb *f);
 
@@ -2882,8 +2913,8 @@ neutrino_status neutrino_subnet_pool_release(struct neutrino_subnet_pool *p,
                                              const struct neutrino_ip *prefix);
 
 /**
- * Creates the rules of a port with MAC `mac` (6 bytes, unicast) and no addresses yet.
- * Release with [`neutrino_port_security_free`].
+ * Creates the rules of a port with MAC `mac` (6 bytes, unicast) and no addresses yet, on the
+ * heap. Release with [`neutrino_port_security_free`].
  *
  * # Safety
  * `mac` 6 readable bytes; `out` a writable `neutrino_port_security *`.
@@ -2891,10 +2922,34 @@ neutrino_status neutrino_subnet_pool_release(struct neutrino_subnet_pool *p,
 neutrino_status neutrino_port_security_new(const uint8_t *mac, struct neutrino_port_security **out);
 
 /**
- * Releases a handle. NULL is fine.
+ * Bytes of memory [`neutrino_port_security_init`] needs (the handle and alignment slack).
  *
  * # Safety
- * `p` NULL or a live handle from `neutrino_port_security_new`, not used afterwards.
+ * `out` a writable `size_t`.
+ */
+neutrino_status neutrino_port_security_mem_size(size_t *out);
+
+/**
+ * Builds the rules of a port with MAC `mac` inside the caller's memory `mem` of `mem_len`
+ * bytes (at least [`neutrino_port_security_mem_size`], any alignment; e.g. an array of
+ * per-port slots). [`neutrino_port_security_free`] releases nothing but may be called.
+ *
+ * # Safety
+ * `mem` must point to `mem_len` writable bytes that nothing else reads or writes until the
+ * handle is no longer used; `mac` 6 readable bytes; `out` a writable
+ * `neutrino_port_security *`.
+ */
+neutrino_status neutrino_port_security_init(uint8_t *mem,
+                                            size_t mem_len,
+                                            const uint8_t *mac,
+                                            struct neutrino_port_security **out);
+
+/**
+ * Releases a handle from [`neutrino_port_security_new`]; for one from
+ * [`neutrino_port_security_init`] only ends its use. NULL is fine.
+ *
+ * # Safety
+ * `p` NULL or a live handle, not used afterwards.
  */
 neutrino_status neutrino_port_security_free(struct neutrino_port_security *p);
 
@@ -2943,7 +2998,8 @@ neutrino_status neutrino_port_security_get_counters(struct neutrino_port_securit
                                                     struct neutrino_port_security_counters *out);
 
 /**
- * Creates a responder for `capacity` bindings. Release it with [`neutrino_responder_free`].
+ * Creates a responder for `capacity` bindings over heap memory. Release it with
+ * [`neutrino_responder_free`].
  *
  * # Safety
  * `out` a writable `neutrino_responder *`.
@@ -2953,10 +3009,35 @@ neutrino_status neutrino_responder_new(size_t capacity,
                                        struct neutrino_responder **out);
 
 /**
- * Releases a responder. NULL is fine.
+ * Bytes of memory [`neutrino_responder_init`] needs for `capacity` bindings (the table, the
+ * handle and alignment slack). `NEUTRINO_BAD_CAPACITY` for a capacity out of range.
  *
  * # Safety
- * `r` NULL or a live handle from `neutrino_responder_new`, not used afterwards.
+ * `out` a writable `size_t`.
+ */
+neutrino_status neutrino_responder_mem_size(size_t capacity, size_t *out);
+
+/**
+ * Builds a responder for `capacity` bindings inside the caller's memory `mem` of `mem_len`
+ * bytes (at least [`neutrino_responder_mem_size`], any alignment). The handle lives in that
+ * memory; [`neutrino_responder_free`] releases nothing but may be called.
+ *
+ * # Safety
+ * `mem` must point to `mem_len` writable bytes that nothing else reads or writes until the
+ * responder is no longer used; `out` a writable `neutrino_responder *`.
+ */
+neutrino_status neutrino_responder_init(uint8_t *mem,
+                                        size_t mem_len,
+                                        size_t capacity,
+                                        uint64_t seed,
+                                        struct neutrino_responder **out);
+
+/**
+ * Releases a responder from [`neutrino_responder_new`]; for one from
+ * [`neutrino_responder_init`] only ends its use. NULL is fine.
+ *
+ * # Safety
+ * `r` NULL or a live handle, not used afterwards.
  */
 neutrino_status neutrino_responder_free(struct neutrino_responder *r);
 

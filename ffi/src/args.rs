@@ -108,6 +108,55 @@ pub unsafe fn read_or<T: Copy>(ptr: *const T, default: T) -> Result<T, neutrino_
     Ok(unsafe { ptr.read() })
 }
 
+/// Bytes [`place`] needs for a handle `H` followed by a `region`-byte memory region: the
+/// handle, its worst-case alignment padding and the region. `NEUTRINO_BAD_CAPACITY` on
+/// overflow.
+pub(crate) fn placed_size<H>(region: usize) -> Result<usize, neutrino_status> {
+    region
+        .checked_add(size_of::<H>() + align_of::<H>())
+        .ok_or(NEUTRINO_BAD_CAPACITY)
+}
+
+/// Splits the caller's memory `mem` of `mem_len` bytes into an aligned slot for a handle `H`
+/// and, after it, a zeroed region of the rest (at least `region` bytes), for handles built in
+/// caller memory (`neutrino_*_init`). Checks NULL, size (`NEUTRINO_MEM_TOO_SMALL`) and
+/// overflow before touching anything; on success the region's bytes are initialised (zero)
+/// and the handle slot is not (the caller writes it).
+///
+/// # Safety
+/// `mem` must be NULL or point to `mem_len` writable bytes that nothing else reads or writes
+/// while the returned region and handle are in use; the `'static` lifetime is that contract's.
+pub(crate) unsafe fn place<H>(
+    mem: *mut u8,
+    mem_len: usize,
+    region: usize,
+) -> Result<(*mut H, &'static mut [u8]), neutrino_status> {
+    if mem.is_null() {
+        return Err(NEUTRINO_NULL_POINTER);
+    }
+    check_array(mem, mem_len)?;
+    let pad = mem.align_offset(align_of::<H>());
+    let head = pad
+        .checked_add(size_of::<H>())
+        .ok_or(NEUTRINO_MEM_TOO_SMALL)?;
+    let need = region.checked_add(head).ok_or(NEUTRINO_BAD_CAPACITY)?;
+    if mem_len < need {
+        return Err(NEUTRINO_MEM_TOO_SMALL);
+    }
+    // SAFETY: `head <= need <= mem_len`, so the handle slot `[pad, head)` and the region
+    // `[head, mem_len)` are inside the caller's `mem_len` writable bytes (contract) and do not
+    // overlap; the region is zeroed before a `&mut [u8]` is formed over it, so every byte is
+    // initialised; `mem + pad` is aligned for `H` (`align_offset`).
+    unsafe {
+        let r = mem.add(head);
+        core::ptr::write_bytes(r, 0, mem_len - head);
+        Ok((
+            mem.add(pad).cast::<H>(),
+            slice::from_raw_parts_mut(r, mem_len - head),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +244,34 @@ mod tests {
         let odd = words.as_ptr().cast::<u8>().wrapping_add(1).cast::<u32>();
         // SAFETY: misaligned pointers are refused before any read.
         assert_eq!(unsafe { read_or(odd, 0) }, Err(NEUTRINO_INVALID_ARGUMENT));
+    }
+
+    /// `place` over every misalignment: the handle slot is aligned and before the region, the
+    /// region is zeroed and inside the memory, and short or NULL memory is refused.
+    #[test]
+    fn place_splits_aligned_and_zeroed() {
+        type H = [u64; 3];
+        let need = placed_size::<H>(100).unwrap();
+        let mut raw = vec![0xa5u8; need + 16];
+        for shift in 0..8 {
+            let base = raw[shift..].as_mut_ptr();
+            // SAFETY: `need` bytes from `base` are inside `raw`, used by nothing else here.
+            let (h, region) = unsafe { place::<H>(base, need, 100) }.unwrap();
+            assert!(h.is_aligned());
+            let (h, r) = (h as usize, region.as_ptr() as usize);
+            assert!(h >= base as usize && h + size_of::<H>() <= r);
+            assert!(region.len() >= 100 && r + region.len() == base as usize + need);
+            assert!(region.iter().all(|&b| b == 0));
+            // SAFETY: as above.
+            let short = unsafe { place::<H>(base, 100, 100) };
+            assert_eq!(short.err(), Some(NEUTRINO_MEM_TOO_SMALL));
+        }
+        // SAFETY: NULL is checked before any use.
+        let null = unsafe { place::<H>(core::ptr::null_mut(), need, 100) };
+        assert_eq!(null.err(), Some(NEUTRINO_NULL_POINTER));
+        assert_eq!(
+            placed_size::<H>(usize::MAX).err(),
+            Some(NEUTRINO_BAD_CAPACITY)
+        );
     }
 }

@@ -323,10 +323,14 @@ pub struct neutrino_fdb_forward {
     pub dest: neutrino_l2_dest,
 }
 
-/// An opaque FDB handle.
+/// An opaque FDB handle: the FDB over memory from the library's heap
+/// ([`neutrino_fdb_new`]) or the caller's ([`neutrino_fdb_init`]).
 #[derive(Debug)]
 pub struct neutrino_fdb {
-    inner: Fdb<Box<[u8]>>,
+    inner: Fdb<&'static mut [u8]>,
+    /// The heap block `inner` lives in (`neutrino_fdb_new`), freed after `inner` is dropped;
+    /// `None` for caller memory.
+    owned: Option<(*mut u8, usize)>,
 }
 
 /// Fills `*out` with the default configuration for `mac_capacity` MACs: 300 s aging and a 1 s
@@ -347,7 +351,7 @@ pub unsafe extern "C" fn neutrino_fdb_config_default(
     }
 }
 
-/// Creates an FDB. Release it with [`neutrino_fdb_free`].
+/// Creates an FDB over heap memory. Release it with [`neutrino_fdb_free`].
 ///
 /// # Safety
 /// `cfg` one readable `neutrino_fdb_config`; `out` a writable `neutrino_fdb *`.
@@ -360,23 +364,102 @@ pub unsafe extern "C" fn neutrino_fdb_new(
         args::check_ptr(out)?;
         // SAFETY: forwarded contract.
         let c = unsafe { read(cfg) }?.to_core();
-        let inner = Fdb::with_config(c)?;
+        let n = Fdb::mem_size(&c)?;
+        let block: &'static mut [u8] = Box::leak(vec![0u8; n].into_boxed_slice());
+        let (p, len) = (block.as_mut_ptr(), block.len());
+        let inner = match Fdb::new_in(block, c) {
+            Ok(f) => f,
+            Err(e) => {
+                // SAFETY: `p, len` is the block leaked just above; the failed `new_in` dropped
+                // its borrow, so nothing refers to it any more.
+                drop(unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(p, len)) });
+                return Err(e.into());
+            }
+        };
+        let h = neutrino_fdb { inner, owned: Some((p, len)) };
         // SAFETY: forwarded contract.
-        unsafe { write(out, Box::into_raw(Box::new(neutrino_fdb { inner }))) }
+        unsafe { write(out, Box::into_raw(Box::new(h))) }
     }
 }
 
-/// Releases an FDB. NULL is fine.
+/// Bytes of memory [`neutrino_fdb_init`] needs for `cfg` (the FDB's tables and flood lists,
+/// its handle and alignment slack). `NEUTRINO_BAD_CAPACITY` for a capacity out of range.
 ///
 /// # Safety
-/// `f` NULL or a live handle from `neutrino_fdb_new`, not used afterwards.
+/// `cfg` one readable `neutrino_fdb_config`; `out` a writable `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn neutrino_fdb_mem_size(
+    cfg: *const neutrino_fdb_config,
+    out: *mut usize,
+) -> neutrino_status {
+    ffi_guard! {
+        args::check_ptr(out)?;
+        // SAFETY: forwarded contract.
+        let c = unsafe { read(cfg) }?.to_core();
+        let n = args::placed_size::<neutrino_fdb>(Fdb::mem_size(&c)?)?;
+        // SAFETY: forwarded contract.
+        unsafe { write(out, n) }
+    }
+}
+
+/// Builds an FDB inside the caller's memory `mem` of `mem_len` bytes (at least
+/// [`neutrino_fdb_mem_size`]; any alignment; e.g. hugepages or a static array). The handle
+/// written to `*out` lives in that memory: it stays valid while the memory does, and
+/// [`neutrino_fdb_free`] releases nothing but may be called. The memory's previous contents
+/// do not matter. `NEUTRINO_MEM_TOO_SMALL` when `mem_len` is short.
+///
+/// # Safety
+/// `mem` must point to `mem_len` writable bytes that nothing else reads or writes until the
+/// FDB is no longer used; `cfg` one readable `neutrino_fdb_config`; `out` a writable
+/// `neutrino_fdb *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn neutrino_fdb_init(
+    mem: *mut u8,
+    mem_len: usize,
+    cfg: *const neutrino_fdb_config,
+    out: *mut *mut neutrino_fdb,
+) -> neutrino_status {
+    ffi_guard! {
+        args::check_ptr(out)?;
+        // SAFETY: forwarded contract.
+        let c = unsafe { read(cfg) }?.to_core();
+        let region = Fdb::mem_size(&c)?;
+        // SAFETY: forwarded contract (`mem`, `mem_len`).
+        let (h, mem) = unsafe { args::place::<neutrino_fdb>(mem, mem_len, region) }?;
+        let inner = Fdb::new_in(mem, c)?;
+        // SAFETY: `h` is aligned and points to a handle-sized slot in the caller's memory
+        // that nothing else uses (`place`).
+        unsafe { h.write(neutrino_fdb { inner, owned: None }) };
+        // SAFETY: forwarded contract.
+        unsafe { write(out, h) }
+    }
+}
+
+/// Releases an FDB from [`neutrino_fdb_new`]; for one from [`neutrino_fdb_init`] only ends
+/// its use (the memory stays the caller's). NULL is fine.
+///
+/// # Safety
+/// `f` NULL or a live handle, not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_fdb_free(f: *mut neutrino_fdb) -> neutrino_status {
     ffi_guard! {
         if !f.is_null() {
             args::check_ptr(f)?;
-            // SAFETY: `f` came from Box::into_raw in neutrino_fdb_new (contract).
-            drop(unsafe { Box::from_raw(f) });
+            // SAFETY: `f` is a live handle (contract): a heap handle from Box::into_raw in
+            // neutrino_fdb_new, or one written in place by neutrino_fdb_init.
+            let owned = unsafe { (*f).owned };
+            match owned {
+                Some((p, len)) => {
+                    // SAFETY: the handle came from Box::into_raw; dropping it ends the FDB's
+                    // borrow of its block, which was leaked from a Box of `len` bytes at `p`.
+                    unsafe {
+                        drop(Box::from_raw(f));
+                        drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(p, len)));
+                    }
+                }
+                // SAFETY: a placed handle: drop it in place; its memory is the caller's.
+                None => unsafe { core::ptr::drop_in_place(f) },
+            }
         }
         Ok(())
     }
@@ -384,7 +467,7 @@ pub unsafe extern "C" fn neutrino_fdb_free(f: *mut neutrino_fdb) -> neutrino_sta
 
 /// # Safety
 /// `f` NULL or a live, exclusively used handle.
-unsafe fn fdb<'a>(f: *mut neutrino_fdb) -> Result<&'a mut Fdb<Box<[u8]>>, neutrino_status> {
+unsafe fn fdb<'a>(f: *mut neutrino_fdb) -> Result<&'a mut Fdb<&'static mut [u8]>, neutrino_status> {
     args::check_ptr(f)?;
     // SAFETY: forwarded contract.
     Ok(unsafe { &mut (*f).inner })

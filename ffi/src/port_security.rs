@@ -72,10 +72,14 @@ impl From<&PortSecurityCounters> for neutrino_port_security_counters {
     }
 }
 
-/// An opaque port-security handle.
+/// An opaque port-security handle, on the heap ([`neutrino_port_security_new`]) or in the
+/// caller's memory ([`neutrino_port_security_init`]). Fixed size: the rules need no other
+/// memory.
 #[derive(Debug)]
 pub struct neutrino_port_security {
     inner: PortSecurity,
+    /// Allocated by `neutrino_port_security_new` (freed by `_free`), or placed in caller memory.
+    owned: bool,
 }
 
 /// # Safety
@@ -86,8 +90,8 @@ unsafe fn ps<'a>(p: *mut neutrino_port_security) -> Result<&'a mut PortSecurity,
     Ok(unsafe { &mut (*p).inner })
 }
 
-/// Creates the rules of a port with MAC `mac` (6 bytes, unicast) and no addresses yet.
-/// Release with [`neutrino_port_security_free`].
+/// Creates the rules of a port with MAC `mac` (6 bytes, unicast) and no addresses yet, on the
+/// heap. Release with [`neutrino_port_security_free`].
 ///
 /// # Safety
 /// `mac` 6 readable bytes; `out` a writable `neutrino_port_security *`.
@@ -101,15 +105,61 @@ pub unsafe extern "C" fn neutrino_port_security_new(
         // SAFETY: forwarded contract.
         let m = unsafe { read_mac(mac) }?;
         let inner = PortSecurity::new(m).ok_or(NEUTRINO_BAD_ADDRESS)?;
+        let h = neutrino_port_security { inner, owned: true };
         // SAFETY: forwarded contract.
-        unsafe { write(out, Box::into_raw(Box::new(neutrino_port_security { inner }))) }
+        unsafe { write(out, Box::into_raw(Box::new(h))) }
     }
 }
 
-/// Releases a handle. NULL is fine.
+/// Bytes of memory [`neutrino_port_security_init`] needs (the handle and alignment slack).
 ///
 /// # Safety
-/// `p` NULL or a live handle from `neutrino_port_security_new`, not used afterwards.
+/// `out` a writable `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn neutrino_port_security_mem_size(out: *mut usize) -> neutrino_status {
+    ffi_guard! {
+        args::check_ptr(out)?;
+        let n = args::placed_size::<neutrino_port_security>(0)?;
+        // SAFETY: forwarded contract.
+        unsafe { write(out, n) }
+    }
+}
+
+/// Builds the rules of a port with MAC `mac` inside the caller's memory `mem` of `mem_len`
+/// bytes (at least [`neutrino_port_security_mem_size`], any alignment; e.g. an array of
+/// per-port slots). [`neutrino_port_security_free`] releases nothing but may be called.
+///
+/// # Safety
+/// `mem` must point to `mem_len` writable bytes that nothing else reads or writes until the
+/// handle is no longer used; `mac` 6 readable bytes; `out` a writable
+/// `neutrino_port_security *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn neutrino_port_security_init(
+    mem: *mut u8,
+    mem_len: usize,
+    mac: *const u8,
+    out: *mut *mut neutrino_port_security,
+) -> neutrino_status {
+    ffi_guard! {
+        args::check_ptr(out)?;
+        // SAFETY: forwarded contract.
+        let m = unsafe { read_mac(mac) }?;
+        let inner = PortSecurity::new(m).ok_or(NEUTRINO_BAD_ADDRESS)?;
+        // SAFETY: forwarded contract (`mem`, `mem_len`).
+        let (h, _) = unsafe { args::place::<neutrino_port_security>(mem, mem_len, 0) }?;
+        // SAFETY: `h` is aligned and points to a handle-sized slot in the caller's memory
+        // that nothing else uses (`place`).
+        unsafe { h.write(neutrino_port_security { inner, owned: false }) };
+        // SAFETY: forwarded contract.
+        unsafe { write(out, h) }
+    }
+}
+
+/// Releases a handle from [`neutrino_port_security_new`]; for one from
+/// [`neutrino_port_security_init`] only ends its use. NULL is fine.
+///
+/// # Safety
+/// `p` NULL or a live handle, not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_port_security_free(
     p: *mut neutrino_port_security,
@@ -117,8 +167,15 @@ pub unsafe extern "C" fn neutrino_port_security_free(
     ffi_guard! {
         if !p.is_null() {
             args::check_ptr(p)?;
-            // SAFETY: `p` came from Box::into_raw (contract).
-            drop(unsafe { Box::from_raw(p) });
+            // SAFETY: `p` is a live handle (contract): from Box::into_raw when `owned`, else
+            // written in place in caller memory, which stays the caller's.
+            unsafe {
+                if (*p).owned {
+                    drop(Box::from_raw(p));
+                } else {
+                    core::ptr::drop_in_place(p);
+                }
+            }
         }
         Ok(())
     }

@@ -87,23 +87,28 @@ impl From<&ResponderCounters> for neutrino_responder_counters {
     }
 }
 
-/// An opaque responder handle.
+/// An opaque responder handle, over heap memory ([`neutrino_responder_new`]) or the caller's
+/// ([`neutrino_responder_init`]).
 #[derive(Debug)]
 pub struct neutrino_responder {
-    inner: Responder<Box<[u8]>>,
+    inner: Responder<&'static mut [u8]>,
+    /// The heap block `inner` lives in, freed after `inner` is dropped; `None` for caller
+    /// memory.
+    owned: Option<(*mut u8, usize)>,
 }
 
 /// # Safety
 /// `r` NULL or a live, exclusively used handle.
 unsafe fn resp<'a>(
     r: *mut neutrino_responder,
-) -> Result<&'a mut Responder<Box<[u8]>>, neutrino_status> {
+) -> Result<&'a mut Responder<&'static mut [u8]>, neutrino_status> {
     args::check_ptr(r)?;
     // SAFETY: forwarded contract.
     Ok(unsafe { &mut (*r).inner })
 }
 
-/// Creates a responder for `capacity` bindings. Release it with [`neutrino_responder_free`].
+/// Creates a responder for `capacity` bindings over heap memory. Release it with
+/// [`neutrino_responder_free`].
 ///
 /// # Safety
 /// `out` a writable `neutrino_responder *`.
@@ -115,23 +120,95 @@ pub unsafe extern "C" fn neutrino_responder_new(
 ) -> neutrino_status {
     ffi_guard! {
         args::check_ptr(out)?;
-        let inner = Responder::with_capacity(capacity, seed)?;
+        let n = Responder::mem_size(capacity)?;
+        let block: &'static mut [u8] = Box::leak(vec![0u8; n].into_boxed_slice());
+        let (p, len) = (block.as_mut_ptr(), block.len());
+        let inner = match Responder::new_in(block, capacity, seed) {
+            Ok(r) => r,
+            Err(e) => {
+                // SAFETY: `p, len` is the block leaked just above; the failed `new_in` dropped
+                // its borrow, so nothing refers to it any more.
+                drop(unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(p, len)) });
+                return Err(e.into());
+            }
+        };
+        let h = neutrino_responder { inner, owned: Some((p, len)) };
         // SAFETY: forwarded contract.
-        unsafe { write(out, Box::into_raw(Box::new(neutrino_responder { inner }))) }
+        unsafe { write(out, Box::into_raw(Box::new(h))) }
     }
 }
 
-/// Releases a responder. NULL is fine.
+/// Bytes of memory [`neutrino_responder_init`] needs for `capacity` bindings (the table, the
+/// handle and alignment slack). `NEUTRINO_BAD_CAPACITY` for a capacity out of range.
 ///
 /// # Safety
-/// `r` NULL or a live handle from `neutrino_responder_new`, not used afterwards.
+/// `out` a writable `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn neutrino_responder_mem_size(
+    capacity: usize,
+    out: *mut usize,
+) -> neutrino_status {
+    ffi_guard! {
+        args::check_ptr(out)?;
+        let n = args::placed_size::<neutrino_responder>(Responder::mem_size(capacity)?)?;
+        // SAFETY: forwarded contract.
+        unsafe { write(out, n) }
+    }
+}
+
+/// Builds a responder for `capacity` bindings inside the caller's memory `mem` of `mem_len`
+/// bytes (at least [`neutrino_responder_mem_size`], any alignment). The handle lives in that
+/// memory; [`neutrino_responder_free`] releases nothing but may be called.
+///
+/// # Safety
+/// `mem` must point to `mem_len` writable bytes that nothing else reads or writes until the
+/// responder is no longer used; `out` a writable `neutrino_responder *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn neutrino_responder_init(
+    mem: *mut u8,
+    mem_len: usize,
+    capacity: usize,
+    seed: u64,
+    out: *mut *mut neutrino_responder,
+) -> neutrino_status {
+    ffi_guard! {
+        args::check_ptr(out)?;
+        let region = Responder::mem_size(capacity)?;
+        // SAFETY: forwarded contract (`mem`, `mem_len`).
+        let (h, mem) = unsafe { args::place::<neutrino_responder>(mem, mem_len, region) }?;
+        let inner = Responder::new_in(mem, capacity, seed)?;
+        // SAFETY: `h` is aligned and points to a handle-sized slot in the caller's memory
+        // that nothing else uses (`place`).
+        unsafe { h.write(neutrino_responder { inner, owned: None }) };
+        // SAFETY: forwarded contract.
+        unsafe { write(out, h) }
+    }
+}
+
+/// Releases a responder from [`neutrino_responder_new`]; for one from
+/// [`neutrino_responder_init`] only ends its use. NULL is fine.
+///
+/// # Safety
+/// `r` NULL or a live handle, not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_responder_free(r: *mut neutrino_responder) -> neutrino_status {
     ffi_guard! {
         if !r.is_null() {
             args::check_ptr(r)?;
-            // SAFETY: `r` came from Box::into_raw (contract).
-            drop(unsafe { Box::from_raw(r) });
+            // SAFETY: `r` is a live handle (contract), from Box::into_raw or written in place.
+            let owned = unsafe { (*r).owned };
+            match owned {
+                Some((p, len)) => {
+                    // SAFETY: the handle came from Box::into_raw; dropping it ends the
+                    // responder's borrow of its block, leaked from a Box of `len` bytes at `p`.
+                    unsafe {
+                        drop(Box::from_raw(r));
+                        drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(p, len)));
+                    }
+                }
+                // SAFETY: a placed handle: drop it in place; its memory is the caller's.
+                None => unsafe { core::ptr::drop_in_place(r) },
+            }
         }
         Ok(())
     }

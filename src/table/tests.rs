@@ -245,6 +245,41 @@ fn odd_sizes() {
     }
 }
 
+/// Line-sized slots (64 bytes) start on a cache line whatever the caller memory's alignment,
+/// and the table behaves as the `HashMap` oracle over every misalignment of that memory
+/// (including a burst through the prefetch pipeline and in-place value access by index).
+#[test]
+fn line_sized_slots_are_aligned() {
+    type K = [u8; 12];
+    type V = [u8; 52];
+    let cap = 300;
+    let need = TableIn::<K, V>::mem_size(cap).unwrap();
+    let mut raw = vec![0u8; need + 64];
+    for shift in [0usize, 1, 7, 31, 63] {
+        let mut t = TableIn::<K, V>::new_in(&mut raw[shift..shift + need], cap, 9).unwrap();
+        let addr = t.mem.as_ptr() as usize;
+        assert_eq!((addr + t.base) % 64, 0, "shift {shift}");
+        assert!(t.base + t.buckets * TableIn::<K, V>::BUCKET <= need);
+        let mut oracle = HashMap::new();
+        for i in 0..cap as u32 {
+            let mut k = [0u8; 12];
+            k[..4].copy_from_slice(&i.wrapping_mul(2_654_435_761).to_le_bytes());
+            let v = [(i % 251) as u8; 52];
+            t.insert(k, v).unwrap();
+            oracle.insert(k, v);
+        }
+        assert_eq!(contents(&t), oracle);
+        let keys: Vec<K> = oracle.keys().copied().take(64).collect();
+        let mut idx = [NO_SLOT; 64];
+        t.find_idx(&keys, &mut idx);
+        for (k, &i) in keys.iter().zip(&idx) {
+            assert_ne!(i, NO_SLOT);
+            assert_eq!(t.value_bytes_idx(i), &oracle[k][..]);
+            assert_eq!((addr + t.idx_off(i)) % 64, 0);
+        }
+    }
+}
+
 /// Regression (CI, cap 14, refused at 8): a key's two buckets used to coincide with
 /// probability 1/buckets, so a two-bucket table refused the ninth key whose choices were both
 /// bucket 0. The oracle is counting: in a table of two buckets every key may use all 16 slots,

@@ -191,13 +191,32 @@ static void test_table(void) {
     free(raw);
 }
 
-static void test_fdb(void) {
+/* Caller memory for the placed responder and port-security handles: a static array. */
+static uint8_t STATIC_MEM[1 << 16];
+
+/* Runs once over library heap memory and once over caller memory (`placed`): a malloc'd
+ * block, deliberately misaligned and full of garbage. */
+static void test_fdb(int placed) {
     neutrino_fdb_config cfg;
     CHECK_EQ(neutrino_fdb_config_default(1000, 0xfdb, &cfg), NEUTRINO_OK);
     cfg.age = 100;
     cfg.move_hold = 30;
     neutrino_fdb *f = NULL;
-    CHECK_EQ(neutrino_fdb_new(&cfg, &f), NEUTRINO_OK);
+    uint8_t *raw = NULL;
+    if (placed) {
+        size_t need = 0;
+        CHECK_EQ(neutrino_fdb_mem_size(&cfg, &need), NEUTRINO_OK);
+        CHECK(need > 1000 * 64);
+        raw = (uint8_t *)malloc(need + 3);
+        CHECK(raw != NULL);
+        memset(raw, 0x5a, need + 3);
+        CHECK_EQ(neutrino_fdb_init(raw + 3, need / 2, &cfg, &f), NEUTRINO_MEM_TOO_SMALL);
+        CHECK_EQ(neutrino_fdb_init(NULL, need, &cfg, &f), NEUTRINO_NULL_POINTER);
+        CHECK_EQ(neutrino_fdb_init(raw + 3, need, &cfg, &f), NEUTRINO_OK);
+        CHECK(f != NULL && (uint8_t *)f >= raw + 3 && (uint8_t *)f < raw + 3 + need);
+    } else {
+        CHECK_EQ(neutrino_fdb_new(&cfg, &f), NEUTRINO_OK);
+    }
     neutrino_l2_dest p1 = port(1), p2 = port(2);
     neutrino_fdb_learn_result r;
     CHECK_EQ(neutrino_fdb_learn(f, 7, A, &p1, 10, &r), NEUTRINO_OK);
@@ -265,11 +284,23 @@ static void test_fdb(void) {
     CHECK_EQ(neutrino_fdb_learn(f, 7, NULL, &p1, 0, &r), NEUTRINO_NULL_POINTER);
     CHECK_EQ(neutrino_fdb_free(f), NEUTRINO_OK);
     CHECK_EQ(neutrino_fdb_free(NULL), NEUTRINO_OK);
+    free(raw);
 }
 
-static void test_responder(void) {
+static void test_responder(int placed) {
     neutrino_responder *r = NULL;
-    CHECK_EQ(neutrino_responder_new(64, 7, &r), NEUTRINO_OK);
+    if (placed) {
+        size_t need = 0;
+        CHECK_EQ(neutrino_responder_mem_size(64, &need), NEUTRINO_OK);
+        CHECK(need + 5 <= sizeof STATIC_MEM);
+        memset(STATIC_MEM, 0xc3, sizeof STATIC_MEM);
+        CHECK_EQ(neutrino_responder_init(STATIC_MEM + 5, need / 2, 64, 7, &r), NEUTRINO_MEM_TOO_SMALL);
+        CHECK_EQ(neutrino_responder_mem_size(0, &need), NEUTRINO_BAD_CAPACITY);
+        CHECK_EQ(neutrino_responder_mem_size(64, &need), NEUTRINO_OK);
+        CHECK_EQ(neutrino_responder_init(STATIC_MEM + 5, need, 64, 7, &r), NEUTRINO_OK);
+    } else {
+        CHECK_EQ(neutrino_responder_new(64, 7, &r), NEUTRINO_OK);
+    }
     neutrino_ip_addr v4 = ip4(10, 0, 0, 2);
     neutrino_ip_addr v6;
     memset(&v6, 0, sizeof v6);
@@ -324,9 +355,19 @@ static void test_responder(void) {
     CHECK_EQ(neutrino_responder_free(r), NEUTRINO_OK);
 }
 
-static void test_port_security(void) {
+static void test_port_security(int placed) {
     neutrino_port_security *p = NULL;
-    CHECK_EQ(neutrino_port_security_new(P, &p), NEUTRINO_OK);
+    if (placed) {
+        size_t need = 0;
+        CHECK_EQ(neutrino_port_security_mem_size(&need), NEUTRINO_OK);
+        CHECK(need + 1 <= sizeof STATIC_MEM);
+        memset(STATIC_MEM, 0x3c, sizeof STATIC_MEM);
+        CHECK_EQ(neutrino_port_security_init(STATIC_MEM + 1, need / 2, P, &p), NEUTRINO_MEM_TOO_SMALL);
+        CHECK_EQ(neutrino_port_security_init(STATIC_MEM + 1, need, group_mac(), &p), NEUTRINO_BAD_ADDRESS);
+        CHECK_EQ(neutrino_port_security_init(STATIC_MEM + 1, need, P, &p), NEUTRINO_OK);
+    } else {
+        CHECK_EQ(neutrino_port_security_new(P, &p), NEUTRINO_OK);
+    }
     neutrino_ip_addr fixed = ip4(10, 0, 0, 5);
     CHECK_EQ(neutrino_port_security_add_fixed_ip(p, &fixed), NEUTRINO_OK);
     neutrino_ip_addr net = ip4(192, 168, 7, 0);
@@ -351,8 +392,10 @@ static void test_port_security(void) {
 
 int main(void) {
     test_table();
-    test_fdb();
-    test_responder();
-    test_port_security();
+    for (int placed = 0; placed < 2; placed++) {
+        test_fdb(placed);
+        test_responder(placed);
+        test_port_security(placed);
+    }
     return check_report("test_l2");
 }
