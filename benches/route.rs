@@ -5,10 +5,12 @@
 //! Measured: build time of the full table, memory (bytes live after the build, counted by a
 //! wrapping global allocator, so every structure is measured the same way), and lookups per
 //! second for random addresses and for addresses that hit a route, single and (ours) in
-//! bursts of 64, for IPv4 and IPv6. The multi-tenant group looks up in a full-table VRF that
-//! sits in one `VrfTable` with 1000 VRFs of 20 routes.
+//! bursts of 64, for IPv4 and IPv6. The multi-tenant group looks up the same hit addresses in
+//! a full-table VRF of a `VrfTable` holding it alone and of one that also holds 1000 VRFs of
+//! 20 routes, in the same run. Times are the thread's CPU time (`benches/common/cpu_time.rs`).
 //!
-//! Run: `cargo bench --bench route` (about two minutes). Without the data file a generated
+//! Run: `cargo bench --bench route` (about two minutes;
+//! `cargo bench --bench route -- multi-tenant` for the VRF group only). Without the data file a generated
 //! table is used (and said so).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -18,6 +20,12 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+#[path = "common/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::CpuTime;
+
+type C = Criterion<CpuTime>;
 use neutrino::route::{Address, Key, Lpm, Prefix, VrfTable, MAX_BURST};
 
 /// Counts live heap bytes.
@@ -139,7 +147,7 @@ fn measure<T>(name: &str, f: impl FnOnce() -> T) -> T {
 }
 
 fn family<A: Address, N, M, P>(
-    c: &mut Criterion,
+    c: &mut C,
     fam: &str,
     t: &Table<A>,
     to_net: impl Fn(Prefix<A>) -> N + Copy,
@@ -156,7 +164,8 @@ fn family<A: Address, N, M, P>(
     });
     let st = ours.fib().stats();
     eprintln!(
-        "SUMMARY {fam} neutrino Fib: {:.2} MiB (lookup structure), RIB {:.1} MiB; {} nodes, {} leaves",
+        "SUMMARY {fam} neutrino Lpm total {:.2} MiB (Fib lookup structure {:.2} MiB, RIB {:.2} MiB); {} nodes, {} leaves",
+        ours.memory_bytes() as f64 / 1048576.0,
         st.bytes as f64 / 1048576.0,
         ours.rib_bytes() as f64 / 1048576.0,
         st.nodes,
@@ -249,7 +258,7 @@ fn family<A: Address, N, M, P>(
     }
 }
 
-fn benches(c: &mut Criterion) {
+fn benches(c: &mut C) {
     let (v4, v6) = load();
     eprintln!("table: {} IPv4, {} IPv6 prefixes", v4.len(), v6.len());
     family(
@@ -273,8 +282,13 @@ fn benches(c: &mut Criterion) {
     multi_tenant(c, &v4);
 }
 
-/// 1000 VRFs x 20 routes plus the full table in VRF 1000, all in one `VrfTable`.
-fn multi_tenant(c: &mut Criterion, v4: &Table<Ipv4Addr>) {
+/// The full table in VRF 1000 of a `VrfTable`, alone and next to 1000 VRFs x 20 routes: the
+/// same hit addresses looked up through both tables in the same run (the goal: the small VRFs
+/// leave full-table lookups unaffected).
+fn multi_tenant(c: &mut C, v4: &Table<Ipv4Addr>) {
+    let mut alone = VrfTable::new(1001);
+    alone.add_vrf(1000).unwrap();
+    alone.extend(1000, v4.iter().copied()).unwrap();
     let mut t = VrfTable::new(1001);
     let mut r = Rng(7);
     for vrf in 0..1000 {
@@ -294,9 +308,10 @@ fn multi_tenant(c: &mut Criterion, v4: &Table<Ipv4Addr>) {
     t.add_vrf(1000).unwrap();
     t.extend(1000, v4.iter().copied()).unwrap();
     eprintln!(
-        "SUMMARY multi-tenant: 1000 VRFs x 20 routes = {:.2} MiB of FIBs; with the full table {:.2} MiB",
+        "SUMMARY multi-tenant: 1000 VRFs x 20 routes = {:.2} MiB of FIBs; with the full table {:.2} MiB (full table alone {:.2} MiB)",
         small as f64 / 1048576.0,
-        t.fib_bytes() as f64 / 1048576.0
+        t.fib_bytes() as f64 / 1048576.0,
+        alone.fib_bytes() as f64 / 1048576.0
     );
     let (_, hit) = addresses(v4, 5);
     let tenant: Vec<(u32, Ipv4Addr)> = (0..4096)
@@ -307,21 +322,66 @@ fn multi_tenant(c: &mut Criterion, v4: &Table<Ipv4Addr>) {
             )
         })
         .collect();
-    let snap = t.snapshot();
-    let mut g = c.benchmark_group("route/multi-tenant/ipv4");
-    g.throughput(Throughput::Elements(4096));
-    g.bench_function("full-table-vrf/hit/burst64", |b| {
+    let (snap, snap_alone) = (t.snapshot(), alone.snapshot());
+    for a in &hit {
+        assert_eq!(snap.lookup(1000, *a), snap_alone.lookup(1000, *a));
+    }
+    // The two tables measured alternately, so that a change of load on this shared machine
+    // hits both alike; medians of the rates, and their ratio.
+    let rate = |s: &neutrino::route::VrfFibs| {
         let mut out = [None; MAX_BURST];
-        b.iter(|| {
-            let mut s = 0usize;
+        let t0 = thread_cpu_ns();
+        let mut n = 0usize;
+        for _ in 0..50 {
             for chunk in hit.chunks(MAX_BURST) {
-                s += snap
+                n += s
                     .lookup_burst(1000, black_box(chunk), &mut out)
                     .unwrap_or(0);
             }
-            s
-        })
-    });
+        }
+        black_box(n);
+        (50 * hit.len()) as f64 / (thread_cpu_ns() - t0).max(1) as f64 * 1e3
+    };
+    let (mut ra, mut rw) = (Vec::new(), Vec::new());
+    for rep in 0..15 {
+        if rep % 2 == 0 {
+            ra.push(rate(snap_alone));
+            rw.push(rate(snap));
+        } else {
+            rw.push(rate(snap));
+            ra.push(rate(snap_alone));
+        }
+    }
+    let (ma, mw) = (median(&mut ra), median(&mut rw));
+    eprintln!(
+        "SUMMARY multi-tenant full-table hit burst64 through the VrfTable: alone {ma:.1} M/s, next to 1000 VRFs {mw:.1} M/s, ratio {:.2} (medians of 15 alternating runs, thread CPU time)",
+        mw / ma
+    );
+    let mut g = c.benchmark_group("route/multi-tenant/ipv4");
+    g.throughput(Throughput::Elements(4096));
+    for (name, s) in [("alone", &snap_alone), ("with-1000-vrfs", &snap)] {
+        g.bench_function(format!("full-table-vrf/hit/burst64/{name}"), |b| {
+            let mut out = [None; MAX_BURST];
+            b.iter(|| {
+                let mut n = 0usize;
+                for chunk in hit.chunks(MAX_BURST) {
+                    n += s
+                        .lookup_burst(1000, black_box(chunk), &mut out)
+                        .unwrap_or(0);
+                }
+                n
+            })
+        });
+        g.bench_function(format!("full-table-vrf/hit/single/{name}"), |b| {
+            b.iter(|| {
+                let mut x = 0u32;
+                for a in hit.iter() {
+                    x = x.wrapping_add(s.lookup(1000, black_box(*a)).unwrap_or(0));
+                }
+                x
+            })
+        });
+    }
     g.bench_function("tenant-vrfs/single", |b| {
         b.iter(|| {
             let mut s = 0u32;
@@ -334,9 +394,27 @@ fn multi_tenant(c: &mut Criterion, v4: &Table<Ipv4Addr>) {
     g.finish();
 }
 
+/// The calling thread's CPU time in nanoseconds.
+fn thread_cpu_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid, writable timespec; clock_gettime only writes it.
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    assert_eq!(r, 0, "clock_gettime");
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 criterion_group! {
     name = route;
     config = Criterion::default()
+        .with_measurement(CpuTime::from_env())
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(20);

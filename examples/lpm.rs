@@ -96,9 +96,10 @@ fn rate(n: usize, f: impl FnOnce()) -> f64 {
 fn bench<A: Address>(name: &str, table: &Table<A>, lpm: &Lpm<A>, build_s: f64) {
     let st = lpm.fib().stats();
     println!(
-        "{name}: {} routes, build {:.3} s, lookup structure {:.2} MiB, route store {:.2} MiB",
+        "{name}: {} routes, build {:.3} s, memory {:.2} MiB in all (lookup structure {:.2} MiB, route store {:.2} MiB)",
         lpm.len(),
         build_s,
+        lpm.memory_bytes() as f64 / 1048576.0,
         st.bytes as f64 / 1048576.0,
         lpm.rib_bytes() as f64 / 1048576.0
     );

@@ -1,5 +1,6 @@
-//! [`Lpm`]: the alloc-mode table of one family: a [`Rib`](super::rib) holding the routes and
-//! a [`Fib`] built from it aside and published whole.
+//! [`Lpm`]: the alloc-mode table of one family: a [`Rib`](super::rib) holding the routes (a
+//! sorted array plus a buffer of recent changes) and a [`Fib`] built from it aside and
+//! published whole.
 //!
 //! Writes go to the RIB and mark the direct-pointing entries they touch. [`Lpm::commit`]
 //! rebuilds just those entries into a copy of the current `Fib` (or the whole structure when
@@ -59,11 +60,42 @@ impl<A: Address> Lpm<A> {
         routes: impl IntoIterator<Item = (Prefix<A>, u32)>,
     ) -> Result<Self, RouteError> {
         let mut t = Self::new();
-        for (p, nh) in routes {
-            t.insert_staged(p, nh)?;
-        }
+        t.extend_staged(routes)?;
         t.commit();
         Ok(t)
+    }
+
+    /// Adds or replaces many routes without publishing them (a later duplicate wins), sorted
+    /// and merged into the RIB in one pass. On an error (a group id out of range) the routes
+    /// before the refused one are staged, the others not.
+    pub fn extend_staged(
+        &mut self,
+        routes: impl IntoIterator<Item = (Prefix<A>, u32)>,
+    ) -> Result<(), RouteError> {
+        let mut batch = Vec::new();
+        let mut res = Ok(());
+        for (p, nh) in routes {
+            if nh > MAX_GROUP_ID {
+                res = Err(RouteError::GroupIdOutOfRange {
+                    id: nh,
+                    max: MAX_GROUP_ID,
+                });
+                break;
+            }
+            batch.push((p, nh));
+        }
+        if batch.len() > self.fib.dir_len() / 8 {
+            // Large: the next commit rebuilds everything.
+            self.dirty_entries = usize::MAX / 2;
+            self.dirty.clear();
+        } else {
+            for (p, _) in &batch {
+                self.mark(p);
+            }
+        }
+        self.rib
+            .insert_many(batch.into_iter().map(|(p, nh)| (p.key(), p.len(), nh)));
+        res
     }
 
     fn mark(&mut self, p: &Prefix<A>) {
@@ -127,9 +159,10 @@ impl<A: Address> Lpm<A> {
             || self.fib.needs_compaction()
             || bits != self.fib.dir_bits();
         if full {
-            self.fib = Arc::new(Fib::build(&self.rib, bits));
+            self.fib = Arc::new(Fib::build(self.rib.settled(), bits));
             self.full_builds += 1;
         } else {
+            self.rib.maybe_merge(64);
             let fib = Arc::make_mut(&mut self.fib);
             for d in &self.dirty {
                 match *d {
@@ -137,8 +170,12 @@ impl<A: Address> Lpm<A> {
                     Dirty::Prefix(p) => fib.rebuild_prefix(&self.rib, p.key(), p.len()),
                 }
             }
+            fib.trim();
         }
         self.dirty.clear();
+        if self.dirty.capacity() > 64 {
+            self.dirty.shrink_to_fit();
+        }
         self.dirty_entries = 0;
         &self.fib
     }
@@ -187,6 +224,15 @@ impl<A: Address> Lpm<A> {
     /// Bytes of the route store (the RIB), which lookups never read.
     pub fn rib_bytes(&self) -> usize {
         self.rib.memory_bytes()
+    }
+
+    /// Bytes held by the whole table: the published [`Fib`], the RIB and the list of staged
+    /// changes.
+    pub fn memory_bytes(&self) -> usize {
+        core::mem::size_of::<Self>()
+            + self.fib.memory_bytes()
+            + self.rib.memory_bytes()
+            + self.dirty.capacity() * core::mem::size_of::<Dirty<A>>()
     }
 
     /// Commits so far, and how many of them rebuilt the whole structure.

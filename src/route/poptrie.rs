@@ -13,7 +13,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
 
-use super::rib::{Rib, NIL};
+use super::rib::{Rib, Route, NIL};
 use super::{Address, Key, RouteError, MAX_BURST};
 
 /// A direct-pointing entry that is a leaf (group id in the low 24 bits).
@@ -64,14 +64,6 @@ impl Node {
             self.base1,
         ]
     }
-}
-
-/// What a slot of a node being built holds.
-#[derive(Debug, Clone, Copy)]
-enum Slot {
-    Leaf(u32),
-    /// Continue into the RIB node at the slot's depth, inheriting the group id.
-    Sub(u32, u32),
 }
 
 /// An immutable longest-prefix-match structure for one family.
@@ -150,8 +142,8 @@ impl<A: Address> Fib<A> {
         }
     }
 
-    /// Builds the structure for every route of `rib`.
-    pub(crate) fn build(rib: &Rib<A::Key>, s: u32) -> Self {
+    /// Builds the structure for `routes` (every route of a table, in prefix order).
+    pub(crate) fn build(routes: &[Route<A::Key>], s: u32) -> Self {
         let mut f = Fib {
             s,
             dir: vec![LEAF | NH_NONE; 1 << s],
@@ -163,83 +155,123 @@ impl<A: Address> Fib<A> {
             _a: PhantomData,
         };
         let mut dir = core::mem::take(&mut f.dir);
-        let root_nh = rib.node(0).map_or(NIL, |n| n.nh);
-        f.fill_dir(rib, 0, 0, 0, to_leaf(root_nh, NH_NONE), &mut dir);
+        f.fill_dir(&mut dir, 0, 1 << s, routes, NH_NONE);
         f.dir = dir;
+        f.mem.shrink_to_fit();
         f
     }
 
-    /// Expands RIB node `bn` (at depth `d`, path `pos`) over the direct array.
+    /// Fills direct-pointing entries `first..first + count` (one aligned region) from
+    /// `routes`, the routes of the region (prefix order), resolving to `best` where none
+    /// matches.
     fn fill_dir(
         &mut self,
-        rib: &Rib<A::Key>,
-        bn: u32,
-        d: u32,
-        pos: usize,
-        best: u32,
         dir: &mut [u32],
+        first: usize,
+        count: usize,
+        routes: &[Route<A::Key>],
+        best: u32,
     ) {
-        let Some(node) = rib.node(bn) else { return };
-        let best = to_leaf(node.nh, best);
-        if d == self.s {
-            if let Some(e) = dir.get_mut(pos) {
-                *e = self.subtree(rib, bn, best);
-            }
-            return;
+        if let Some(r) = dir.get_mut(first..first.saturating_add(count)) {
+            r.fill(LEAF | best);
         }
-        for (b, &c) in node.child.iter().enumerate() {
-            let p = pos * 2 + b;
-            if c == NIL {
-                let span = 1usize << (self.s - d - 1);
-                if let Some(r) = dir.get_mut(p * span..(p + 1) * span) {
-                    r.fill(LEAF | best);
+        let s = self.s;
+        let mut j = 0;
+        while let Some(r) = routes.get(j) {
+            let e = r.key.chunk(0, s) as usize;
+            if r.len() <= s {
+                // Prefix order: a route is painted before the routes it covers.
+                let span = 1usize << (s - r.len());
+                if let Some(d) = dir.get_mut(e..e.saturating_add(span)) {
+                    d.fill(LEAF | r.nh());
                 }
-            } else {
-                self.fill_dir(rib, c, d + 1, p, best, dir);
+                j += 1;
+                continue;
             }
+            // The routes longer than `s` under entry `e` are one run, after every route
+            // painting `e`.
+            let run = routes[j..]
+                .iter()
+                .position(|x| x.key.chunk(0, s) as usize != e)
+                .map_or(routes.len(), |n| j + n);
+            if let Some(d) = dir.get_mut(e) {
+                *d = self.subtree(&routes[j..run], *d & NH_NONE, s);
+            }
+            j = run;
         }
     }
 
-    /// The direct-pointing entry for RIB node `bn` resolving to `best` (its own id included):
-    /// a leaf when nothing below it differs, else a new node (appended).
-    fn subtree(&mut self, rib: &Rib<A::Key>, bn: u32, best: u32) -> u32 {
-        if rib.uniform_below(bn, best) {
+    /// The entry for a region at depth `off` resolving to `best`, whose longer routes are
+    /// `routes`: a leaf when none of them differs, else a new node (appended).
+    fn subtree(&mut self, routes: &[Route<A::Key>], best: u32, off: u32) -> u32 {
+        if routes.iter().all(|r| r.nh() == best) {
             return LEAF | best;
         }
         let idx = self.mem.len();
         self.mem.extend_from_slice(&[0; NODE_WORDS]);
         self.nodes += 1;
-        self.fill_node(rib, idx, bn, best, 0);
+        self.fill_node(idx, routes, best, off, 0);
         idx as u32
     }
 
-    /// Fills node `idx` from RIB node `bn` (which resolves to `best`), then its children.
-    fn fill_node(&mut self, rib: &Rib<A::Key>, idx: usize, bn: u32, best: u32, depth: usize) {
-        // A RIB node that no longer exists leaves the whole node resolving to `best`.
-        let mut slots = [Slot::Leaf(best); 64];
-        expand(rib, bn, 0, 0, best, &mut slots);
-        let mut node = Node {
-            base0: self.mem.len() as u32,
-            ..Node::default()
-        };
-        let mut prev: Option<u32> = None;
-        let mut subs = 0usize;
-        for (v, s) in slots.iter().enumerate() {
-            match *s {
-                Slot::Leaf(x) => {
-                    if prev != Some(x) {
-                        node.leafvec |= 1 << v;
-                        self.mem.push(x);
-                        self.leaves += 1;
-                        prev = Some(x);
-                    }
+    /// Fills node `idx` for the region at depth `off` (resolving to `best`) from `routes`,
+    /// the region's routes of length ≥ `off` in prefix order, then its children.
+    fn fill_node(
+        &mut self,
+        idx: usize,
+        routes: &[Route<A::Key>],
+        best: u32,
+        off: u32,
+        depth: usize,
+    ) {
+        let mut best = best;
+        let mut rs = routes;
+        while let Some((r, rest)) = rs.split_first() {
+            if r.len() > off {
+                break;
+            }
+            best = r.nh();
+            rs = rest;
+        }
+        let mut leaf = [best; 64];
+        // Per slot, the run of `rs` longer than the slot, and whether it needs a node.
+        let mut run = [(0u32, 0u32); 64];
+        let mut sub = 0u64;
+        for (j, r) in rs.iter().enumerate() {
+            let v = r.key.chunk(off, K) as usize & 63;
+            if r.len() <= off + K {
+                let span = 1usize << (off + K - r.len());
+                if let Some(l) = leaf.get_mut(v..v + span) {
+                    l.fill(r.nh());
                 }
-                Slot::Sub(..) => {
-                    node.vector |= 1 << v;
-                    subs += 1;
+            } else {
+                if run[v].1 == 0 {
+                    run[v].0 = j as u32;
+                }
+                run[v].1 = j as u32 + 1;
+                if r.nh() != leaf[v] {
+                    sub |= 1 << v;
                 }
             }
         }
+        let mut node = Node {
+            base0: self.mem.len() as u32,
+            vector: sub,
+            ..Node::default()
+        };
+        let mut prev: Option<u32> = None;
+        for (v, &x) in leaf.iter().enumerate() {
+            if sub & (1 << v) != 0 {
+                continue;
+            }
+            if prev != Some(x) {
+                node.leafvec |= 1 << v;
+                self.mem.push(x);
+                self.leaves += 1;
+                prev = Some(x);
+            }
+        }
+        let subs = sub.count_ones() as usize;
         node.base1 = self.mem.len() as u32;
         self.mem.resize(self.mem.len() + subs * NODE_WORDS, 0);
         self.nodes += subs;
@@ -249,11 +281,13 @@ impl<A: Address> Fib<A> {
         if depth >= MAX_DEPTH {
             return;
         }
-        let mut j = node.base1 as usize;
-        for s in slots {
-            if let Slot::Sub(c, b) = s {
-                self.fill_node(rib, j, c, b, depth + 1);
-                j += NODE_WORDS;
+        let mut c = node.base1 as usize;
+        for v in 0..64 {
+            if sub & (1 << v) != 0 {
+                let (a, b) = run[v];
+                let child = rs.get(a as usize..b as usize).unwrap_or(&[]);
+                self.fill_node(c, child, leaf[v], off + K, depth + 1);
+                c += NODE_WORDS;
             }
         }
     }
@@ -261,22 +295,34 @@ impl<A: Address> Fib<A> {
     /// Rebuilds direct-pointing entries `first..first + count` from `rib` (new nodes are
     /// appended; the replaced ones are counted dead).
     pub(crate) fn rebuild_range(&mut self, rib: &Rib<A::Key>, first: usize, count: usize) {
-        for i in first..first.saturating_add(count).min(self.dir.len()) {
+        let end = first.saturating_add(count).min(self.dir.len());
+        for i in first..end {
             let old = self.dir[i];
             if old & LEAF == 0 {
                 let (n, l) = self.count_subtree(old, 0);
                 self.dead_nodes += n;
                 self.dead_words += n * NODE_WORDS + l;
             }
-            let key = <A::Key as Key>::ZERO.with_chunk(0, self.s, i as u32);
-            let (bn, best) = rib.walk_to(key, self.s);
-            let best = to_leaf(best, NH_NONE);
-            self.dir[i] = if bn == NIL {
-                LEAF | best
-            } else {
-                self.subtree(rib, bn, best)
-            };
         }
+        let count = end.saturating_sub(first);
+        if count == 0 {
+            return;
+        }
+        // One aligned power-of-two block is one region; anything else goes entry by entry.
+        let (block, depth) = if count.is_power_of_two() && first.is_multiple_of(count) {
+            (count, self.s - count.trailing_zeros())
+        } else {
+            (1, self.s)
+        };
+        let mut dir = core::mem::take(&mut self.dir);
+        let mut scratch = Vec::new();
+        for b in (first..end).step_by(block) {
+            let key = <A::Key as Key>::ZERO.with_chunk(0, self.s, b as u32);
+            let best = to_leaf(rib.covering(key, depth), NH_NONE);
+            let routes = rib.region(key, depth, &mut scratch);
+            self.fill_dir(&mut dir, b, block, routes, best);
+        }
+        self.dir = dir;
     }
 
     /// Rebuilds what a change of the route `key/len` (longer than the direct-pointing bits)
@@ -305,8 +351,11 @@ impl<A: Address> Fib<A> {
             let (nodes, leaves) = self.count_subtree(idx, 0);
             self.dead_nodes += nodes.saturating_sub(1);
             self.dead_words += nodes.saturating_sub(1) * NODE_WORDS + leaves;
-            let (bn, best) = rib.walk_to(key, off);
-            self.fill_node(rib, idx as usize, bn, to_leaf(best, NH_NONE), 0);
+            let region = key.truncate(off as u8);
+            let best = to_leaf(rib.covering(region, off), NH_NONE);
+            let mut scratch = Vec::new();
+            let routes = rib.region(region, off, &mut scratch);
+            self.fill_node(idx as usize, routes, best, off, 0);
             return;
         }
         self.rebuild_range(rib, i, 1);
@@ -325,6 +374,13 @@ impl<A: Address> Fib<A> {
             }
         }
         acc
+    }
+
+    /// Gives back spare capacity left by appends when it is more than a sixteenth.
+    pub(crate) fn trim(&mut self) {
+        if self.mem.capacity() > self.mem.len() + self.mem.len() / 16 + 1024 {
+            self.mem.shrink_to_fit();
+        }
     }
 
     /// Whether enough of the structure is unreachable that a full rebuild is worth it.
@@ -367,7 +423,7 @@ impl<A: Address> Fib<A> {
     /// Sizes.
     pub fn stats(&self) -> FibStats {
         FibStats {
-            bytes: (self.dir.len() + self.mem.len()) * 4,
+            bytes: (self.dir.capacity() + self.mem.capacity()) * 4,
             nodes: self.nodes,
             leaves: self.leaves,
             dead_nodes: self.dead_nodes,
@@ -382,30 +438,67 @@ impl<A: Address> Fib<A> {
     /// The internal leaf reached by `key`.
     #[inline(always)]
     fn resolve(&self, key: A::Key) -> u32 {
-        let mut e = match self.dir.get(key.chunk(0, self.s) as usize) {
+        let e = match self.dir.get(key.chunk(0, self.s) as usize) {
             Some(e) => *e,
             None => return NH_NONE,
         };
         if e & LEAF != 0 {
             return e & NH_NONE;
         }
-        let mut off = self.s;
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has the `popcnt` instruction (checked just above), the only
+            // requirement of `walk_popcnt`.
+            return unsafe { self.walk_popcnt(key, e, self.s) };
+        }
+        self.walk(key, e, self.s)
+    }
+
+    /// [`walk`](Self::walk) compiled with the `popcnt` instruction.
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "popcnt")]
+    unsafe fn walk_popcnt(&self, key: A::Key, e: u32, off: u32) -> u32 {
+        self.walk(key, e, off)
+    }
+
+    /// The internal leaf reached by `key` from the node at arena index `e`, which consumes
+    /// the key bits from `off` on.
+    #[inline(always)]
+    pub(crate) fn walk(&self, key: A::Key, mut e: u32, mut off: u32) -> u32 {
         for _ in 0..MAX_DEPTH {
             let Some(n) = self.node(e) else {
                 return NH_NONE;
             };
-            let v = key.chunk(off, K);
+            let v = key.chunk(off, K) & 63;
             let m = below_mask(v);
             if n.vector & (1 << v) != 0 {
-                e = n.base1
-                    + ((n.vector & m).count_ones().wrapping_sub(1) & 63) * NODE_WORDS as u32;
+                e = n.base1.wrapping_add(
+                    ((n.vector & m).count_ones().wrapping_sub(1) & 63) * NODE_WORDS as u32,
+                );
                 off += K;
             } else {
-                let i = (n.base0 + (n.leafvec & m).count_ones()).wrapping_sub(1);
+                let i = n
+                    .base0
+                    .wrapping_add((n.leafvec & m).count_ones())
+                    .wrapping_sub(1);
                 return self.mem.get(i as usize).copied().unwrap_or(NH_NONE);
             }
         }
         NH_NONE
+    }
+
+    /// The longest-prefix match of `key` by the portable walk (what `no_std` builds and CPUs
+    /// without `popcnt` run), for tests.
+    #[cfg(test)]
+    pub(crate) fn lookup_portable(&self, addr: A) -> Option<u32> {
+        let key = addr.to_key();
+        let e = self.dir.get(key.chunk(0, self.s) as usize).copied()?;
+        let nh = if e & LEAF != 0 {
+            e & NH_NONE
+        } else {
+            self.walk(key, e, self.s)
+        };
+        (nh != NH_NONE).then_some(nh)
     }
 
     /// Longest-prefix match: the group id of the longest route containing `addr`.
@@ -426,6 +519,29 @@ impl<A: Address> Fib<A> {
                 max: MAX_BURST,
             });
         }
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has the `popcnt` instruction (checked just above), the only
+            // requirement of `burst_popcnt`.
+            return Ok(unsafe { self.burst_popcnt(addrs, out) });
+        }
+        Ok(self.burst(addrs, out))
+    }
+
+    /// [`burst`](Self::burst) compiled with the `popcnt` instruction (the portable build
+    /// counts bits with a dozen shifts and masks per node).
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "popcnt")]
+    unsafe fn burst_popcnt(&self, addrs: &[A], out: &mut [Option<u32>]) -> usize {
+        self.burst(addrs, out)
+    }
+
+    /// The burst walk of [`lookup_burst`](Self::lookup_burst) (`addrs.len()` ≤ `MAX_BURST`,
+    /// `out` at least as long; checked by the caller, and harmless if not: the excess is
+    /// ignored).
+    #[inline(always)]
+    pub(crate) fn burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> usize {
+        let addrs = &addrs[..addrs.len().min(MAX_BURST)];
         let mut keys = [<A::Key as Key>::ZERO; MAX_BURST];
         let mut cur = [LEAF | NH_NONE; MAX_BURST];
         let n = addrs.len();
@@ -434,6 +550,7 @@ impl<A: Address> Fib<A> {
         let mut pend = [0u8; MAX_BURST];
         let mut np = 0usize;
         let mut lf = [0u8; MAX_BURST];
+        let mem = self.mem.as_ptr();
         for (i, ((k, c), a)) in keys.iter_mut().zip(cur.iter_mut()).zip(addrs).enumerate() {
             *k = a.to_key();
             *c = self
@@ -441,20 +558,15 @@ impl<A: Address> Fib<A> {
                 .get(k.chunk(0, self.s) as usize)
                 .copied()
                 .unwrap_or(LEAF | NH_NONE);
+            // The node header is wanted in the next pass: start loading it now, so that the
+            // misses of the whole burst overlap.
+            prefetch(mem.wrapping_add(*c as usize));
             pend[np & 63] = i as u8;
             np += (*c & LEAF == 0) as usize;
         }
         let mut off = self.s;
         let mut depth = 0;
         while np > 0 && depth < MAX_DEPTH {
-            // Touch every node of this level first: a tight loop of independent loads keeps
-            // many cache misses in flight (the safe equivalent of a prefetch pass).
-            let mut touch = 0u64;
-            for &i in &pend[..np.min(MAX_BURST)] {
-                let c = cur[i as usize & 63];
-                touch ^= self.mem.get(c as usize).map_or(0, |w| *w as u64);
-            }
-            black_box_u64(touch);
             let mut next = 0usize;
             let mut nl = 0usize;
             for j in 0..np.min(MAX_BURST) {
@@ -477,6 +589,7 @@ impl<A: Address> Fib<A> {
                     lf[nl & 63] = i as u8;
                     nl += 1;
                 }
+                prefetch(mem.wrapping_add(*c as usize));
             }
             for &i in &lf[..nl.min(MAX_BURST)] {
                 let c = &mut cur[i as usize & 63];
@@ -492,14 +605,22 @@ impl<A: Address> Fib<A> {
             *o = (c & LEAF != 0 && nh != NH_NONE).then_some(nh);
             hits += o.is_some() as usize;
         }
-        Ok(hits)
+        hits
     }
 }
 
-/// Keeps a value alive without letting the optimizer drop the loads that made it.
+/// Asks the CPU to start loading the cache line of `p` (any address: a prefetch never faults
+/// and never reads into the program).
 #[inline(always)]
-fn black_box_u64(v: u64) {
-    core::hint::black_box(v);
+fn prefetch(p: *const u32) {
+    // SAFETY: SSE is part of the x86_64 baseline, and a prefetch has no memory-safety
+    // requirement on its address (it is a hint; an invalid address is ignored).
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// The id of a route if there is one, else `best`.
@@ -509,33 +630,5 @@ fn to_leaf(nh: u32, best: u32) -> u32 {
         best
     } else {
         nh & NH_NONE
-    }
-}
-
-/// Expands the children of RIB node `bn` (at relative depth `r`, slot prefix `pos`) over 64
-/// slots; a slot continues into a node only where the RIB below it differs from its leaf.
-fn expand<KK: Key>(rib: &Rib<KK>, bn: u32, r: u32, pos: usize, best: u32, slots: &mut [Slot; 64]) {
-    let Some(node) = rib.node(bn) else { return };
-    let best = to_leaf(node.nh, best);
-    if r == K {
-        if let Some(s) = slots.get_mut(pos) {
-            *s = if rib.uniform_below(bn, best) {
-                Slot::Leaf(best)
-            } else {
-                Slot::Sub(bn, best)
-            };
-        }
-        return;
-    }
-    for (b, &c) in node.child.iter().enumerate() {
-        let p = pos * 2 + b;
-        if c == NIL {
-            let span = 1usize << (K - r - 1);
-            if let Some(s) = slots.get_mut(p * span..(p + 1) * span) {
-                s.fill(Slot::Leaf(best));
-            }
-        } else {
-            expand(rib, c, r + 1, p, best, slots);
-        }
     }
 }

@@ -96,6 +96,83 @@ fn lpm_edge_cases() {
     edge_cases(&mut staged(), &a6, &p6);
 }
 
+/// The portable burst walk (the one `no_std` builds and CPUs without `popcnt` run) against the
+/// linear-scan oracle, next to the dispatched one.
+#[test]
+fn portable_burst_matches_the_oracle() {
+    fn run<A: Address>(seed: u64) {
+        let mut rng = Rng::new(seed);
+        let g = super::tests::Gen::<A>::new(&mut rng, 6);
+        let mut o = super::oracle::LinearLpm::new();
+        let mut l = Lpm::new();
+        for _ in 0..3000 {
+            let p = g.prefix(&mut rng);
+            let nh = rng.below(40) as u32;
+            assert_eq!(l.insert_staged(p, nh), Ok(o.insert(p, nh)));
+        }
+        l.commit();
+        let addrs: Vec<A> = (0..640).map(|_| g.addr(&mut rng)).collect();
+        let mut out = [None; MAX_BURST];
+        let mut out2 = [None; MAX_BURST];
+        for c in addrs.chunks(MAX_BURST) {
+            let hits = l.fib().burst(c, &mut out);
+            l.lookup_burst(c, &mut out2).unwrap();
+            assert_eq!(hits, out[..c.len()].iter().flatten().count());
+            for ((a, r), r2) in c.iter().zip(out).zip(out2) {
+                assert_eq!(r, o.lookup(*a), "portable burst {a}");
+                assert_eq!(
+                    l.fib().lookup_portable(*a),
+                    o.lookup(*a),
+                    "portable single {a}"
+                );
+                assert_eq!(r2, o.lookup(*a), "burst {a}");
+            }
+        }
+    }
+    run::<Ipv4Addr>(3);
+    run::<Ipv6Addr>(4);
+}
+
+/// `extend_staged` (one sort and merge) against the oracle: batches with duplicates over an
+/// existing table, small (patched) and large (rebuilt), with a reader holding the old `Fib`.
+#[test]
+fn lpm_extend_matches_the_oracle() {
+    let mut rng = Rng::new(21);
+    let g = super::tests::Gen::<Ipv4Addr>::new(&mut rng, 6);
+    let mut o = super::oracle::LinearLpm::new();
+    let mut l = Lpm::new();
+    for (round, size) in [5usize, 3000, 40, 0, 700].into_iter().enumerate() {
+        let held = Arc::clone(l.fib());
+        let probe: Vec<Ipv4Addr> = (0..64).map(|_| g.addr(&mut rng)).collect();
+        let before: Vec<_> = probe.iter().map(|a| held.lookup(*a)).collect();
+        let batch: Vec<_> = (0..size)
+            .map(|_| (g.prefix(&mut rng), rng.below(30) as u32))
+            .collect();
+        for (p, nh) in &batch {
+            o.insert(*p, *nh);
+        }
+        l.extend_staged(batch).unwrap();
+        l.commit();
+        let after: Vec<_> = probe.iter().map(|a| held.lookup(*a)).collect();
+        assert_eq!(before, after, "a held snapshot does not change");
+        assert_eq!(l.len(), o.len(), "round {round}");
+        for (p, nh) in o.routes() {
+            assert_eq!(l.get(*p), Some(*nh));
+        }
+        let addrs: Vec<Ipv4Addr> = (0..2000).map(|_| g.addr(&mut rng)).collect();
+        super::tests::check_all(&LpmUnder(l.clone()), &o, &addrs);
+    }
+    // A refused id: the routes before it are staged, the others not.
+    let p = Prefix::new(Ipv4Addr::new(192, 0, 2, 0), 24).unwrap();
+    let q = Prefix::new(Ipv4Addr::new(198, 51, 100, 0), 24).unwrap();
+    let r = l.extend_staged([(p, 1), (q, MAX_GROUP_ID + 1), (q, 2)]);
+    assert!(matches!(r, Err(RouteError::GroupIdOutOfRange { .. })));
+    assert_eq!(
+        (l.get(p), l.get(q)),
+        (Some(1), o.routes().iter().find(|x| x.0 == q).map(|x| x.1))
+    );
+}
+
 #[test]
 fn lpm_differential_random() {
     for seed in 0..6 {
@@ -258,15 +335,24 @@ where
     let mut lpm = Lpm::from_routes(t.iter().copied()).unwrap();
     let st = lpm.fib().stats();
     std::eprintln!(
-        "{:?}: {} routes built in {:?}; fib {} KiB ({} nodes, {} leaves), rib {} KiB",
+        "{:?}: {} routes built in {:?}; {} KiB in all: fib {} KiB ({} nodes, {} leaves), rib {} KiB",
         A::FAMILY,
         lpm.len(),
         start.elapsed(),
+        lpm.memory_bytes() / 1024,
         st.bytes / 1024,
         st.nodes,
         st.leaves,
         lpm.rib_bytes() / 1024
     );
+    if A::FAMILY == Family::V4 {
+        // Issue 7's budget for a full IPv4 table, everything the table holds counted.
+        assert!(
+            lpm.memory_bytes() <= 16 << 20,
+            "{} bytes",
+            lpm.memory_bytes()
+        );
+    }
     let mut o = LenMaps::new(t);
     check_big(&lpm, &o, t, &mut rng, n);
     for (p, nh) in t.iter().step_by(97) {
@@ -299,6 +385,13 @@ where
         lpm.insert(def, nh).unwrap();
         o.insert(&def, nh);
         check_big(&lpm, &o, t, &mut rng, n / 8);
+    }
+    if A::FAMILY == Family::V4 {
+        assert!(
+            lpm.memory_bytes() <= 16 << 20,
+            "after updates: {}",
+            lpm.memory_bytes()
+        );
     }
 }
 

@@ -239,13 +239,7 @@ impl VrfTable {
         self.lpm_mut::<A>(vrf)?;
         self.unshare::<A>(vrf);
         let lpm = self.lpm_mut::<A>(vrf)?;
-        let mut res = Ok(());
-        for (p, nh) in routes {
-            if let Err(e) = lpm.insert_staged(p, nh) {
-                res = Err(e);
-                break;
-            }
-        }
+        let res = lpm.extend_staged(routes);
         lpm.commit();
         self.publish::<A>(vrf);
         res
