@@ -72,6 +72,11 @@ fn l2(frame: &[u8]) -> Result<(&EthernetHeader, vlan::VlanStack, u16, usize), Wi
     Ok((eth, tags, et, ETH_LEN + off))
 }
 
+/// Bytes of the reply's Ethernet header and tags.
+fn l2_len(tags: &vlan::VlanStack) -> usize {
+    ETH_LEN + vlan::TAG_LEN * usize::from(tags.depth)
+}
+
 /// Writes the reply's Ethernet header and tags (mirroring the offending frame's) into `out`;
 /// returns the L3 offset.
 fn write_l2(
@@ -164,9 +169,10 @@ pub fn frag_needed(
         quoted: icmpv4::quote(datagram),
     };
     let icmp_len = msg.buffer_len();
-    let total = write_l2(out, eth.src, src_mac, &tags, ethertype::IPV4)?;
-    let need = total + 20 + icmp_len;
+    // Room is checked before anything is written: a refused call leaves `out` as it was.
+    let need = l2_len(&tags) + 20 + icmp_len;
     WireError::check_room(Layer::Icmpv4, need, out.len())?;
+    let total = write_l2(out, eth.src, src_mac, &tags, ethertype::IPV4)?;
     Ipv4Repr {
         src: src_ip,
         dst: h.src,
@@ -225,9 +231,9 @@ pub fn packet_too_big(
         quoted: icmpv6::quote(packet),
     };
     let icmp_len = msg.buffer_len();
-    let total = write_l2(out, eth.src, src_mac, &tags, ethertype::IPV6)?;
-    let need = total + 40 + icmp_len;
+    let need = l2_len(&tags) + 40 + icmp_len;
     WireError::check_room(Layer::Icmpv6, need, out.len())?;
+    let total = write_l2(out, eth.src, src_mac, &tags, ethertype::IPV6)?;
     let dst = ip.src();
     Ipv6Repr {
         src: src_ip,
@@ -292,6 +298,33 @@ mod tests {
             frag_needed(&f, 1450, GW_MAC, [10, 0, 0, 254], &mut out[..100]),
             Err(IcmpError::Wire(WireError::BufferTooSmall { .. }))
         ));
+    }
+
+    /// A refusal for lack of room writes nothing, at every output length short of the error.
+    #[test]
+    fn no_room_leaves_output_untouched() {
+        let f = big_v4();
+        for len in 0..18 + 576 {
+            let mut out = std::vec![0xa5u8; len];
+            assert!(frag_needed(&f, 1450, GW_MAC, [10, 0, 0, 254], &mut out).is_err());
+            assert!(
+                out.iter().all(|b| *b == 0xa5),
+                "frag_needed wrote into {len} bytes"
+            );
+        }
+        let mut f6 = hex("fa163e0000fefa163e00000186dd6000000005b01140");
+        f6.extend_from_slice(&[0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        f6.extend_from_slice(&[0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5]);
+        f6.resize(14 + 40 + 1456, b'y');
+        let src = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe];
+        for len in 0..14 + 1280 {
+            let mut out = std::vec![0xa5u8; len];
+            assert!(packet_too_big(&f6, 1430, GW_MAC, src, &mut out).is_err());
+            assert!(
+                out.iter().all(|b| *b == 0xa5),
+                "packet_too_big wrote into {len} bytes"
+            );
+        }
     }
 
     #[test]
