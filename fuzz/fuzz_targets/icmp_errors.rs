@@ -3,7 +3,7 @@
 //!
 //! Input: byte 0 bit 0 picks the family; bytes 1..5 the MTU (little-endian; `as u16` for
 //! IPv4); byte 5 the output room (`× 8` bytes); the rest is the offending frame. Asserts: no
-//! panic; on success the written length fits the room and the frame is re-read by the
+//! panic; a refused call leaves the output untouched; on success the written length fits the room and the frame is re-read by the
 //! classifier with checksum verification: addressed back to the frame's sender (Ethernet and
 //! IP), from the router's addresses, with the frame's VLAN tags, the right ICMP type and code,
 //! the reported MTU, within the RFC size bound (576 bytes of IPv4 datagram, RFC 1812
@@ -26,13 +26,17 @@ fuzz_target!(|data: &[u8]| {
     };
     let v6 = hdr[0] & 1 == 1;
     let mtu = u32::from_le_bytes([hdr[1], hdr[2], hdr[3], hdr[4]]);
-    let mut out = vec![0u8; usize::from(hdr[5]) * 8];
+    let mut out = vec![0xa5u8; usize::from(hdr[5]) * 8];
     let res = if v6 {
         packet_too_big(frame, mtu, GW_MAC, GW_V6, &mut out)
     } else {
         frag_needed(frame, mtu as u16, GW_MAC, GW_V4, &mut out)
     };
     let Ok(n) = res else {
+        assert!(
+            out.iter().all(|b| *b == 0xa5),
+            "a refused call wrote into the output"
+        );
         return;
     };
     assert!(n <= out.len());
