@@ -1,14 +1,14 @@
-//! The MTU errors a datapath generates for an oversized frame ([`neutrino::encap::icmp`]:
-//! ICMPv4 fragmentation needed, ICMPv6 packet too big) on arbitrary frames.
+//! The MTU errors a datapath generates for an oversized frame ([`neutrino::encap::icmp`]: ICMPv4
+//! fragmentation needed, ICMPv6 packet too big) on arbitrary frames.
 //!
-//! Input: byte 0 bit 0 picks the family; bytes 1..5 the MTU (little-endian; `as u16` for
-//! IPv4); byte 5 the output room (`× 8` bytes); the rest is the offending frame. Asserts: no
-//! panic; a refused call leaves the output untouched; on success the written length fits the room and the frame is re-read by the
-//! classifier with checksum verification: addressed back to the frame's sender (Ethernet and
-//! IP), from the router's addresses, with the frame's VLAN tags, the right ICMP type and code,
-//! the reported MTU, within the RFC size bound (576 bytes of IPv4 datagram, RFC 1812
-//! §4.3.2.3; 1280 bytes of IPv6 packet, RFC 4443 §2.4(c)), quoting a prefix of the
-//! offending IP packet.
+//! Input: byte 0 bit 0 picks the family; bytes 1..5 the MTU (little-endian; `as u16` for IPv4);
+//! byte 5 the output room (`× 8` bytes); the rest is the offending frame. Asserts: no panic; a
+//! refused call leaves the output untouched; on success the written length fits the room and the
+//! frame is re-read by the classifier with checksum verification: addressed back to the frame's
+//! sender (Ethernet and IP), from the router's addresses, with the frame's VLAN tags, the right
+//! ICMP type and code, the reported MTU, within the RFC size bound (576 bytes of IPv4 datagram, RFC
+//! 1812 §4.3.2.3; 1280 bytes of IPv6 packet, RFC 4443 §2.4(c)), quoting a prefix of the offending
+//! IP packet.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use neutrino::encap::icmp::{frag_needed, packet_too_big};
