@@ -868,6 +868,10 @@ enum neutrino_status
    */
   NEUTRINO_NO_REMOTE = 310,
   /**
+   * The RFCs say not to send this ICMP error (the reason is reported beside the status).
+   */
+  NEUTRINO_ICMP_SUPPRESSED = 311,
+  /**
    * An encap/decap failure this ABI version has no code for.
    */
   NEUTRINO_ENCAP_ERROR = 399,
@@ -1009,6 +1013,61 @@ enum neutrino_status
 typedef enum neutrino_status neutrino_status;
 #else
 typedef uint32_t neutrino_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why no ICMP error was generated (`NEUTRINO_ICMP_SUPPRESSED`), following RFC 1812 §4.3.2.7
+ * and RFC 4443 §2.4(e).
+ *
+ */
+enum neutrino_icmp_suppressed
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Nothing was suppressed (the call succeeded or failed for another reason).
+   */
+  NEUTRINO_ICMP_SENT = 0,
+  /**
+   * The frame is not IPv4 (frag needed) or IPv6 (packet too big).
+   */
+  NEUTRINO_ICMP_NOT_IP = 1,
+  /**
+   * The offending packet is itself an ICMP error.
+   */
+  NEUTRINO_ICMP_IS_ERROR = 2,
+  /**
+   * Not the first fragment.
+   */
+  NEUTRINO_ICMP_LATER_FRAGMENT = 3,
+  /**
+   * The source is not a unique host (unspecified, loopback, multicast, broadcast, class E).
+   */
+  NEUTRINO_ICMP_BAD_SOURCE = 4,
+  /**
+   * IPv4 to a multicast or broadcast destination (IP or link layer).
+   */
+  NEUTRINO_ICMP_NOT_UNICAST = 5,
+  /**
+   * IPv4 without DF: a router fragments it instead.
+   */
+  NEUTRINO_ICMP_NOT_DF = 6,
+  /**
+   * The MTU to report is below the protocol minimum (68 / 1280).
+   */
+  NEUTRINO_ICMP_MTU_TOO_SMALL = 7,
+  /**
+   * A reason this ABI version has no code for.
+   */
+  NEUTRINO_ICMP_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum neutrino_icmp_suppressed neutrino_icmp_suppressed;
+#else
+typedef uint32_t neutrino_icmp_suppressed;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -2582,6 +2641,51 @@ neutrino_status neutrino_fdb_flood_list(struct neutrino_fdb *f,
  */
 neutrino_status neutrino_fdb_get_counters(struct neutrino_fdb *f,
                                           struct neutrino_fdb_counters *out);
+
+/**
+ * Writes into `out` the ICMPv4 Destination Unreachable / Fragmentation Needed (type 3 code 4,
+ * RFC 1191 §4) that a router with MAC `src_mac` and address `src_ip` sends back for the IPv4
+ * Ethernet `frame` that exceeds `mtu`: addressed to the frame's sender, with its VLAN tags,
+ * quoting the datagram up to 576 bytes (RFC 1812 §4.3.2.3). `*written` gets the length.
+ *
+ * `NEUTRINO_ICMP_SUPPRESSED` when the RFCs say not to send one, with the reason in `*reason`
+ * (optional, NULL to ignore); `NEUTRINO_BUFFER_TOO_SMALL` when `out` is too small; a parse
+ * status when the frame's Ethernet or IPv4 header is malformed. On any error `out` is
+ * untouched.
+ *
+ * # Safety
+ * `frame` NULL (with `frame_len == 0`) or `frame_len` readable bytes; `out` NULL (with
+ * `out_len == 0`) or `out_len` writable bytes not overlapping `frame`; `src_mac` 6 and
+ * `src_ip` 4 readable bytes; `written` a writable `size_t`; `reason` NULL or writable.
+ */
+neutrino_status neutrino_icmp_frag_needed(const uint8_t *frame,
+                                          size_t frame_len,
+                                          uint16_t mtu,
+                                          const uint8_t (*src_mac)[6],
+                                          const uint8_t (*src_ip)[4],
+                                          uint8_t *out,
+                                          size_t out_len,
+                                          size_t *written,
+                                          neutrino_icmp_suppressed *reason);
+
+/**
+ * Writes into `out` the ICMPv6 Packet Too Big (type 2, RFC 4443 §3.2) that a router with MAC
+ * `src_mac` and address `src_ip` sends back for the IPv6 Ethernet `frame` that exceeds
+ * `mtu`, quoting the packet so that the error fits the IPv6 minimum MTU of 1280 (RFC 4443
+ * §2.4(c)). Errors and outputs as [`neutrino_icmp_frag_needed`].
+ *
+ * # Safety
+ * As [`neutrino_icmp_frag_needed`], with `src_ip` 16 readable bytes.
+ */
+neutrino_status neutrino_icmp_packet_too_big(const uint8_t *frame,
+                                             size_t frame_len,
+                                             uint32_t mtu,
+                                             const uint8_t (*src_mac)[6],
+                                             const uint8_t (*src_ip)[16],
+                                             uint8_t *out,
+                                             size_t out_len,
+                                             size_t *written,
+                                             neutrino_icmp_suppressed *reason);
 
 /**
  * Validates `cfg` with Neutron's subnet rules and creates a subnet in `*out`.

@@ -1,5 +1,5 @@
 //! The panic boundary. Every export body runs inside [`guard`] (usually through
-//! [`ffi_guard!`]) so that a panic — always a neutrino bug — becomes
+//! [`ffi_guard!`](crate::ffi_guard)) so that a panic — always a neutrino bug — becomes
 //! [`neutrino_status::NEUTRINO_PANIC`] instead of unwinding into C, which would abort the host
 //! process (or, before Rust 1.81, be undefined behaviour).
 //!

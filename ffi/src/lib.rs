@@ -10,22 +10,21 @@
 //! - packets are `(buf, buf_len, data_off, data_len)`, the fields of an `rte_mbuf`;
 //! - this crate only translates between C and core types; all logic is in `neutrino`.
 //!
-//! Routing ([`route`]): `neutrino_vrf_table_*`, `neutrino_vrf_*`, `neutrino_route_*`,
-//! `neutrino_nhg_*`, [`neutrino_flow_hash_v4`].
-//!
-//! Exports: [`neutrino_version`], [`neutrino_abi_version`], [`neutrino_status_str`],
-//! [`neutrino_classify_opts_default`], [`neutrino_classify`], [`neutrino_classify_burst`];
-//! encap/decap ([`encap`]): [`neutrino_encap_config_default`], [`neutrino_encap_new`],
-//! [`neutrino_encap_free`], [`neutrino_encap_overhead`], [`neutrino_encap`],
-//! [`neutrino_encap_to`], [`neutrino_encap_burst`], [`neutrino_encap_stats`],
-//! [`neutrino_decap_config_default`], [`neutrino_decap_new`], [`neutrino_decap_free`],
-//! [`neutrino_decap`], [`neutrino_decap_burst`], [`neutrino_decap_stats`].
-//! IPAM ([`ipam`]: `neutrino_subnet_*`, `neutrino_addr_*`, `neutrino_segment_*`,
-//! `neutrino_vlan_*`, `neutrino_mac_*`, `neutrino_subnet_pool_*`, `neutrino_ipam_*`) and the
-//! DHCP responder ([`dhcp`]: `neutrino_dhcp_*`).
-//! [`neutrino_decap`], [`neutrino_decap_burst`], [`neutrino_decap_stats`];
-//! the table (`neutrino_table_*`), the FDB (`neutrino_fdb_*`), the ARP/ND responder
-//! (`neutrino_responder_*`) and port security (`neutrino_port_security_*`).
+//! Exports, by room:
+//! - [`neutrino_version`], [`neutrino_abi_version`], [`neutrino_status_str`];
+//! - classifier ([`classify`]): [`neutrino_classify_opts_default`], [`neutrino_classify`],
+//!   [`neutrino_classify_burst`];
+//! - encap/decap ([`encap`]): `neutrino_encap_*`, `neutrino_decap_*` (contexts, single and
+//!   burst calls, counters); MTU errors ([`icmp`]): [`icmp::neutrino_icmp_frag_needed`],
+//!   [`icmp::neutrino_icmp_packet_too_big`];
+//! - L2: the table (`neutrino_table_*`), the FDB (`neutrino_fdb_*`), the ARP/ND responder
+//!   (`neutrino_responder_*`) and port security (`neutrino_port_security_*`), each also over
+//!   caller memory (`_mem_size` + `_init`);
+//! - IPAM ([`ipam`]: `neutrino_subnet_*`, `neutrino_addr_*`, `neutrino_segment_*`,
+//!   `neutrino_vlan_*`, `neutrino_mac_*`, `neutrino_subnet_pool_*`, `neutrino_ipam_*`) and the
+//!   DHCP responder ([`dhcp`]: `neutrino_dhcp_*`);
+//! - routing ([`route`]): `neutrino_vrf_table_*`, `neutrino_vrf_*`, `neutrino_route_*`,
+//!   `neutrino_nhg_*`, [`neutrino_flow_hash_v4`].
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -42,6 +41,7 @@ pub mod dhcp;
 pub mod encap;
 pub mod fdb;
 pub mod guard;
+pub mod icmp;
 pub mod ipam;
 pub mod port_security;
 pub mod responder;

@@ -89,6 +89,8 @@ pub enum neutrino_status {
     NEUTRINO_ECN_DROP = 309,
     /// No usable remote tunnel endpoint.
     NEUTRINO_NO_REMOTE = 310,
+    /// The RFCs say not to send this ICMP error (the reason is reported beside the status).
+    NEUTRINO_ICMP_SUPPRESSED = 311,
     /// An encap/decap failure this ABI version has no code for.
     NEUTRINO_ENCAP_ERROR = 399,
     /// IPAM: the CIDR breaks a subnet rule (host bits set, IPv4 /0, multicast, loopback,
@@ -166,7 +168,7 @@ pub enum neutrino_status {
 use neutrino_status::*;
 
 /// Every status, in numeric order.
-const ALL: [neutrino_status; 62] = [
+const ALL: [neutrino_status; 63] = [
     NEUTRINO_OK,
     NEUTRINO_NULL_POINTER,
     NEUTRINO_INVALID_ARGUMENT,
@@ -197,6 +199,7 @@ const ALL: [neutrino_status; 62] = [
     NEUTRINO_CRITICAL_OPTION,
     NEUTRINO_ECN_DROP,
     NEUTRINO_NO_REMOTE,
+    NEUTRINO_ICMP_SUPPRESSED,
     NEUTRINO_ENCAP_ERROR,
     NEUTRINO_IPAM_INVALID_CIDR,
     NEUTRINO_IPAM_INVALID_GATEWAY,
@@ -270,6 +273,7 @@ impl neutrino_status {
             NEUTRINO_CRITICAL_OPTION => c"GENEVE critical option not accepted",
             NEUTRINO_ECN_DROP => c"ECN CE over a not-ECN-capable packet",
             NEUTRINO_NO_REMOTE => c"no usable remote endpoint",
+            NEUTRINO_ICMP_SUPPRESSED => c"no ICMP error may be sent for this packet",
             NEUTRINO_ENCAP_ERROR => c"encap error",
             NEUTRINO_IPAM_INVALID_CIDR => c"invalid subnet CIDR",
             NEUTRINO_IPAM_INVALID_GATEWAY => c"invalid gateway",

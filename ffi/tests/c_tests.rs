@@ -210,6 +210,7 @@ fn build_and_run(test: &str, compiler: &str, flags: &[&str], link: Link, tag: &s
 const TESTS: &[&str] = &[
     "test_classify",
     "test_encap",
+    "test_icmp",
     "test_ipam_dhcp",
     "test_route",
 ];
