@@ -157,9 +157,123 @@ pub(crate) unsafe fn place<H>(
     }
 }
 
+/// Boxes `v` into the out-pointer `out` (a handle made by `neutrino_*_new`).
+///
+/// # Safety
+/// `out` is NULL or writable for one pointer.
+pub(crate) unsafe fn put_box<T>(out: *mut *mut T, v: T) -> Result<(), neutrino_status> {
+    check_ptr(out)?;
+    // SAFETY: non-NULL, aligned (checked), writable (contract).
+    unsafe { out.write(Box::into_raw(Box::new(v))) };
+    Ok(())
+}
+
+/// Frees a handle from [`put_box`] (NULL is fine).
+///
+/// # Safety
+/// `p` is NULL or a handle from [`put_box`] not used afterwards.
+pub(crate) unsafe fn free_box<T>(p: *mut T) {
+    if !p.is_null() {
+        // SAFETY: from `Box::into_raw` in `put_box`, freed once (contract).
+        unsafe { release(p, Origin::Boxed) };
+    }
+}
+
+/// Where a handle's memory came from, so that its `_free` releases exactly that.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Origin {
+    /// `Box`ed by `neutrino_*_new`; the structure owns whatever else it uses.
+    Boxed,
+    /// `Box`ed by `neutrino_*_new` over a [`HeapBlock`] the structure borrows.
+    BoxedOver(HeapBlock),
+    /// Written in caller memory by `neutrino_*_init` ([`place`]); the memory stays the caller's.
+    Placed,
+}
+
+/// A zeroed heap block lent to a core structure as `&'static mut [u8]` (the structure is
+/// generic over caller memory; a heap handle gives it library memory the same way). Freed by
+/// [`release`] after the structure.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeapBlock {
+    ptr: *mut u8,
+    len: usize,
+}
+
+/// Builds a structure with `build` over a fresh zeroed heap block of `len` bytes; when `build`
+/// fails, the block is freed again.
+pub(crate) fn over_heap<T, E>(
+    len: usize,
+    build: impl FnOnce(&'static mut [u8]) -> Result<T, E>,
+) -> Result<(T, HeapBlock), E> {
+    let mem: &'static mut [u8] = Box::leak(vec![0u8; len].into_boxed_slice());
+    let block = HeapBlock {
+        ptr: mem.as_mut_ptr(),
+        len: mem.len(),
+    };
+    match build(mem) {
+        Ok(t) => Ok((t, block)),
+        Err(e) => {
+            // SAFETY: the block was leaked from a `Box<[u8]>` of `len` bytes just above; the
+            // failed `build` has returned, and a core constructor's error holds no borrow of
+            // the memory, so nothing refers to it any more.
+            drop(unsafe {
+                Box::from_raw(core::ptr::slice_from_raw_parts_mut(block.ptr, block.len))
+            });
+            Err(e)
+        }
+    }
+}
+
+/// Ends the handle `h` made as `origin` says: a `Box`ed handle is dropped and freed (then its
+/// heap block, which it no longer borrows), a placed one is dropped in place.
+///
+/// # Safety
+/// `h` is a live, aligned handle made as `origin` says and not used afterwards; for
+/// `BoxedOver(b)`, `b` came from [`over_heap`] and only this handle's structure borrows it.
+pub(crate) unsafe fn release<H>(h: *mut H, origin: Origin) {
+    match origin {
+        // SAFETY: from `Box::into_raw` (contract).
+        Origin::Boxed => drop(unsafe { Box::from_raw(h) }),
+        // SAFETY: from `Box::into_raw` (contract); once the handle is dropped nothing borrows
+        // the block, leaked from a `Box<[u8]>` of `b.len` bytes at `b.ptr` by `over_heap`.
+        Origin::BoxedOver(b) => unsafe {
+            drop(Box::from_raw(h));
+            drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(
+                b.ptr, b.len,
+            )));
+        },
+        // SAFETY: a live handle written in caller memory (contract); only its drop runs.
+        Origin::Placed => unsafe { core::ptr::drop_in_place(h) },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A structure built over a heap block sees it zeroed and whole; a failed build frees it;
+    /// `release` ends each kind of handle (run under the C tests' LeakSanitizer too, through
+    /// the FDB and responder handles).
+    #[test]
+    fn heap_blocks_and_release() {
+        let (seen, block) = over_heap(1000, |m| -> Result<(usize, bool), ()> {
+            Ok((m.len(), m.iter().all(|b| *b == 0)))
+        })
+        .unwrap();
+        assert_eq!(seen, (1000, true));
+        let failed = over_heap(64, |m| -> Result<(), usize> { Err(m.len()) });
+        assert_eq!(failed.err(), Some(64));
+        let boxed = Box::into_raw(Box::new(vec![1u8, 2, 3]));
+        let over = Box::into_raw(Box::new(7u32));
+        let mut slot = core::mem::MaybeUninit::new(vec![4u8]);
+        // SAFETY: each handle is live, made as its origin says, and not used afterwards;
+        // `block` came from `over_heap` and nothing borrows it any more.
+        unsafe {
+            release(boxed, Origin::Boxed);
+            release(over, Origin::BoxedOver(block));
+            release(slot.as_mut_ptr(), Origin::Placed);
+        }
+    }
 
     #[test]
     fn null_with_zero_length_is_empty() {

@@ -189,10 +189,8 @@ pub unsafe extern "C" fn neutrino_dhcp_responder_new(
             return Err(NEUTRINO_INVALID_ARGUMENT);
         }
         let r = Responder::with_capacity(binding_slots, usize::from(n_subnets), seed, policy)?;
-        let b = Box::new(neutrino_dhcp_responder(r));
         // SAFETY: `out` non-NULL, aligned (checked), writable (contract).
-        unsafe { out.write(Box::into_raw(b)) };
-        Ok(())
+        unsafe { args::put_box(out, neutrino_dhcp_responder(r)) }
     }
 }
 
@@ -203,10 +201,8 @@ pub unsafe extern "C" fn neutrino_dhcp_responder_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_dhcp_responder_free(r: *mut neutrino_dhcp_responder) {
     crate::guard::guard_value((), || {
-        if !r.is_null() {
-            // SAFETY: from Box::into_raw in `_new`, freed once (contract).
-            drop(unsafe { Box::from_raw(r) });
-        }
+        // SAFETY: NULL or a handle from `_new`, not used afterwards (contract).
+        unsafe { args::free_box(r) }
     })
 }
 

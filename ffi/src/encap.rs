@@ -569,10 +569,8 @@ pub unsafe extern "C" fn neutrino_encap_new(
         // SAFETY: forwarded contract for geneve_options.
         let core = unsafe { c.to_core() }?;
         let ctx = EncapCtx::new(&core)?;
-        let h = Box::into_raw(Box::new(neutrino_encap_ctx { ctx }));
         // SAFETY: checked non-NULL and aligned; writable per the contract.
-        unsafe { out.write(h) };
-        Ok(())
+        unsafe { args::put_box(out, neutrino_encap_ctx { ctx }) }
     }
 }
 
@@ -583,10 +581,8 @@ pub unsafe extern "C" fn neutrino_encap_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_encap_free(ctx: *mut neutrino_encap_ctx) {
     crate::guard::guard_value((), || {
-        if !ctx.is_null() {
-            // SAFETY: a pointer from Box::into_raw in neutrino_encap_new (contract).
-            drop(unsafe { Box::from_raw(ctx) });
-        }
+        // SAFETY: NULL or a handle from neutrino_encap_new, not used afterwards (contract).
+        unsafe { args::free_box(ctx) }
     })
 }
 
@@ -747,10 +743,8 @@ pub unsafe extern "C" fn neutrino_decap_new(
         // SAFETY: checked; initialised per the contract (all integers).
         let c = unsafe { cfg.read() }.to_core()?;
         let ctx = DecapCtx::new(&c)?;
-        let h = Box::into_raw(Box::new(neutrino_decap_ctx { ctx }));
         // SAFETY: checked non-NULL and aligned; writable per the contract.
-        unsafe { out.write(h) };
-        Ok(())
+        unsafe { args::put_box(out, neutrino_decap_ctx { ctx }) }
     }
 }
 
@@ -761,10 +755,8 @@ pub unsafe extern "C" fn neutrino_decap_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_decap_free(ctx: *mut neutrino_decap_ctx) {
     crate::guard::guard_value((), || {
-        if !ctx.is_null() {
-            // SAFETY: a pointer from Box::into_raw in neutrino_decap_new (contract).
-            drop(unsafe { Box::from_raw(ctx) });
-        }
+        // SAFETY: NULL or a handle from neutrino_decap_new, not used afterwards (contract).
+        unsafe { args::free_box(ctx) }
     })
 }
 

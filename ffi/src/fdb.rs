@@ -328,9 +328,8 @@ pub struct neutrino_fdb_forward {
 #[derive(Debug)]
 pub struct neutrino_fdb {
     inner: Fdb<&'static mut [u8]>,
-    /// The heap block `inner` lives in (`neutrino_fdb_new`), freed after `inner` is dropped;
-    /// `None` for caller memory.
-    owned: Option<(*mut u8, usize)>,
+    /// A heap block from `neutrino_fdb_new`, or caller memory from `neutrino_fdb_init`.
+    origin: args::Origin,
 }
 
 /// Fills `*out` with the default configuration for `mac_capacity` MACs: 300 s aging and a 1 s
@@ -364,21 +363,10 @@ pub unsafe extern "C" fn neutrino_fdb_new(
         args::check_ptr(out)?;
         // SAFETY: forwarded contract.
         let c = unsafe { read(cfg) }?.to_core();
-        let n = Fdb::mem_size(&c)?;
-        let block: &'static mut [u8] = Box::leak(vec![0u8; n].into_boxed_slice());
-        let (p, len) = (block.as_mut_ptr(), block.len());
-        let inner = match Fdb::new_in(block, c) {
-            Ok(f) => f,
-            Err(e) => {
-                // SAFETY: `p, len` is the block leaked just above; the failed `new_in` dropped
-                // its borrow, so nothing refers to it any more.
-                drop(unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(p, len)) });
-                return Err(e.into());
-            }
-        };
-        let h = neutrino_fdb { inner, owned: Some((p, len)) };
+        let (inner, block) = args::over_heap(Fdb::mem_size(&c)?, |m| Fdb::new_in(m, c))?;
+        let h = neutrino_fdb { inner, origin: args::Origin::BoxedOver(block) };
         // SAFETY: forwarded contract.
-        unsafe { write(out, Box::into_raw(Box::new(h))) }
+        unsafe { args::put_box(out, h) }
     }
 }
 
@@ -429,7 +417,7 @@ pub unsafe extern "C" fn neutrino_fdb_init(
         let inner = Fdb::new_in(mem, c)?;
         // SAFETY: `h` is aligned and points to a handle-sized slot in the caller's memory
         // that nothing else uses (`place`).
-        unsafe { h.write(neutrino_fdb { inner, owned: None }) };
+        unsafe { h.write(neutrino_fdb { inner, origin: args::Origin::Placed }) };
         // SAFETY: forwarded contract.
         unsafe { write(out, h) }
     }
@@ -445,21 +433,9 @@ pub unsafe extern "C" fn neutrino_fdb_free(f: *mut neutrino_fdb) -> neutrino_sta
     ffi_guard! {
         if !f.is_null() {
             args::check_ptr(f)?;
-            // SAFETY: `f` is a live handle (contract): a heap handle from Box::into_raw in
-            // neutrino_fdb_new, or one written in place by neutrino_fdb_init.
-            let owned = unsafe { (*f).owned };
-            match owned {
-                Some((p, len)) => {
-                    // SAFETY: the handle came from Box::into_raw; dropping it ends the FDB's
-                    // borrow of its block, which was leaked from a Box of `len` bytes at `p`.
-                    unsafe {
-                        drop(Box::from_raw(f));
-                        drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(p, len)));
-                    }
-                }
-                // SAFETY: a placed handle: drop it in place; its memory is the caller's.
-                None => unsafe { core::ptr::drop_in_place(f) },
-            }
+            // SAFETY: `f` is a live handle (contract), made as its `origin` says by
+            // neutrino_fdb_new or neutrino_fdb_init, and not used afterwards.
+            unsafe { args::release(f, (*f).origin) };
         }
         Ok(())
     }

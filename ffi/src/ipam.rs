@@ -287,28 +287,6 @@ unsafe fn cstr<'a>(s: *const c_char) -> Result<&'a str, neutrino_status> {
         .map_err(|_| NEUTRINO_INVALID_ARGUMENT)
 }
 
-/// Boxes `v` into the out-pointer `out`.
-///
-/// # Safety
-/// `out` is NULL or writable for one pointer.
-unsafe fn put_box<T>(out: *mut *mut T, v: T) -> Result<(), neutrino_status> {
-    args::check_ptr(out)?;
-    // SAFETY: non-NULL, aligned (checked), writable (contract).
-    unsafe { out.write(Box::into_raw(Box::new(v))) };
-    Ok(())
-}
-
-/// Frees a boxed handle (NULL is fine).
-///
-/// # Safety
-/// `p` is NULL or a handle from `put_box` not yet freed.
-unsafe fn free_box<T>(p: *mut T) {
-    if !p.is_null() {
-        // SAFETY: from Box::into_raw, freed once (contract).
-        drop(unsafe { Box::from_raw(p) });
-    }
-}
-
 // ---------------------------------------------------------------- subnets
 
 /// Validates `cfg` with Neutron's subnet rules and creates a subnet in `*out`.
@@ -369,7 +347,7 @@ pub unsafe extern "C" fn neutrino_subnet_new(
             ipv6_mode,
         })?;
         // SAFETY: contract.
-        unsafe { put_box(out, neutrino_subnet(s)) }
+        unsafe { args::put_box(out, neutrino_subnet(s)) }
     }
 }
 
@@ -380,7 +358,7 @@ pub unsafe extern "C" fn neutrino_subnet_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_subnet_free(s: *mut neutrino_subnet) {
     // SAFETY: contract.
-    crate::guard::guard_value((), || unsafe { free_box(s) })
+    crate::guard::guard_value((), || unsafe { args::free_box(s) })
 }
 
 /// The subnet's gateway in `*gateway` (`*has_gateway` = 0 when it has none) and its number of
@@ -512,7 +490,7 @@ pub unsafe extern "C" fn neutrino_addr_alloc_new(
             IpNet::V6(_) => Addr::V6(V6Allocator::new(s)?),
         };
         // SAFETY: contract.
-        unsafe { put_box(out, neutrino_addr_alloc(a)) }
+        unsafe { args::put_box(out, neutrino_addr_alloc(a)) }
     }
 }
 
@@ -541,7 +519,7 @@ pub unsafe extern "C" fn neutrino_addr_alloc_init_v4(
         let s = unsafe { &(*subnet).0 };
         let a = V4Allocator::new(s, CallerWords { ptr: mem, len: words })?;
         // SAFETY: contract.
-        unsafe { put_box(out, neutrino_addr_alloc(Addr::V4Caller(a))) }
+        unsafe { args::put_box(out, neutrino_addr_alloc(Addr::V4Caller(a))) }
     }
 }
 
@@ -553,7 +531,7 @@ pub unsafe extern "C" fn neutrino_addr_alloc_init_v4(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_addr_alloc_free(a: *mut neutrino_addr_alloc) {
     // SAFETY: contract.
-    crate::guard::guard_value((), || unsafe { free_box(a) })
+    crate::guard::guard_value((), || unsafe { args::free_box(a) })
 }
 
 /// Allocates a free pool address (`NEUTRINO_ALLOC_RANDOM` or `_LOWEST`) into `*out`.
@@ -689,7 +667,7 @@ pub unsafe extern "C" fn neutrino_segment_alloc_new(
         let specs = unsafe { strings(specs, n) }?;
         let a = IdAllocator::from_specs(t, &specs)?;
         // SAFETY: contract.
-        unsafe { put_box(out, neutrino_segment_alloc(a)) }
+        unsafe { args::put_box(out, neutrino_segment_alloc(a)) }
     }
 }
 
@@ -700,7 +678,7 @@ pub unsafe extern "C" fn neutrino_segment_alloc_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_segment_alloc_free(a: *mut neutrino_segment_alloc) {
     // SAFETY: contract.
-    crate::guard::guard_value((), || unsafe { free_box(a) })
+    crate::guard::guard_value((), || unsafe { args::free_box(a) })
 }
 
 /// Allocates a free id from the ranges into `*id`.
@@ -774,7 +752,7 @@ pub unsafe extern "C" fn neutrino_vlan_alloc_new(
         let specs = unsafe { strings(specs, n) }?;
         let a = VlanAllocator::new(&specs)?;
         // SAFETY: contract.
-        unsafe { put_box(out, neutrino_vlan_alloc(a)) }
+        unsafe { args::put_box(out, neutrino_vlan_alloc(a)) }
     }
 }
 
@@ -785,7 +763,7 @@ pub unsafe extern "C" fn neutrino_vlan_alloc_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_vlan_alloc_free(a: *mut neutrino_vlan_alloc) {
     // SAFETY: contract.
-    crate::guard::guard_value((), || unsafe { free_box(a) })
+    crate::guard::guard_value((), || unsafe { args::free_box(a) })
 }
 
 /// Allocates a free VLAN on `physnet` into `*vlan`.
@@ -871,7 +849,7 @@ pub unsafe extern "C" fn neutrino_mac_alloc_new(
             .map_err(|_| NEUTRINO_INVALID_ARGUMENT)?;
         let a = MacAllocator::new(MacAddr(b))?;
         // SAFETY: contract.
-        unsafe { put_box(out, neutrino_mac_alloc(a)) }
+        unsafe { args::put_box(out, neutrino_mac_alloc(a)) }
     }
 }
 
@@ -882,7 +860,7 @@ pub unsafe extern "C" fn neutrino_mac_alloc_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_mac_alloc_free(a: *mut neutrino_mac_alloc) {
     // SAFETY: contract.
-    crate::guard::guard_value((), || unsafe { free_box(a) })
+    crate::guard::guard_value((), || unsafe { args::free_box(a) })
 }
 
 /// A random unused MAC under the base into the 6 bytes at `mac`.
@@ -981,7 +959,7 @@ pub unsafe extern "C" fn neutrino_subnet_pool_new(
             quota: (quota != 0).then_some(u128::from(quota)),
         })?;
         // SAFETY: contract.
-        unsafe { put_box(out, neutrino_subnet_pool(p)) }
+        unsafe { args::put_box(out, neutrino_subnet_pool(p)) }
     }
 }
 
@@ -992,7 +970,7 @@ pub unsafe extern "C" fn neutrino_subnet_pool_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_subnet_pool_free(p: *mut neutrino_subnet_pool) {
     // SAFETY: contract.
-    crate::guard::guard_value((), || unsafe { free_box(p) })
+    crate::guard::guard_value((), || unsafe { args::free_box(p) })
 }
 
 /// Allocates a prefix of length `prefix_len` (0: the pool's default) by best fit into `*out`.

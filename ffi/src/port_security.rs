@@ -79,7 +79,7 @@ impl From<&PortSecurityCounters> for neutrino_port_security_counters {
 pub struct neutrino_port_security {
     inner: PortSecurity,
     /// Allocated by `neutrino_port_security_new` (freed by `_free`), or placed in caller memory.
-    owned: bool,
+    origin: args::Origin,
 }
 
 /// # Safety
@@ -105,9 +105,9 @@ pub unsafe extern "C" fn neutrino_port_security_new(
         // SAFETY: forwarded contract.
         let m = unsafe { read_mac(mac) }?;
         let inner = PortSecurity::new(m).ok_or(NEUTRINO_BAD_ADDRESS)?;
-        let h = neutrino_port_security { inner, owned: true };
+        let h = neutrino_port_security { inner, origin: args::Origin::Boxed };
         // SAFETY: forwarded contract.
-        unsafe { write(out, Box::into_raw(Box::new(h))) }
+        unsafe { args::put_box(out, h) }
     }
 }
 
@@ -149,7 +149,7 @@ pub unsafe extern "C" fn neutrino_port_security_init(
         let (h, _) = unsafe { args::place::<neutrino_port_security>(mem, mem_len, 0) }?;
         // SAFETY: `h` is aligned and points to a handle-sized slot in the caller's memory
         // that nothing else uses (`place`).
-        unsafe { h.write(neutrino_port_security { inner, owned: false }) };
+        unsafe { h.write(neutrino_port_security { inner, origin: args::Origin::Placed }) };
         // SAFETY: forwarded contract.
         unsafe { write(out, h) }
     }
@@ -167,15 +167,10 @@ pub unsafe extern "C" fn neutrino_port_security_free(
     ffi_guard! {
         if !p.is_null() {
             args::check_ptr(p)?;
-            // SAFETY: `p` is a live handle (contract): from Box::into_raw when `owned`, else
-            // written in place in caller memory, which stays the caller's.
-            unsafe {
-                if (*p).owned {
-                    drop(Box::from_raw(p));
-                } else {
-                    core::ptr::drop_in_place(p);
-                }
-            }
+            // SAFETY: `p` is a live handle (contract), made as its `origin` says by
+            // neutrino_port_security_new or neutrino_port_security_init, and not used
+            // afterwards.
+            unsafe { args::release(p, (*p).origin) };
         }
         Ok(())
     }

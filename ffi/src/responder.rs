@@ -92,9 +92,8 @@ impl From<&ResponderCounters> for neutrino_responder_counters {
 #[derive(Debug)]
 pub struct neutrino_responder {
     inner: Responder<&'static mut [u8]>,
-    /// The heap block `inner` lives in, freed after `inner` is dropped; `None` for caller
-    /// memory.
-    owned: Option<(*mut u8, usize)>,
+    /// A heap block from `neutrino_responder_new`, or caller memory from `_init`.
+    origin: args::Origin,
 }
 
 /// # Safety
@@ -120,21 +119,12 @@ pub unsafe extern "C" fn neutrino_responder_new(
 ) -> neutrino_status {
     ffi_guard! {
         args::check_ptr(out)?;
-        let n = Responder::mem_size(capacity)?;
-        let block: &'static mut [u8] = Box::leak(vec![0u8; n].into_boxed_slice());
-        let (p, len) = (block.as_mut_ptr(), block.len());
-        let inner = match Responder::new_in(block, capacity, seed) {
-            Ok(r) => r,
-            Err(e) => {
-                // SAFETY: `p, len` is the block leaked just above; the failed `new_in` dropped
-                // its borrow, so nothing refers to it any more.
-                drop(unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(p, len)) });
-                return Err(e.into());
-            }
-        };
-        let h = neutrino_responder { inner, owned: Some((p, len)) };
+        let (inner, block) = args::over_heap(Responder::mem_size(capacity)?, |m| {
+            Responder::new_in(m, capacity, seed)
+        })?;
+        let h = neutrino_responder { inner, origin: args::Origin::BoxedOver(block) };
         // SAFETY: forwarded contract.
-        unsafe { write(out, Box::into_raw(Box::new(h))) }
+        unsafe { args::put_box(out, h) }
     }
 }
 
@@ -179,7 +169,7 @@ pub unsafe extern "C" fn neutrino_responder_init(
         let inner = Responder::new_in(mem, capacity, seed)?;
         // SAFETY: `h` is aligned and points to a handle-sized slot in the caller's memory
         // that nothing else uses (`place`).
-        unsafe { h.write(neutrino_responder { inner, owned: None }) };
+        unsafe { h.write(neutrino_responder { inner, origin: args::Origin::Placed }) };
         // SAFETY: forwarded contract.
         unsafe { write(out, h) }
     }
@@ -195,20 +185,9 @@ pub unsafe extern "C" fn neutrino_responder_free(r: *mut neutrino_responder) -> 
     ffi_guard! {
         if !r.is_null() {
             args::check_ptr(r)?;
-            // SAFETY: `r` is a live handle (contract), from Box::into_raw or written in place.
-            let owned = unsafe { (*r).owned };
-            match owned {
-                Some((p, len)) => {
-                    // SAFETY: the handle came from Box::into_raw; dropping it ends the
-                    // responder's borrow of its block, leaked from a Box of `len` bytes at `p`.
-                    unsafe {
-                        drop(Box::from_raw(r));
-                        drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(p, len)));
-                    }
-                }
-                // SAFETY: a placed handle: drop it in place; its memory is the caller's.
-                None => unsafe { core::ptr::drop_in_place(r) },
-            }
+            // SAFETY: `r` is a live handle (contract), made as its `origin` says by
+            // neutrino_responder_new or neutrino_responder_init, and not used afterwards.
+            unsafe { args::release(r, (*r).origin) };
         }
         Ok(())
     }

@@ -184,13 +184,12 @@ pub unsafe extern "C" fn neutrino_vrf_table_new(
         if max_vrfs == 0 || max_groups == 0 || max_groups > NEUTRINO_ROUTE_MAX_GROUP + 1 {
             return Err(NEUTRINO_INVALID_ARGUMENT);
         }
-        let t = Box::new(neutrino_vrf_table {
+        let t = neutrino_vrf_table {
             vrfs: VrfTable::new(max_vrfs),
             groups: GroupTable::new_in((0..max_groups).map(|_| None).collect(), seed),
-        });
+        };
         // SAFETY: `out` is non-NULL, aligned (checked) and writable (contract).
-        unsafe { out.write(Box::into_raw(t)) };
-        Ok(())
+        unsafe { args::put_box(out, t) }
     }
 }
 
@@ -201,10 +200,8 @@ pub unsafe extern "C" fn neutrino_vrf_table_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn neutrino_vrf_table_free(t: *mut neutrino_vrf_table) {
     crate::guard::guard_value((), || {
-        if !t.is_null() {
-            // SAFETY: a live handle from Box::into_raw (contract), freed once.
-            drop(unsafe { Box::from_raw(t) });
-        }
+        // SAFETY: NULL or a live handle from `_new`, not used afterwards (contract).
+        unsafe { args::free_box(t) }
     })
 }
 

@@ -55,7 +55,7 @@ pub struct neutrino_table {
     inner: AnyTable,
     key_len: usize,
     /// Allocated by `neutrino_table_new` (freed by `_free`), or placed in caller memory.
-    owned: bool,
+    origin: args::Origin,
 }
 
 /// Runs `$body` with `$t` bound to the typed table and `$K` to its key array size.
@@ -164,10 +164,9 @@ pub unsafe extern "C" fn neutrino_table_new(
         args::check_ptr(out)?;
         let bytes = table_bytes(key_len, capacity)?;
         let inner = build(key_len, capacity, seed, Mem::Owned(vec![0u8; bytes].into_boxed_slice()))?;
-        let h = Box::into_raw(Box::new(neutrino_table { inner, key_len, owned: true }));
+        let h = neutrino_table { inner, key_len, origin: args::Origin::Boxed };
         // SAFETY: `out` is non-NULL, aligned and writable.
-        unsafe { out.write(h) };
-        Ok(())
+        unsafe { args::put_box(out, h) }
     }
 }
 
@@ -215,7 +214,7 @@ pub unsafe extern "C" fn neutrino_table_init(
         // table region (checked above); nothing else aliases it.
         let h = unsafe {
             let h = mem.add(pad).cast::<neutrino_table>();
-            h.write(neutrino_table { inner, key_len, owned: false });
+            h.write(neutrino_table { inner, key_len, origin: args::Origin::Placed });
             h
         };
         // SAFETY: `out` is non-NULL, aligned and writable.
@@ -236,15 +235,9 @@ pub unsafe extern "C" fn neutrino_table_free(t: *mut neutrino_table) -> neutrino
             return Ok(());
         }
         args::check_ptr(t)?;
-        // SAFETY: `t` is a live handle (contract). Owned handles came from Box::into_raw;
-        // placed ones are dropped in place (their memory is borrowed, nothing to free).
-        unsafe {
-            if (*t).owned {
-                drop(Box::from_raw(t));
-            } else {
-                core::ptr::drop_in_place(t);
-            }
-        }
+        // SAFETY: `t` is a live handle (contract), made as its `origin` says by
+        // neutrino_table_new or neutrino_table_init, and not used afterwards.
+        unsafe { args::release(t, (*t).origin) };
         Ok(())
     }
 }
