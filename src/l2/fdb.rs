@@ -954,11 +954,53 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         }
         let mut idx = [NO_SLOT; PIPE_MAX];
         self.macs.find_idx(&keys[..2 * n], &mut idx);
+        let age = self.cfg.age;
         let mut hits = 0u64;
+        // Counted here and added once: the common cases touch no counter memory per frame.
+        let (mut refreshed, mut found) = (0u64, 0u64);
+        let mut at = 0;
+        // The common case in place: a found source that is a live learned entry on the same
+        // destination, a found live destination. A found key is unicast (only unicast MACs
+        // are ever stored), so neither needs the address checks. Anything else, and every
+        // frame after a learn that inserted, goes through the general path below.
+        while at < n {
+            let f = &frames[at];
+            let (si, di) = (idx[2 * at], idx[2 * at + 1]);
+            if si == NO_SLOT || di == NO_SLOT {
+                break;
+            }
+            let Ok(e) = Entry::mut_from_bytes(self.macs.value_bytes_idx_mut(si)) else {
+                break;
+            };
+            let seen = e.last_seen();
+            if e.flags & FLAG_STATIC != 0
+                || (age != 0 && now.saturating_sub(seen) >= age)
+                || !e.is_dest(f.from)
+            {
+                break;
+            }
+            if seen != now {
+                e.last_seen = now.to_ne_bytes();
+            }
+            let Ok(d) = Entry::ref_from_bytes(self.macs.value_bytes_idx(di)) else {
+                break;
+            };
+            if d.expired(now, age) {
+                break;
+            }
+            refreshed += 1;
+            found += 1;
+            learned[at] = Learned::Refreshed;
+            out[at] = Some(d.dest());
+            hits |= 1 << at;
+            at += 1;
+        }
+        self.counters.refreshed += refreshed;
+        self.counters.hits += found;
         // Once a learn has inserted (or evicted, or reused a dead entry), slot indexes found
         // before may be stale and keys found absent may exist: look up afresh from then on.
         let mut changed = false;
-        for at in 0..n {
+        while at < n {
             let f = &frames[at];
             let (ks, kd) = (keys[2 * at], keys[2 * at + 1]);
             let r = if !f.src.is_unicast() {
@@ -981,6 +1023,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             let d = self.resolve(f.dst, di, now);
             hits |= u64::from(d.is_some()) << at;
             out[at] = d;
+            at += 1;
         }
         Ok(hits)
     }

@@ -232,6 +232,10 @@ pub struct Table<K, V, M> {
     base: usize,
     /// End of the last slot: `base + buckets * BUCKET`, at most the memory's length.
     end: usize,
+    /// Single lookups read the first bucket's tag group alone and the second only when the
+    /// first has no match (cache-resident tables, where a lookup is bound by its instruction
+    /// count); otherwise both groups are loaded together so their cache misses overlap.
+    split: bool,
     hasher: KeyedHash,
     _kv: PhantomData<fn() -> (K, V)>,
 }
@@ -353,26 +357,36 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
         self.buckets
     }
 
+    /// The first bucket and the tag of the hash `h`.
     #[inline(always)]
-    fn probe(&self, key: &K) -> Probe {
-        let h = self.hasher.hash(key.as_bytes());
+    fn first_of(&self, h: u64) -> (usize, u16) {
+        // The tag is the hash's low 16 bits with bit 0 set (0 marks an empty slot): the first
+        // bucket is decided by the high bits of the low word (multiply-shift), the second by
+        // the high word, so the tag is (nearly) independent of both without a third mix.
+        (reduce(h as u32, self.buckets), h as u16 | 1)
+    }
+
+    /// The second bucket of the hash `h` whose first bucket is `b1`.
+    #[inline(always)]
+    fn second_of(&self, h: u64, b1: usize) -> usize {
         let n = self.buckets;
-        let b1 = reduce(h as u32, n);
         // The second bucket is drawn from the other `n - 1`, so the two never coincide when
         // there are two or more: a key whose two choices were one bucket could be refused with
         // the rest of the table empty (a two-bucket table would refuse the ninth such key).
         // `n - 1` is 0 only for a one-bucket table, where `r == 0 == b1` and the sum below
         // would give 1: `min` keeps it in range (and equal to b1, the only bucket).
         let r = reduce((h >> 32) as u32, n - 1);
-        let b2 = (r + usize::from(r >= b1)).min(n - 1);
-        // The tag is the hash's low 16 bits: the first bucket is decided by the high bits of
-        // the low word (multiply-shift), the second by the high word, so the tag is (nearly)
-        // independent of both without a third mix.
-        let t = h as u16;
+        (r + usize::from(r >= b1)).min(n - 1)
+    }
+
+    #[inline(always)]
+    fn probe(&self, key: &K) -> Probe {
+        let h = self.hasher.hash(key.as_bytes());
+        let (b1, tag) = self.first_of(h);
         Probe {
             b1,
-            b2,
-            tag: t | u16::from(t == 0),
+            b2: self.second_of(h, b1),
+            tag,
         }
     }
 
@@ -515,6 +529,9 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     #[inline(always)]
     #[allow(unsafe_code)]
     pub fn get(&self, key: &K) -> Option<V> {
+        if self.split {
+            return self.get_split(key);
+        }
         let p = self.probe(key);
         let cand = self.candidate(p)?;
         let mem = self.mem_ok()?;
@@ -528,6 +545,66 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         } else {
             self.get_slow(key)
         }
+    }
+
+    /// [`get`](Self::get) on a cache-resident table: the first bucket's tag group alone, the
+    /// second's only when the first has no match. Most entries sit in their first bucket
+    /// (inserts fill it first), so most hits skip the second bucket's range reduction, load
+    /// and match.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn get_split(&self, key: &K) -> Option<V> {
+        let pos = self.find_split(key)?;
+        let off = self.slot_off(pos) + Self::KS;
+        // SAFETY: `find_split` returns a bucket below `self.buckets` and a slot below 8, after
+        // checking `self.end <= mem.len()`: the slot lies within the memory.
+        let v = unsafe { self.mem().get_unchecked(off..off + Self::VS) };
+        V::read_from_bytes(v).ok()
+    }
+
+    /// The slot of `key`, probing its first bucket's tags and then, only when they have no
+    /// match, the second's (see [`get_split`](Self::get_split)).
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn find_split(&self, key: &K) -> Option<Pos> {
+        let mem = self.mem_ok()?;
+        let kb = key.as_bytes();
+        let h = self.hasher.hash(kb);
+        let (b1, tag) = self.first_of(h);
+        debug_assert!(b1 < self.buckets);
+        // SAFETY: `first_of` reduces onto `0..self.buckets`, and the tag groups of those
+        // buckets end at `self.buckets * TAGS_LEN <= self.base <= self.end <= mem.len()`
+        // (`mem_ok`), so the 16-byte read is inside `mem` (`[u8; 16]` has alignment 1).
+        let g1 = unsafe { Group::new(&*mem.as_ptr().add(b1 * TAGS_LEN).cast::<[u8; TAGS_LEN]>()) };
+        let (bucket, slot) = match g1.matches(tag).first() {
+            Some(slot) => (b1, slot),
+            None => {
+                let b2 = self.second_of(h, b1);
+                debug_assert!(b2 < self.buckets);
+                // SAFETY: as above, `second_of` is below `self.buckets` (`min(n - 1)`).
+                let g2 = unsafe {
+                    Group::new(&*mem.as_ptr().add(b2 * TAGS_LEN).cast::<[u8; TAGS_LEN]>())
+                };
+                (b2, g2.matches(tag).first()?)
+            }
+        };
+        let pos = Pos { bucket, slot };
+        let off = self.slot_off(pos);
+        // SAFETY: `bucket < self.buckets` and `slot < 8`, so the slot lies within
+        // `self.base + self.buckets * BUCKET = self.end <= mem.len()` (`mem_ok`).
+        let k = unsafe { mem.get_unchecked(off..off + Self::KS) };
+        if eq_bytes(k, kb) {
+            Some(pos)
+        } else {
+            self.find_key_slow(key)
+        }
+    }
+
+    /// The full two-bucket search for `key` after its first candidate was a tag collision.
+    #[cold]
+    #[inline(never)]
+    fn find_key_slow(&self, key: &K) -> Option<Pos> {
+        self.find_slow(self.probe(key), key.as_bytes())
     }
 
     /// [`get`](Self::get) after the first candidate was a tag collision (cold).
@@ -560,7 +637,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         let n = keys.len();
         let out = &mut out[..n];
         let mut hits = 0u64;
-        if !cfg!(test) && self.mem().len() <= CACHE_RESIDENT {
+        if !cfg!(test) && self.split {
             // A cache-resident table: single lookups, nothing to overlap.
             for i in 0..n {
                 out[i] = self.get(&keys[i]);
@@ -610,22 +687,26 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     pub(crate) fn find_idx(&self, keys: &[K], out: &mut [SlotIdx]) {
         let n = keys.len().min(out.len()).min(PIPE_MAX);
         let (keys, out) = (&keys[..n], &mut out[..n]);
-        if !cfg!(test) && self.mem().len() <= CACHE_RESIDENT {
+        if !cfg!(test) && self.split {
             // Prefetching a table that lives in cache only costs instructions.
             for (key, o) in keys.iter().zip(out.iter_mut()) {
-                *o = self
-                    .find(self.probe(key), key.as_bytes())
-                    .map_or(NO_SLOT, Pos::idx);
+                *o = self.find_split(key).map_or(NO_SLOT, Pos::idx);
             }
             return;
         }
+        let Some(mem) = self.mem_ok() else {
+            out.fill(NO_SLOT);
+            return;
+        };
+        let base = mem.as_ptr();
         // Stage 1: hash every key and prefetch both tag groups.
         let mut probes = [SmallProbe::default(); PIPE_MAX];
-        let mem = self.mem();
+        // (Index loops over arrays of `PIPE_MAX`: `n <= PIPE_MAX` lets the compiler drop the
+        // bounds checks, and they cost fewer instructions than zipped iterators here.)
         for i in 0..n {
             let q = self.probe(&keys[i]);
-            prefetch(mem, q.b1 * TAGS_LEN);
-            prefetch(mem, q.b2 * TAGS_LEN);
+            prefetch(base, q.b1 * TAGS_LEN);
+            prefetch(base, q.b2 * TAGS_LEN);
             probes[i] = SmallProbe {
                 b1: q.b1 as u32,
                 b2: q.b2 as u32,
@@ -634,20 +715,20 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         }
         // Stage 2: match the tags and prefetch the first candidate slot of each key.
         for i in 0..n {
-            let p = probes[i];
+            let pr = probes[i];
             let q = Probe {
-                b1: p.b1 as usize,
-                b2: p.b2 as usize,
-                tag: p.tag,
+                b1: pr.b1 as usize,
+                b2: pr.b2 as usize,
+                tag: pr.tag,
             };
             out[i] = match self.candidate(q) {
                 Some(pos) => {
                     let x = pos.idx();
                     let off = self.idx_off(x);
-                    prefetch(mem, off);
+                    prefetch(base, off);
                     if 64 % Self::SLOT != 0 {
                         // A slot that does not divide a cache line may straddle two.
-                        prefetch(mem, off + Self::SLOT - 1);
+                        prefetch(base, off + Self::SLOT - 1);
                     }
                     x
                 }
@@ -657,22 +738,24 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         // Stage 3: compare keys (the full two-bucket search only when the first candidate was
         // a tag collision, about once in 8000 lookups).
         for i in 0..n {
-            let x = out[i];
+            let (x, key) = (out[i], &keys[i]);
             if x == NO_SLOT {
                 continue;
             }
             let off = self.idx_off(x);
-            let kb = mem.get(off..off + Self::KS).unwrap_or(&[]);
-            if !eq_bytes(kb, keys[i].as_bytes()) {
-                let p = probes[i];
+            debug_assert!(off + Self::SLOT <= self.end);
+            // SAFETY: `x` comes from `candidate` (bucket below `self.buckets`, slot below 8),
+            // so the slot lies within `self.end <= mem.len()` (`mem_ok` above).
+            #[allow(unsafe_code)]
+            let kb = unsafe { mem.get_unchecked(off..off + Self::KS) };
+            if !eq_bytes(kb, key.as_bytes()) {
+                let pr = probes[i];
                 let q = Probe {
-                    b1: p.b1 as usize,
-                    b2: p.b2 as usize,
-                    tag: p.tag,
+                    b1: pr.b1 as usize,
+                    b2: pr.b2 as usize,
+                    tag: pr.tag,
                 };
-                out[i] = self
-                    .find_slow(q, keys[i].as_bytes())
-                    .map_or(NO_SLOT, Pos::idx);
+                out[i] = self.find_slow(q, key.as_bytes()).map_or(NO_SLOT, Pos::idx);
             }
         }
     }
@@ -688,8 +771,19 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     /// The slot index of `key`, or [`NO_SLOT`].
     #[inline(always)]
     pub(crate) fn find_key_idx(&self, key: &K) -> SlotIdx {
-        self.find(self.probe(key), key.as_bytes())
-            .map_or(NO_SLOT, Pos::idx)
+        let pos = if self.split {
+            self.find_split(key)
+        } else {
+            self.find(self.probe(key), key.as_bytes())
+        };
+        pos.map_or(NO_SLOT, Pos::idx)
+    }
+
+    /// Forces the single-lookup strategy (split probe or both groups at once), so tests cover
+    /// both whatever the table's size.
+    #[cfg(test)]
+    pub(crate) fn set_split(&mut self, split: bool) {
+        self.split = split;
     }
 
     /// Whether `slot` still holds `key` (it may not after an insert moved entries).
@@ -745,6 +839,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
             len: 0,
             base,
             end: base + Self::buckets_for(capacity) * Self::BUCKET,
+            split: base + Self::buckets_for(capacity) * Self::BUCKET <= CACHE_RESIDENT,
             hasher: KeyedHash::new(seed),
             _kv: PhantomData,
         })
@@ -1110,24 +1205,26 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Iterator for Iter<'_, K, V, M> {
     }
 }
 
-/// Prefetches the cache line holding `mem[off]` into all cache levels; a hint with no
-/// architectural effect.
+/// Prefetches the cache line holding `base + off` into all cache levels; a hint with no
+/// architectural effect, so `off` needs no bounds check.
 #[inline(always)]
 #[allow(unsafe_code)]
-fn prefetch(mem: &[u8], off: usize) {
+fn prefetch(base: *const u8, off: usize) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(b) = mem.get(off) {
-        let p: *const u8 = b;
+    {
+        // `wrapping_add`: no in-bounds requirement (the callers pass offsets inside the table's
+        // memory anyway).
+        let p = base.wrapping_add(off);
         // SAFETY: `_mm_prefetch` is a hint: it never faults, reads no value into the program
-        // and writes nothing, and `p` points into the live slice `mem` anyway. SSE is part of
-        // the x86-64 baseline, so the instruction exists on every x86-64 CPU.
+        // and writes nothing, whatever the address. SSE is part of the x86-64 baseline, so
+        // the instruction exists on every x86-64 CPU.
         unsafe {
             core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>())
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (mem, off);
+        let _ = (base, off);
     }
 }
 
