@@ -651,6 +651,18 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         self.macs.buckets() * 8
     }
 
+    /// The entry at slot index `idx`, in place.
+    #[inline(always)]
+    fn entry(&self, idx: SlotIdx) -> Option<&Entry> {
+        Entry::ref_from_bytes(self.macs.value_bytes_idx(idx)?).ok()
+    }
+
+    /// The entry at slot index `idx`, to change in place.
+    #[inline(always)]
+    fn entry_mut(&mut self, idx: SlotIdx) -> Option<&mut Entry> {
+        Entry::mut_from_bytes(self.macs.value_bytes_idx_mut(idx)?).ok()
+    }
+
     /// Segment state, creating it with the default limit on first use.
     fn seg_state(&mut self, seg: SegmentId) -> Result<SegState, FdbError> {
         let k = seg.to_ne_bytes();
@@ -723,7 +735,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             return self.learn_new(seg, key, Entry::new(from, now, 0));
         }
         let age = self.cfg.age;
-        if let Ok(e) = Entry::mut_from_bytes(self.macs.value_bytes_idx_mut(idx)) {
+        if let Some(e) = self.entry_mut(idx) {
             let seen = e.last_seen();
             let live = age == 0 || now.saturating_sub(seen) < age;
             if e.flags & FLAG_STATIC == 0 && live && e.is_dest(from) {
@@ -741,7 +753,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
     #[inline(never)]
     fn learn_other(&mut self, idx: SlotIdx, enc: &Enc, from: Dest, now: u64) -> Learned {
         let (hold, age) = (self.cfg.move_hold, self.cfg.age);
-        let Ok(e) = Entry::mut_from_bytes(self.macs.value_bytes_idx_mut(idx)) else {
+        let Some(e) = self.entry_mut(idx) else {
             // A found index is always in range.
             return Learned::Refused(Refusal::TableFull);
         };
@@ -885,11 +897,14 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             return None;
         }
         if idx != NO_SLOT {
-            if let Ok(e) = Entry::ref_from_bytes(self.macs.value_bytes_idx(idx)) {
-                if !e.expired(now, self.cfg.age) {
-                    self.counters.hits += 1;
-                    return Some(e.dest());
-                }
+            let age = self.cfg.age;
+            let live = self
+                .entry(idx)
+                .filter(|e| !e.expired(now, age))
+                .map(Entry::dest);
+            if live.is_some() {
+                self.counters.hits += 1;
+                return live;
             }
         }
         self.counters.misses += 1;
@@ -969,7 +984,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             if si == NO_SLOT || di == NO_SLOT {
                 break;
             }
-            let Ok(e) = Entry::mut_from_bytes(self.macs.value_bytes_idx_mut(si)) else {
+            let Some(e) = self.entry_mut(si) else {
                 break;
             };
             let seen = e.last_seen();
@@ -982,7 +997,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             if seen != now {
                 e.last_seen = now.to_ne_bytes();
             }
-            let Ok(d) = Entry::ref_from_bytes(self.macs.value_bytes_idx(di)) else {
+            let Some(d) = self.entry(di) else {
                 break;
             };
             if d.expired(now, age) {
@@ -991,7 +1006,12 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             refreshed += 1;
             found += 1;
             learned[at] = Learned::Refreshed;
-            out[at] = Some(d.dest());
+            // A port is the common destination: store it without the general decode.
+            out[at] = Some(if d.kind == KIND_PORT {
+                Dest::Port(u32::from_ne_bytes(d.port))
+            } else {
+                d.dest()
+            });
             hits |= 1 << at;
             at += 1;
         }

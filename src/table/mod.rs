@@ -308,12 +308,13 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
         1
     };
 
-    /// Buckets needed for `capacity` entries.
+    /// Buckets needed for `capacity` entries: at least two, so a key's two buckets always
+    /// differ and [`second_of`](Self::second_of) needs no clamp.
     const fn buckets_for(capacity: usize) -> usize {
         let slots = (capacity * LOAD_DEN).div_ceil(LOAD_NUM);
         let b = slots.div_ceil(SLOTS);
-        if b == 0 {
-            1
+        if b < 2 {
+            2
         } else {
             b
         }
@@ -370,13 +371,12 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
     #[inline(always)]
     fn second_of(&self, h: u64, b1: usize) -> usize {
         let n = self.buckets;
-        // The second bucket is drawn from the other `n - 1`, so the two never coincide when
-        // there are two or more: a key whose two choices were one bucket could be refused with
-        // the rest of the table empty (a two-bucket table would refuse the ninth such key).
-        // `n - 1` is 0 only for a one-bucket table, where `r == 0 == b1` and the sum below
-        // would give 1: `min` keeps it in range (and equal to b1, the only bucket).
+        // The second bucket is drawn from the other `n - 1`, so the two never coincide: a key
+        // whose two choices were one bucket could be refused with the rest of the table empty
+        // (a two-bucket table would refuse the ninth such key). `n >= 2` (`buckets_for`), so
+        // `r <= n - 2` and the result is at most `n - 1`.
         let r = reduce((h >> 32) as u32, n - 1);
-        (r + usize::from(r >= b1)).min(n - 1)
+        r + usize::from(r >= b1)
     }
 
     #[inline(always)]
@@ -484,7 +484,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         debug_assert!(p.b1 < self.buckets && p.b2 < self.buckets);
         // SAFETY: every `Probe` comes from `probe` on this table (directly or through the
         // burst's `SmallProbe` copy), whose buckets are below `self.buckets` (multiply-shift
-        // of a 32-bit hash onto `0..n`, and `min(n - 1)`); the tag groups of those buckets end
+        // of a 32-bit hash onto `0..n`, and `second_of`'s skip over `b1` within `0..n`); the tag groups of those buckets end
         // at `self.buckets * TAGS_LEN <= self.base <= self.end <= mem.len()` (`mem_ok`), so
         // both 16-byte reads are inside `mem`, and `[u8; 16]` has alignment 1.
         let (g1, g2) = unsafe {
@@ -581,7 +581,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             None => {
                 let b2 = self.second_of(h, b1);
                 debug_assert!(b2 < self.buckets);
-                // SAFETY: as above, `second_of` is below `self.buckets` (`min(n - 1)`).
+                // SAFETY: as above, `second_of` is below `self.buckets` (see there).
                 let g2 = unsafe {
                     Group::new(&*mem.as_ptr().add(b2 * TAGS_LEN).cast::<[u8; TAGS_LEN]>())
                 };
@@ -651,7 +651,8 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             out[i] = if idx[i] == NO_SLOT {
                 None
             } else {
-                V::read_from_bytes(self.value_bytes_idx(idx[i])).ok()
+                self.value_bytes_idx(idx[i])
+                    .and_then(|b| V::read_from_bytes(b).ok())
             };
             hits |= u64::from(out[i].is_some()) << i;
         }
@@ -760,12 +761,12 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         }
     }
 
-    /// The value bytes of the entry at `idx` (a live slot index from [`find_idx`]); empty when
+    /// The value bytes of the entry at `idx` (a live slot index from [`find_idx`]); `None` when
     /// out of range.
     #[inline(always)]
-    pub(crate) fn value_bytes_idx(&self, idx: SlotIdx) -> &[u8] {
+    pub(crate) fn value_bytes_idx(&self, idx: SlotIdx) -> Option<&[u8]> {
         let off = self.idx_off(idx) + Self::KS;
-        self.mem().get(off..off + Self::VS).unwrap_or(&[])
+        self.mem().get(off..off + Self::VS)
     }
 
     /// The slot index of `key`, or [`NO_SLOT`].
@@ -863,13 +864,12 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
         self.set_tag(pos, tag);
     }
 
-    /// The value bytes of the entry at `idx`, to change in place; empty when out of range.
+    /// The value bytes of the entry at `idx`, to change in place; `None` when out of range.
+    /// (An `Option` rather than an empty slice, so the caller's size check folds away.)
     #[inline(always)]
-    pub(crate) fn value_bytes_idx_mut(&mut self, idx: SlotIdx) -> &mut [u8] {
+    pub(crate) fn value_bytes_idx_mut(&mut self, idx: SlotIdx) -> Option<&mut [u8]> {
         let off = self.idx_off(idx) + Self::KS;
-        self.mem_mut()
-            .get_mut(off..off + Self::VS)
-            .unwrap_or(&mut [])
+        self.mem_mut().get_mut(off..off + Self::VS)
     }
 
     #[inline(always)]
