@@ -53,25 +53,35 @@
 //! Everything else (static entries, dead entries, moves, dampening, new MACs, limits, full
 //! tables, eviction) takes out-of-line paths. [`Fdb::learn_lookup_burst`] hashes the 2×N MACs
 //! of up to 64 frames and resolves them through one three-stage prefetch pipeline (tags, then
-//! slots, then keys) before doing the frames' work in order; once a learn inserts or evicts, the
-//! remaining frames look their MACs up again, so the result is always that of
-//! [`learn`](Fdb::learn) then [`lookup`](Fdb::lookup) frame after frame (a proptest checks this).
+//! slots, then keys), then runs a tight loop over the frames while each is the common case (a
+//! found source that is a live learned entry on the same destination, a found live
+//! destination): no address checks (a found key is unicast: only unicast MACs are stored), the
+//! `refreshed` and `hits` counters added once per burst, a port destination stored without the
+//! general decode. At the first other frame it falls back to the general path for the rest of
+//! the burst; once a learn there inserts or evicts, the remaining frames look their MACs up
+//! again, so the result is always that of [`learn`](Fdb::learn) then [`lookup`](Fdb::lookup)
+//! frame after frame (a proptest checks this, counters included).
 //!
 //! Measured (`benches/l2.rs`, `fdb_100k`: 100k MACs over 100 segments, frames between random
-//! MACs of a segment, all known; thread CPU time, medians of 6 runs interleaved with the
-//! previous design on a shared 2-core VM; ns per frame; ratio = median of the per-run ratios
-//! to the peer):
+//! MACs of a segment, all known; thread CPU time, medians of 3 runs interleaved with the
+//! previous build on a shared 2-core VM; ns per frame; ratio = median of the per-run ratios to
+//! the peer of the same run):
 //!
-//! | per frame | previous design | now | hashbrown peer | now / peer |
-//! |-----------|----------------:|----:|---------------:|-----------:|
-//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 70.3 (2.0×) | 37.7 | 29.9 | 1.26× |
-//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 77.5 (2.2×) | 54.2 | 29.9 | 1.9× |
+//! | per frame | previous build | now | hashbrown peer (now) | previous / peer | now / peer |
+//! |-----------|---------------:|----:|---------------------:|----------------:|-----------:|
+//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 40.2 | 28.1 | 27.9 | 1.39× | 0.97× |
+//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 58.5 | 53.2 | 27.9 | 2.15× | 1.93× |
 //!
 //! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
-//! destination; no aging, moves, limits or counters). Callgrind: 391 instructions per frame in
-//! the burst (≈ 660 before), 306 for learn + lookup. The goal of 10 ns per frame is not
-//! met: the work is instruction-bound (at 1k MACs, all in cache, the burst still costs
-//! ≈ 35–40 ns on this machine), so it needs ≈ 4× fewer instructions, not fewer cache misses.
+//! destination; no aging, moves, limits or counters). Callgrind: 273 instructions per frame in
+//! the burst (391 before, ≈ 660 in the first design), 314 for learn + lookup. The goal
+//! of 10 ns per frame is not met. At ≈ 3 instructions per cycle, 10 ns is ≈ 100 instructions
+//! for two table lookups and a learn; and 128 random 64-byte lines per burst from 7.3 MB are
+//! not L2-resident. What would be needed: a compact hot entry (key, flags, a destination
+//! index and `last_seen`, with `last_move` and VTEP addresses in cold side arrays indexed by
+//! slot, which the table would have to move along with cuckoo moves) so 100k MACs come near
+//! L2 — 16 bytes an entry would fit, but only with a coarse `last_seen`, which the exact aging
+//! semantics would have to absorb — and a pipeline specialised to it; not done.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -35,15 +35,23 @@
 //! While the table is in cache a lookup is bound by its instruction count, so the hit path is
 //! kept short: the two tag groups are matched with SSE2 on x86-64 (two `pcmpeqw`, one
 //! `packsswb`, one `pmovmskb`: one 16-bit mask, one `tzcnt` finds the candidate of both
-//! buckets; portable SWAR elsewhere); the tag is the hash's low 16 bits (the buckets come from
-//! its high bits, so no third mix); and a lookup checks once that the memory still covers the
-//! layout, then reads the tag groups and the candidate slot without further bounds checks
-//! (`unsafe`, with its `SAFETY` argument: the buckets of a probe are below the bucket count by
-//! construction); and a key of up to 16 bytes is hashed with one folded multiply (`hash.rs`).
-//! Measured with callgrind at 10k entries, hit: 80 → 56 instructions per lookup (hashbrown:
-//! 43). The choice between the two buckets is a conditional move, not a branch (a quarter of
-//! the entries sit in their second bucket, an unpredictable coin), so the only branches that
-//! wait on a cache miss are predictable and the CPU overlaps consecutive lookups.
+//! buckets; portable SWAR elsewhere); the tag is the hash's low 16 bits with bit 0 set (0
+//! marks an empty slot; the buckets come from the hash's high bits, so no third mix); a table
+//! has at least two buckets, so the second bucket needs no clamp; a lookup checks once that
+//! the memory still covers the layout, then reads the tag groups and the candidate slot without
+//! further bounds checks (`unsafe`, with its `SAFETY` argument: the buckets of a probe are
+//! below the bucket count by construction); and a key of up to 16 bytes is hashed with one
+//! folded multiply (`hash.rs`). Measured with callgrind at 10k entries, hit: 80 → 56 → 52
+//! instructions per lookup (hashbrown: 43). The choice between the two buckets is a
+//! conditional move, not a branch (a quarter of the entries sit in their second bucket, an
+//! unpredictable coin), so the only branches that wait on a cache miss are predictable and the
+//! CPU overlaps consecutive lookups.
+//!
+//! Tried and dropped: a *split probe* (match the first bucket's group alone, compute and match
+//! the second only when the first has no match). It cuts a 10k hit to 42 instructions, fewer
+//! than hashbrown's, but mispredicts for the keys in their second bucket (≈ 13 % of lookups in
+//! callgrind's branch simulation) and measured no faster: 10k single hit 1.21× hashbrown's time
+//! against 1.17× for the two-group match (medians of 6 interleaved runs), with a wider spread.
 //! The other `unsafe` are the SSE2 intrinsics (`group.rs`) and the `_mm_prefetch` hint of the
 //! burst path.
 //!
@@ -232,10 +240,9 @@ pub struct Table<K, V, M> {
     base: usize,
     /// End of the last slot: `base + buckets * BUCKET`, at most the memory's length.
     end: usize,
-    /// Single lookups read the first bucket's tag group alone and the second only when the
-    /// first has no match (cache-resident tables, where a lookup is bound by its instruction
-    /// count); otherwise both groups are loaded together so their cache misses overlap.
-    split: bool,
+    /// The table fits in cache (at most [`CACHE_RESIDENT`] bytes): bursts skip the prefetch
+    /// pipeline.
+    resident: bool,
     hasher: KeyedHash,
     _kv: PhantomData<fn() -> (K, V)>,
 }
@@ -484,9 +491,10 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         debug_assert!(p.b1 < self.buckets && p.b2 < self.buckets);
         // SAFETY: every `Probe` comes from `probe` on this table (directly or through the
         // burst's `SmallProbe` copy), whose buckets are below `self.buckets` (multiply-shift
-        // of a 32-bit hash onto `0..n`, and `second_of`'s skip over `b1` within `0..n`); the tag groups of those buckets end
-        // at `self.buckets * TAGS_LEN <= self.base <= self.end <= mem.len()` (`mem_ok`), so
-        // both 16-byte reads are inside `mem`, and `[u8; 16]` has alignment 1.
+        // of a 32-bit hash onto `0..n`, and `second_of`'s skip over `b1` within `0..n`); the
+        // tag groups of those buckets end at `self.buckets * TAGS_LEN <= self.base <= self.end
+        // <= mem.len()` (`mem_ok`), so both 16-byte reads are inside `mem`, and `[u8; 16]` has
+        // alignment 1.
         let (g1, g2) = unsafe {
             let t = mem.as_ptr();
             (
@@ -529,9 +537,6 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     #[inline(always)]
     #[allow(unsafe_code)]
     pub fn get(&self, key: &K) -> Option<V> {
-        if self.split {
-            return self.get_split(key);
-        }
         let p = self.probe(key);
         let cand = self.candidate(p)?;
         let mem = self.mem_ok()?;
@@ -545,66 +550,6 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         } else {
             self.get_slow(key)
         }
-    }
-
-    /// [`get`](Self::get) on a cache-resident table: the first bucket's tag group alone, the
-    /// second's only when the first has no match. Most entries sit in their first bucket
-    /// (inserts fill it first), so most hits skip the second bucket's range reduction, load
-    /// and match.
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    fn get_split(&self, key: &K) -> Option<V> {
-        let pos = self.find_split(key)?;
-        let off = self.slot_off(pos) + Self::KS;
-        // SAFETY: `find_split` returns a bucket below `self.buckets` and a slot below 8, after
-        // checking `self.end <= mem.len()`: the slot lies within the memory.
-        let v = unsafe { self.mem().get_unchecked(off..off + Self::VS) };
-        V::read_from_bytes(v).ok()
-    }
-
-    /// The slot of `key`, probing its first bucket's tags and then, only when they have no
-    /// match, the second's (see [`get_split`](Self::get_split)).
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    fn find_split(&self, key: &K) -> Option<Pos> {
-        let mem = self.mem_ok()?;
-        let kb = key.as_bytes();
-        let h = self.hasher.hash(kb);
-        let (b1, tag) = self.first_of(h);
-        debug_assert!(b1 < self.buckets);
-        // SAFETY: `first_of` reduces onto `0..self.buckets`, and the tag groups of those
-        // buckets end at `self.buckets * TAGS_LEN <= self.base <= self.end <= mem.len()`
-        // (`mem_ok`), so the 16-byte read is inside `mem` (`[u8; 16]` has alignment 1).
-        let g1 = unsafe { Group::new(&*mem.as_ptr().add(b1 * TAGS_LEN).cast::<[u8; TAGS_LEN]>()) };
-        let (bucket, slot) = match g1.matches(tag).first() {
-            Some(slot) => (b1, slot),
-            None => {
-                let b2 = self.second_of(h, b1);
-                debug_assert!(b2 < self.buckets);
-                // SAFETY: as above, `second_of` is below `self.buckets` (see there).
-                let g2 = unsafe {
-                    Group::new(&*mem.as_ptr().add(b2 * TAGS_LEN).cast::<[u8; TAGS_LEN]>())
-                };
-                (b2, g2.matches(tag).first()?)
-            }
-        };
-        let pos = Pos { bucket, slot };
-        let off = self.slot_off(pos);
-        // SAFETY: `bucket < self.buckets` and `slot < 8`, so the slot lies within
-        // `self.base + self.buckets * BUCKET = self.end <= mem.len()` (`mem_ok`).
-        let k = unsafe { mem.get_unchecked(off..off + Self::KS) };
-        if eq_bytes(k, kb) {
-            Some(pos)
-        } else {
-            self.find_key_slow(key)
-        }
-    }
-
-    /// The full two-bucket search for `key` after its first candidate was a tag collision.
-    #[cold]
-    #[inline(never)]
-    fn find_key_slow(&self, key: &K) -> Option<Pos> {
-        self.find_slow(self.probe(key), key.as_bytes())
     }
 
     /// [`get`](Self::get) after the first candidate was a tag collision (cold).
@@ -637,7 +582,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         let n = keys.len();
         let out = &mut out[..n];
         let mut hits = 0u64;
-        if !cfg!(test) && self.split {
+        if !cfg!(test) && self.resident {
             // A cache-resident table: single lookups, nothing to overlap.
             for i in 0..n {
                 out[i] = self.get(&keys[i]);
@@ -688,10 +633,12 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     pub(crate) fn find_idx(&self, keys: &[K], out: &mut [SlotIdx]) {
         let n = keys.len().min(out.len()).min(PIPE_MAX);
         let (keys, out) = (&keys[..n], &mut out[..n]);
-        if !cfg!(test) && self.split {
+        if !cfg!(test) && self.resident {
             // Prefetching a table that lives in cache only costs instructions.
             for (key, o) in keys.iter().zip(out.iter_mut()) {
-                *o = self.find_split(key).map_or(NO_SLOT, Pos::idx);
+                *o = self
+                    .find(self.probe(key), key.as_bytes())
+                    .map_or(NO_SLOT, Pos::idx);
             }
             return;
         }
@@ -772,19 +719,8 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     /// The slot index of `key`, or [`NO_SLOT`].
     #[inline(always)]
     pub(crate) fn find_key_idx(&self, key: &K) -> SlotIdx {
-        let pos = if self.split {
-            self.find_split(key)
-        } else {
-            self.find(self.probe(key), key.as_bytes())
-        };
-        pos.map_or(NO_SLOT, Pos::idx)
-    }
-
-    /// Forces the single-lookup strategy (split probe or both groups at once), so tests cover
-    /// both whatever the table's size.
-    #[cfg(test)]
-    pub(crate) fn set_split(&mut self, split: bool) {
-        self.split = split;
+        self.find(self.probe(key), key.as_bytes())
+            .map_or(NO_SLOT, Pos::idx)
     }
 
     /// Whether `slot` still holds `key` (it may not after an insert moved entries).
@@ -840,7 +776,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
             len: 0,
             base,
             end: base + Self::buckets_for(capacity) * Self::BUCKET,
-            split: base + Self::buckets_for(capacity) * Self::BUCKET <= CACHE_RESIDENT,
+            resident: base + Self::buckets_for(capacity) * Self::BUCKET <= CACHE_RESIDENT,
             hasher: KeyedHash::new(seed),
             _kv: PhantomData,
         })

@@ -365,8 +365,6 @@ proptest! {
     fn agrees_with_hashmap(cap in 1usize..80, keys in 1u16..300, seed in any::<u64>(),
                            ops in proptest::collection::vec(op(300), 1..400)) {
         let mut t = TableBox::<[u8; 2], u32>::with_capacity(cap, seed).unwrap();
-        // Both single-lookup strategies, whatever the (small) size.
-        t.set_split(seed & 1 == 0);
         let mut m: HashMap<[u8; 2], u32> = HashMap::new();
         let mut cursor = 0usize;
         for o in ops {
