@@ -65,16 +65,20 @@
 //! Measured (`benches/l2.rs`, `fdb_100k`: 100k MACs over 100 segments, frames between random
 //! MACs of a segment, all known; thread CPU time, medians of 3 runs interleaved with the
 //! previous build on a shared 2-core VM; ns per frame; ratio = median of the per-run ratios to
-//! the peer of the same run):
+//! the hashbrown peer of the same run):
 //!
-//! | per frame | previous build | now | hashbrown peer (now) | previous / peer | now / peer |
-//! |-----------|---------------:|----:|---------------------:|----------------:|-----------:|
-//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 40.2 | 28.1 | 27.9 | 1.39× | 0.97× |
-//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 58.5 | 53.2 | 27.9 | 2.15× | 1.93× |
+//! | per frame | previous build | now | peer (previous's runs / now's) | previous / peer | now / peer |
+//! |-----------|---------------:|----:|-------------------------------:|----------------:|-----------:|
+//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 40.3 | 32.6 | 32.2 / 34.7 | 1.19× | 0.79× |
+//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 75.0 | 61.8 | 32.2 / 34.7 | 2.10× | 2.07× |
+//!
+//! (The machine was loaded during that set; over all 9 interleaved runs of the session, with
+//! the intermediate builds, the burst's ratio to the peer went from a median of 1.33× to
+//! 0.95×, 28 ns against 28 ns in a quieter set.)
 //!
 //! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
-//! destination; no aging, moves, limits or counters). Callgrind: 273 instructions per frame in
-//! the burst (391 before, ≈ 660 in the first design), 314 for learn + lookup. The goal
+//! destination; no aging, moves, limits or counters). Callgrind: 272 instructions per frame in
+//! the burst (391 before, ≈ 660 in the first design), 296 for learn + lookup (306 before). The goal
 //! of 10 ns per frame is not met. At ≈ 3 instructions per cycle, 10 ns is ≈ 100 instructions
 //! for two table lookups and a learn; and 128 random 64-byte lines per burst from 7.3 MB are
 //! not L2-resident. What would be needed: a compact hot entry (key, flags, a destination

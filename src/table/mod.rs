@@ -65,25 +65,25 @@
 //! (≤ 1 MB) skip the prefetches and are looked up key by key.
 //!
 //! Measured against hashbrown (same 16-byte keys, `u64` values, `benches/table.rs`, thread CPU
-//! time, medians of 3 runs on a shared 2-core VM, ns per lookup, our time / hashbrown's in
-//! the same runs):
+//! time, medians of 3 runs interleaved with the previous build on a shared 2-core VM, ns per
+//! lookup; in brackets the median of the per-run ratios to hashbrown's time in the same run,
+//! then the previous build's):
 //!
 //! | entries | single hit | burst hit | hashbrown hit | single miss | burst miss | hashbrown miss |
 //! |---------|-----------:|----------:|--------------:|------------:|-----------:|---------------:|
-//! | 10k     | 5.6 (1.18×)¹ | 7.2 (0.99×) | 7.3 | 5.4 (1.11×) | 4.1 (0.84×) | 4.8 |
-//! | 100k    | 15.2 (1.83×) | 9.2 (1.11×) | 8.3 | 4.2 (0.41×) | 9.6 (0.94×) | 10.2 |
-//! | 1M      | 47.6 (1.88×) | 16.6 (0.66×) | 25.3 | 7.2 (0.88×) | 8.6 (1.06×) | 8.2 |
+//! | 10k     | 5.5 (1.21× / 1.14×)¹ | 5.7 (1.22× / 1.14×) | 4.7 | 3.4 (0.74× / 0.78×) | 3.6 (0.79× / 0.91×) | 4.6 |
+//! | 100k    | 10.5 (1.03× / 1.33×) | 12.6 (0.96× / 1.08×) | 10.2 | 4.7 (0.41× / 0.38×) | 8.2 (0.73× / 0.64×) | 10.3 |
+//! | 1M      | 31.8 (0.97× / 1.13×) | 16.0 (0.46× / 0.61×) | 38.6 | 8.5 (0.87× / 0.93×) | 6.6 (0.72× / 0.81×) | 10.4 |
 //!
-//! ¹ The 10k hashbrown hit of that set (7.3 ns) was an outlier; a dedicated set of 5 runs gave
-//! 5.6 ns against 4.7 ns (per-run ratios 1.08–1.73×, median 1.19×), in line with the
-//! instruction counts (56 against 43, 1.30×). Runs vary by up to 2× on this machine; compare
-//! only within a run.
+//! ¹ Runs vary by up to 2× on this machine (per-run ratios of a 10k single hit spread over
+//! 1.0–1.6× for both builds); a dedicated set of 5 interleaved runs gave 1.16× for this build
+//! (52 instructions) against 1.30× for the previous one (56). Compare only within a run.
 //!
 //! So: misses are as fast as hashbrown's or faster at every size (dense tag groups, 2 bytes a
 //! slot); the burst beats hashbrown for hits at 1M (its pipeline keeps dozens of misses in
 //! flight, and prefetches both lines of a slot that straddles two); cache-resident single
-//! hits are still ≈ 1.2× hashbrown's time (two tag groups and two range reductions against
-//! one group and a mask).
+//! hits are still ≈ 1.15–1.2× hashbrown's time (two tag groups and two range reductions
+//! against one group and a mask: 52 instructions against 43).
 //!
 //! # Memory, capacity and the full policy
 //!
