@@ -650,7 +650,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         // Stage 1: hash every key and prefetch both tag groups.
         let mut probes = [SmallProbe::default(); PIPE_MAX];
         // (Index loops over arrays of `PIPE_MAX`: `n <= PIPE_MAX` lets the compiler drop the
-        // bounds checks, and they cost fewer instructions than zipped iterators here.)
+        // bounds checks.)
         for i in 0..n {
             let q = self.probe(&keys[i]);
             prefetch(base, q.b1 * TAGS_LEN);
