@@ -428,7 +428,7 @@ fn lpm_grows_past_and_shrinks_below_the_small_table_threshold() {
             super::tests::check_all(&LpmUnder(l.clone()), &o, &addrs[..300]);
         }
     }
-    assert_eq!(l.fib().dir_bits(), 8, "small again");
+    assert_eq!(l.fib().dir_bits(), 6, "small again");
     super::tests::check_all(&LpmUnder(l), &o, &addrs);
 }
 
