@@ -74,16 +74,16 @@ impl Node {
 }
 
 /// A direct-pointing entry with the first node level inline: slot `v` (the 6 key bits after
-/// the direct-pointing ones) resolves to the word `mem[base + popcount(bits & below(v)) - 1]`,
+/// the direct-pointing ones) resolves to the word `mem[base + popcount(bits & below(v))]`,
 /// a leaf (`LEAF | group id`) or the arena index of the node that consumes the next bits.
-/// `bits == 0` makes the entry a leaf, `leaf`; its `base` is then 1 so that a burst can read
+/// `bits == 0` makes the entry a leaf, `leaf`; its `base` is then 0 so that a burst can read
 /// `mem[0]` (a sentinel) unconditionally and select.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, align(16))]
 struct Dir {
-    /// Slots where a run of equal words starts.
+    /// Slots where a run of equal words starts (bit 0 always, unless a leaf).
     bits: u64,
-    /// Arena index of the first word.
+    /// Arena index of the first word, minus one.
     base: u32,
     /// The leaf when `bits == 0` (`LEAF | group id`), else 0.
     leaf: u32,
@@ -93,17 +93,17 @@ impl Dir {
     const fn leaf(nh: u32) -> Self {
         Dir {
             bits: 0,
-            base: 1,
+            base: 0,
             leaf: LEAF | nh,
         }
     }
 
-    /// Arena index of the word of slot `v`.
+    /// Arena index of the word of slot `v` (the low 6 bits of `v`; the others are ignored):
+    /// shifting left by `63 - v` keeps the bits of slots `0..=v`.
     #[inline(always)]
     fn word(self, v: u32) -> u32 {
         self.base
-            .wrapping_add((self.bits & below_mask(v)).count_ones())
-            .wrapping_sub(1)
+            .wrapping_add(self.bits.wrapping_shl(!v).count_ones())
     }
 }
 
@@ -291,7 +291,7 @@ impl<A: Address> Fib<A> {
         }
         Dir {
             bits,
-            base: base as u32,
+            base: base as u32 - 1,
             leaf: 0,
         }
     }
@@ -418,11 +418,8 @@ impl<A: Address> Fib<A> {
     fn count_entry(&self, d: Dir) -> (usize, usize) {
         let n = d.bits.count_ones() as usize;
         let mut acc = (0, n);
-        for &w in self
-            .mem
-            .get(d.base as usize..d.base as usize + n)
-            .unwrap_or(&[])
-        {
+        let first = d.base as usize + 1;
+        for &w in self.mem.get(first..first + n).unwrap_or(&[]) {
             if d.bits != 0 && w & LEAF == 0 {
                 let (a, b) = self.count_subtree(w, 1);
                 acc.0 += a;
@@ -658,61 +655,58 @@ impl<A: Address> Fib<A> {
         let s = self.s;
         let dir = self.dir.as_slice();
         let mem = self.mem.as_slice();
-        // Direct-pointing entries: the array's length is `1 << s`, so the mask keeps the
-        // index inside it (and lets the compiler drop the bounds check).
+        // The array's length is `1 << s`: the mask keeps an index inside it.
         let dmask = dir.len().wrapping_sub(1);
-        let mut keys = [<A::Key as Key>::ZERO; MAX_BURST];
+        // Per lookup, the key's first `s + K` bits (entry and slot), then its word's index.
         let mut cur = [0u32; MAX_BURST];
-        for ((k, c), a) in keys.iter_mut().zip(cur.iter_mut()).zip(addrs) {
-            *k = a.to_key();
-            let i = k.chunk(0, s) as usize & dmask;
-            *c = i as u32;
+        for (c, a) in cur.iter_mut().zip(addrs) {
+            *c = a.to_key().chunk(0, s + K);
+            let i = (*c >> K) as usize & dmask;
             prefetch(dir.as_ptr().wrapping_add(i).cast());
         }
-        // First-level word (or the sentinel `mem[0]` for a leaf entry), selected below.
+        // The entry's leaf, selected below when it is one (its word is then the sentinel).
         let mut leaf = [0u32; MAX_BURST];
-        for ((c, l), k) in cur.iter_mut().zip(leaf.iter_mut()).zip(&keys).take(n) {
+        for (c, l) in cur.iter_mut().zip(leaf.iter_mut()).take(n) {
             let d = dir
-                .get(*c as usize & dmask)
+                .get((*c >> K) as usize & dmask)
                 .copied()
                 .unwrap_or(Dir::leaf(NH_NONE));
-            *c = d.word(k.chunk(s, K) & 63);
             *l = d.leaf;
+            *c = d.word(*c);
             prefetch(mem.as_ptr().wrapping_add(*c as usize));
         }
         // Lookups going on into a node; `& 63` keeps every index inside the arrays.
         let mut pend = [0u8; MAX_BURST];
         let mut np = 0usize;
+        let mut hits = 0usize;
         for (i, ((c, &l), o)) in cur.iter_mut().zip(&leaf).zip(out.iter_mut()).enumerate() {
             let w = mem.get(*c as usize).copied().unwrap_or(LEAF | NH_NONE);
             let w = if l & LEAF != 0 { l } else { w };
-            *o = w & NH_NONE;
+            let nh = w & NH_NONE;
+            // A node's index is written too, then replaced by the node walk.
+            *o = if nh == NH_NONE { none } else { nh };
+            hits += (w & LEAF != 0 && nh != NH_NONE) as usize;
             *c = w;
             pend[np & 63] = i as u8;
             np += (w & LEAF == 0) as usize;
         }
         if np > 0 {
-            self.burst_nodes(&keys, &mut cur, &pend[..np.min(MAX_BURST)], out);
-        }
-        let mut hits = 0;
-        for o in out.iter_mut() {
-            let found = *o != NH_NONE;
-            hits += found as usize;
-            *o = if found { *o } else { none };
+            hits += self.burst_nodes(addrs, &mut cur, &pend[..np.min(MAX_BURST)], out, none);
         }
         hits
     }
 
     /// The node walk of a burst for the lookups `pend` (their node in `cur`), level by
-    /// level, leaving each one's internal leaf in `out`.
+    /// level, writing each one's group id (or `none`) to `out`; returns the matches.
     #[inline(always)]
     fn burst_nodes(
         &self,
-        keys: &[A::Key; MAX_BURST],
+        addrs: &[A],
         cur: &mut [u32; MAX_BURST],
         pend: &[u8],
         out: &mut [u32],
-    ) {
+        none: u32,
+    ) -> usize {
         let mem = self.mem.as_slice();
         let mut pend_buf = [0u8; MAX_BURST];
         let mut np = pend.len().min(MAX_BURST);
@@ -721,6 +715,7 @@ impl<A: Address> Fib<A> {
         for &i in &pend[..np] {
             prefetch(mem.as_ptr().wrapping_add(cur[i as usize & 63] as usize));
         }
+        let mut hits = 0;
         let mut lf = [0u8; MAX_BURST];
         let mut off = self.s + K;
         let mut depth = 0;
@@ -731,12 +726,13 @@ impl<A: Address> Fib<A> {
                 let i = pend[j & 63] as usize & 63;
                 let c = &mut cur[i];
                 let Some(nd) = self.node(*c) else {
-                    *c = NH_NONE;
+                    *c = u32::MAX;
                     lf[nl & 63] = i as u8;
                     nl += 1;
                     continue;
                 };
-                let v = keys[i].chunk(off, K);
+                let Some(a) = addrs.get(i) else { continue };
+                let v = a.to_key().chunk(off, K);
                 let m = below_mask(v);
                 if nd.vector & (1 << v) != 0 {
                     *c = nd.base1
@@ -754,7 +750,9 @@ impl<A: Address> Fib<A> {
             for &i in &lf[..nl.min(MAX_BURST)] {
                 let i = i as usize & 63;
                 if let Some(o) = out.get_mut(i) {
-                    *o = mem.get(cur[i] as usize).copied().unwrap_or(NH_NONE) & NH_NONE;
+                    let nh = mem.get(cur[i] as usize).copied().unwrap_or(NH_NONE) & NH_NONE;
+                    *o = if nh == NH_NONE { none } else { nh };
+                    hits += (nh != NH_NONE) as usize;
                 }
             }
             np = next;
@@ -764,9 +762,10 @@ impl<A: Address> Fib<A> {
         // Deeper than any key (a corrupt structure): no route.
         for &i in &pend[..np.min(MAX_BURST)] {
             if let Some(o) = out.get_mut(i as usize & 63) {
-                *o = NH_NONE;
+                *o = none;
             }
         }
+        hits
     }
 }
 
