@@ -655,80 +655,67 @@ impl<A: Address> Fib<A> {
         let s = self.s;
         let dir = self.dir.as_slice();
         let mem = self.mem.as_slice();
-        if dir.is_empty() || mem.is_empty() {
-            // Never (`mem[0]` is the sentinel), but it lets the compiler see that the masked
-            // and clamped indexes below are in bounds and drop their checks.
-            out.fill(none);
-            return 0;
-        }
-        // `x & dmask` ≤ `len - 1`: in bounds.
-        let dmask = dir.len() - 1;
-        // Per lookup, its word's index (the entry's own leaf, selected below when it is one:
-        // its word is then the sentinel). The entries are read at once rather than
-        // prefetched in a pass of their own: the loads are independent, so the CPU overlaps
-        // their misses anyway, and a pass costs more instructions than it saves.
+        // The array's length is `1 << s`: the mask keeps an index inside it.
+        let dmask = dir.len().wrapping_sub(1);
+        // Per lookup, the key's first `s + K` bits (entry and slot), then its word's index.
         let mut cur = [0u32; MAX_BURST];
         for (c, a) in cur.iter_mut().zip(addrs) {
             *c = a.to_key().chunk(0, s + K);
-            prefetch(dir.as_ptr().wrapping_add((*c >> K) as usize & dmask).cast());
+            let i = (*c >> K) as usize & dmask;
+            prefetch(dir.as_ptr().wrapping_add(i).cast());
         }
+        // The entry's leaf, selected below when it is one (its word is then the sentinel).
         let mut leaf = [0u32; MAX_BURST];
         for (c, l) in cur.iter_mut().zip(leaf.iter_mut()).take(n) {
-            let x = *c;
             let d = dir
-                .get((x >> K) as usize & dmask)
+                .get((*c >> K) as usize & dmask)
                 .copied()
                 .unwrap_or(Dir::leaf(NH_NONE));
             *l = d.leaf;
-            *c = d.word(x);
+            *c = d.word(*c);
             prefetch(mem.as_ptr().wrapping_add(*c as usize));
         }
-        // Lookups going on into a node, one bit each. The clamp keeps the word's index inside
-        // the arena without a branch (it is, short of a corrupt structure).
-        let mut pend = 0u64;
-        let last = mem.len() - 1;
+        // Lookups going on into a node; `& 63` keeps every index inside the arrays.
+        let mut pend = [0u8; MAX_BURST];
+        let mut np = 0usize;
+        let mut hits = 0usize;
         for (i, ((c, &l), o)) in cur.iter_mut().zip(&leaf).zip(out.iter_mut()).enumerate() {
-            let w = mem
-                .get((*c as usize).min(last))
-                .copied()
-                .unwrap_or(LEAF | NH_NONE);
+            let w = mem.get(*c as usize).copied().unwrap_or(LEAF | NH_NONE);
             let w = if l & LEAF != 0 { l } else { w };
             let nh = w & NH_NONE;
             // A node's index is written too, then replaced by the node walk.
             *o = if nh == NH_NONE { none } else { nh };
+            hits += (w & LEAF != 0 && nh != NH_NONE) as usize;
             *c = w;
-            pend |= ((w & LEAF == 0) as u64) << (i & 63);
+            pend[np & 63] = i as u8;
+            np += (w & LEAF == 0) as usize;
         }
-        if pend != 0 {
-            self.burst_nodes(addrs, &mut cur, pend, out, none);
+        if np > 0 {
+            hits += self.burst_nodes(addrs, &mut cur, &pend[..np.min(MAX_BURST)], out, none);
         }
-        out.iter().filter(|&&o| o != none).count()
+        hits
     }
 
     /// The node walk of a burst for the lookups `pend` (their node in `cur`), level by
-    /// level, writing each one's group id (or `none`) to `out`.
+    /// level, writing each one's group id (or `none`) to `out`; returns the matches.
     #[inline(always)]
     fn burst_nodes(
         &self,
         addrs: &[A],
         cur: &mut [u32; MAX_BURST],
-        bits: u64,
+        pend: &[u8],
         out: &mut [u32],
         none: u32,
-    ) {
+    ) -> usize {
         let mem = self.mem.as_slice();
-        // Indexes (into `cur`) of the lookups still walking; `& 63` keeps every index inside
-        // the 64-entry arrays.
-        let mut pend = [0u8; MAX_BURST];
-        let mut np = 0usize;
-        let mut b = bits;
-        while b != 0 {
-            let i = b.trailing_zeros() as usize & 63;
-            b &= b - 1;
-            pend[np & 63] = i as u8;
-            np += 1;
-            prefetch(mem.as_ptr().wrapping_add(cur[i] as usize));
+        let mut pend_buf = [0u8; MAX_BURST];
+        let mut np = pend.len().min(MAX_BURST);
+        pend_buf[..np].copy_from_slice(&pend[..np]);
+        let mut pend = pend_buf;
+        for &i in &pend[..np] {
+            prefetch(mem.as_ptr().wrapping_add(cur[i as usize & 63] as usize));
         }
+        let mut hits = 0;
         let mut lf = [0u8; MAX_BURST];
         let mut off = self.s + K;
         let mut depth = 0;
@@ -765,6 +752,7 @@ impl<A: Address> Fib<A> {
                 if let Some(o) = out.get_mut(i) {
                     let nh = mem.get(cur[i] as usize).copied().unwrap_or(NH_NONE) & NH_NONE;
                     *o = if nh == NH_NONE { none } else { nh };
+                    hits += (nh != NH_NONE) as usize;
                 }
             }
             np = next;
@@ -777,6 +765,7 @@ impl<A: Address> Fib<A> {
                 *o = none;
             }
         }
+        hits
     }
 }
 
