@@ -515,22 +515,22 @@ impl<A: Address> Fib<A> {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if std::is_x86_feature_detected!("popcnt") {
             // SAFETY: the CPU has the `popcnt` instruction (checked just above), the only
-            // requirement of `from_dir_popcnt`.
-            return unsafe { self.from_dir_popcnt(key, d) };
+            // requirement of `resolve_entry_popcnt`.
+            return unsafe { self.resolve_entry_popcnt(key, d) };
         }
-        self.from_dir(key, d)
+        self.resolve_entry(key, d)
     }
 
-    /// [`from_dir`](Self::from_dir) compiled with the `popcnt` instruction.
+    /// [`resolve_entry`](Self::resolve_entry) compiled with the `popcnt` instruction.
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     #[target_feature(enable = "popcnt")]
-    unsafe fn from_dir_popcnt(&self, key: A::Key, d: Dir) -> u32 {
-        self.from_dir(key, d)
+    unsafe fn resolve_entry_popcnt(&self, key: A::Key, d: Dir) -> u32 {
+        self.resolve_entry(key, d)
     }
 
     /// The internal leaf reached by `key` from its direct-pointing entry `d`.
     #[inline(always)]
-    fn from_dir(&self, key: A::Key, d: Dir) -> u32 {
+    fn resolve_entry(&self, key: A::Key, d: Dir) -> u32 {
         if d.bits == 0 {
             return d.leaf & NH_NONE;
         }
@@ -577,7 +577,7 @@ impl<A: Address> Fib<A> {
     pub(crate) fn lookup_portable(&self, addr: A) -> Option<u32> {
         let key = addr.to_key();
         let d = self.dir.get(key.chunk(0, self.s) as usize).copied()?;
-        let nh = self.from_dir(key, d);
+        let nh = self.resolve_entry(key, d);
         (nh != NH_NONE).then_some(nh)
     }
 
