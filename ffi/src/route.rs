@@ -518,32 +518,31 @@ fn burst<S: Copy, A: Address + Copy>(
     hits: *mut usize,
 ) -> Result<(), neutrino_status> {
     let mut total = 0usize;
+    // The VRF's structure once for the whole call (the lookups' answers come from one
+    // snapshot), group ids written by the walk itself.
+    let fib = t.vrfs.snapshot().fib::<A>(vrf);
     if let Some(&first) = raw.first() {
         let mut addrs = [conv(first); MAX_BURST];
-        let mut out = [None; MAX_BURST];
+        let mut out = [NEUTRINO_ROUTE_NONE; MAX_BURST];
         for (c, chunk) in raw.chunks(MAX_BURST).enumerate() {
             for (d, s) in addrs.iter_mut().zip(chunk) {
                 *d = conv(*s);
             }
-            let addrs = &addrs[..chunk.len()];
-            let h = match t.vrfs.lookup_burst(vrf, addrs, &mut out[..chunk.len()]) {
-                Ok(h) => h,
-                Err(RouteError::UnknownVrf { .. }) => {
-                    out.fill(None);
-                    0
+            let out = &mut out[..chunk.len()];
+            match fib {
+                Some(f) => {
+                    total += f
+                        .lookup_burst_ids(&addrs[..chunk.len()], out, NEUTRINO_ROUTE_NONE)
+                        .map_err(neutrino_status::from)?;
                 }
-                Err(e) => return Err(e.into()),
-            };
-            total += h;
-            for (i, o) in out[..chunk.len()].iter().enumerate() {
-                // SAFETY: `groups` was checked for `raw.len()` elements; `c * MAX_BURST + i` is
-                // below it. Written element by element, no reference held.
-                unsafe {
-                    groups
-                        .add(c * MAX_BURST + i)
-                        .write(o.unwrap_or(NEUTRINO_ROUTE_NONE))
-                };
+                None => out.fill(NEUTRINO_ROUTE_NONE),
             }
+            // SAFETY: `groups` was checked for `raw.len()` elements, writable and not
+            // overlapping `raw` or our stack per the contract; `c * MAX_BURST + out.len()` is
+            // at most `raw.len()`.
+            unsafe {
+                core::ptr::copy_nonoverlapping(out.as_ptr(), groups.add(c * MAX_BURST), out.len())
+            };
         }
     }
     if !hits.is_null() {

@@ -2,9 +2,15 @@
 //! direct-pointing array indexed by the first 18 (IPv4) or 16 (IPv6) address bits, then
 //! 6-bit-stride nodes compressed with two 64-bit bitmaps and popcount: `vector` marks the
 //! slots that continue into a child node, `leafvec` the slots where a run of equal leaves
-//! starts, so a node stores each distinct run of leaves once. A full IPv4 Internet table
-//! resolves in the direct array plus one or two nodes. Nodes and leaves share one arena, a
-//! node reached from the direct array being followed by its own leaves.
+//! starts, so a node stores each distinct run of leaves once. Nodes and leaves share one
+//! arena, a node being followed by its own leaves.
+//!
+//! The first node level sits inline in the direct-pointing array: an entry ([`Dir`], 16
+//! bytes) is either a leaf or a bitmap of the runs of its 64 slots (the next 6 bits) with the
+//! arena index of their words, one word per run of equal leaves and one per slot that goes
+//! on into a node. A lookup in a full IPv4 table whose longest match is a /24 or shorter thus
+//! reads one direct-pointing entry and at most one word; longer matches walk one or two
+//! nodes more.
 //!
 //! A `Fib` is immutable once built; [`Lpm`](super::Lpm) builds new ones aside and publishes
 //! them (see the reader/writer contract in the [module doc](super)).
@@ -34,8 +40,9 @@ const fn dir_bits(bits: u8) -> u32 {
     }
 }
 
-/// Direct-pointing bits of a small table (1 KiB), so that thousands of VRFs stay cheap.
-const SMALL_DIR_BITS: u32 = 8;
+/// Direct-pointing bits of a small table (64 entries, 1 KiB), so that thousands of VRFs stay
+/// cheap.
+const SMALL_DIR_BITS: u32 = 6;
 /// Routes above which a table gets the large direct-pointing array.
 const SMALL_TABLE_ROUTES: usize = 2048;
 
@@ -66,16 +73,51 @@ impl Node {
     }
 }
 
+/// A direct-pointing entry with the first node level inline: slot `v` (the 6 key bits after
+/// the direct-pointing ones) resolves to the word `mem[base + popcount(bits & below(v))]`,
+/// a leaf (`LEAF | group id`) or the arena index of the node that consumes the next bits.
+/// `bits == 0` makes the entry a leaf, `leaf`; its `base` is then 0 so that a burst can read
+/// `mem[0]` (a sentinel) unconditionally and select.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(16))]
+struct Dir {
+    /// Slots where a run of equal words starts (bit 0 always, unless a leaf).
+    bits: u64,
+    /// Arena index of the first word, minus one.
+    base: u32,
+    /// The leaf when `bits == 0` (`LEAF | group id`), else 0.
+    leaf: u32,
+}
+
+impl Dir {
+    const fn leaf(nh: u32) -> Self {
+        Dir {
+            bits: 0,
+            base: 0,
+            leaf: LEAF | nh,
+        }
+    }
+
+    /// Arena index of the word of slot `v` (the low 6 bits of `v`; the others are ignored):
+    /// shifting left by `63 - v` keeps the bits of slots `0..=v`.
+    #[inline(always)]
+    fn word(self, v: u32) -> u32 {
+        self.base
+            .wrapping_add(self.bits.wrapping_shl(!v).count_ones())
+    }
+}
+
 /// An immutable longest-prefix-match structure for one family.
 #[derive(Debug, Clone)]
 pub struct Fib<A: Address> {
     /// Direct-pointing bits.
     s: u32,
-    dir: Vec<u32>,
-    /// Nodes (6 words each) and leaves (1 word each) in one arena: a node below the direct
-    /// array is followed at once by its leaves, so a lookup that ends there reads its leaf
-    /// from the same or the next cache lines instead of a distant array. Children of a node
-    /// are contiguous headers (indexed by popcount); leaves of a node are contiguous.
+    dir: Vec<Dir>,
+    /// Words of the inline first level, nodes (6 words each) and leaves (1 word each) in one
+    /// arena, `mem[0]` a sentinel: a node is followed at once by its leaves, so a lookup
+    /// that ends there reads its leaf from the same or the next cache lines instead of a
+    /// distant array. Children of a node are contiguous headers (indexed by popcount); leaves
+    /// of a node are contiguous.
     mem: Vec<u32>,
     nodes: usize,
     leaves: usize,
@@ -90,9 +132,9 @@ pub struct Fib<A: Address> {
 pub struct FibStats {
     /// Bytes of the direct-pointing array, nodes and leaves.
     pub bytes: usize,
-    /// Nodes (24 bytes each), including unreachable ones.
+    /// Nodes below the direct-pointing array (24 bytes each), including unreachable ones.
     pub nodes: usize,
-    /// Leaves (4 bytes each), including unreachable ones.
+    /// Leaves and first-level words (4 bytes each), including unreachable ones.
     pub leaves: usize,
     /// Nodes left unreachable by incremental updates (reclaimed by the next full rebuild).
     pub dead_nodes: usize,
@@ -132,8 +174,8 @@ impl<A: Address> Fib<A> {
     pub fn empty() -> Self {
         Fib {
             s: SMALL_DIR_BITS,
-            dir: vec![LEAF | NH_NONE; 1 << SMALL_DIR_BITS],
-            mem: Vec::new(),
+            dir: vec![Dir::leaf(NH_NONE); 1 << SMALL_DIR_BITS],
+            mem: vec![LEAF | NH_NONE],
             nodes: 0,
             leaves: 0,
             dead_words: 0,
@@ -146,8 +188,8 @@ impl<A: Address> Fib<A> {
     pub(crate) fn build(routes: &[Route<A::Key>], s: u32) -> Self {
         let mut f = Fib {
             s,
-            dir: vec![LEAF | NH_NONE; 1 << s],
-            mem: Vec::new(),
+            dir: vec![Dir::leaf(NH_NONE); 1 << s],
+            mem: vec![LEAF | NH_NONE],
             nodes: 0,
             leaves: 0,
             dead_words: 0,
@@ -166,14 +208,14 @@ impl<A: Address> Fib<A> {
     /// matches.
     fn fill_dir(
         &mut self,
-        dir: &mut [u32],
+        dir: &mut [Dir],
         first: usize,
         count: usize,
         routes: &[Route<A::Key>],
         best: u32,
     ) {
         if let Some(r) = dir.get_mut(first..first.saturating_add(count)) {
-            r.fill(LEAF | best);
+            r.fill(Dir::leaf(best));
         }
         let s = self.s;
         let mut j = 0;
@@ -183,7 +225,7 @@ impl<A: Address> Fib<A> {
                 // Prefix order: a route is painted before the routes it covers.
                 let span = 1usize << (s - r.len());
                 if let Some(d) = dir.get_mut(e..e.saturating_add(span)) {
-                    d.fill(LEAF | r.nh());
+                    d.fill(Dir::leaf(r.nh()));
                 }
                 j += 1;
                 continue;
@@ -195,23 +237,63 @@ impl<A: Address> Fib<A> {
                 .position(|x| x.key.chunk(0, s) as usize != e)
                 .map_or(routes.len(), |n| j + n);
             if let Some(d) = dir.get_mut(e) {
-                *d = self.subtree(&routes[j..run], *d & NH_NONE, s);
+                *d = self.entry(&routes[j..run], d.leaf & NH_NONE);
             }
             j = run;
         }
     }
 
-    /// The entry for a region at depth `off` resolving to `best`, whose longer routes are
-    /// `routes`: a leaf when none of them differs, else a new node (appended).
-    fn subtree(&mut self, routes: &[Route<A::Key>], best: u32, off: u32) -> u32 {
+    /// The direct-pointing entry for a region resolving to `best` whose routes longer than
+    /// the direct-pointing bits are `routes` (prefix order): a leaf when they change nothing,
+    /// else its words (and nodes) appended to the arena.
+    fn entry(&mut self, routes: &[Route<A::Key>], best: u32) -> Dir {
         if routes.iter().all(|r| r.nh() == best) {
-            return LEAF | best;
+            return Dir::leaf(best);
         }
-        let idx = self.mem.len();
-        self.mem.extend_from_slice(&[0; NODE_WORDS]);
-        self.nodes += 1;
-        self.fill_node(idx, routes, best, off, 0);
-        idx as u32
+        let off = self.s;
+        let (leaf, run, sub) = slots(routes, best, off);
+        let base = self.mem.len();
+        let mut bits = 0u64;
+        let mut prev: Option<u32> = None;
+        for (v, &x) in leaf.iter().enumerate() {
+            if sub & (1 << v) != 0 {
+                // Filled with the node's index below.
+                bits |= 1 << v;
+                self.mem.push(0);
+                prev = None;
+            } else if prev != Some(x) {
+                bits |= 1 << v;
+                self.mem.push(LEAF | x);
+                prev = Some(x);
+            }
+        }
+        if bits == 1 && sub == 0 {
+            // One run: a leaf after all.
+            self.mem.truncate(base);
+            return Dir::leaf(leaf[0]);
+        }
+        self.leaves += bits.count_ones() as usize;
+        let mut w = base;
+        for v in 0..64 {
+            if bits & (1 << v) == 0 {
+                continue;
+            }
+            if sub & (1 << v) != 0 {
+                let (a, b) = run[v];
+                let child = routes.get(a as usize..b as usize).unwrap_or(&[]);
+                let idx = self.mem.len();
+                self.mem.extend_from_slice(&[0; NODE_WORDS]);
+                self.nodes += 1;
+                self.fill_node(idx, child, leaf[v], off + K, 1);
+                self.mem[w] = idx as u32;
+            }
+            w += 1;
+        }
+        Dir {
+            bits,
+            base: base as u32 - 1,
+            leaf: 0,
+        }
     }
 
     /// Fills node `idx` for the region at depth `off` (resolving to `best`) from `routes`,
@@ -224,36 +306,7 @@ impl<A: Address> Fib<A> {
         off: u32,
         depth: usize,
     ) {
-        let mut best = best;
-        let mut rs = routes;
-        while let Some((r, rest)) = rs.split_first() {
-            if r.len() > off {
-                break;
-            }
-            best = r.nh();
-            rs = rest;
-        }
-        let mut leaf = [best; 64];
-        // Per slot, the run of `rs` longer than the slot, and whether it needs a node.
-        let mut run = [(0u32, 0u32); 64];
-        let mut sub = 0u64;
-        for (j, r) in rs.iter().enumerate() {
-            let v = r.key.chunk(off, K) as usize & 63;
-            if r.len() <= off + K {
-                let span = 1usize << (off + K - r.len());
-                if let Some(l) = leaf.get_mut(v..v + span) {
-                    l.fill(r.nh());
-                }
-            } else {
-                if run[v].1 == 0 {
-                    run[v].0 = j as u32;
-                }
-                run[v].1 = j as u32 + 1;
-                if r.nh() != leaf[v] {
-                    sub |= 1 << v;
-                }
-            }
-        }
+        let (leaf, run, sub) = slots(routes, best, off);
         let mut node = Node {
             base0: self.mem.len() as u32,
             vector: sub,
@@ -285,7 +338,7 @@ impl<A: Address> Fib<A> {
         for v in 0..64 {
             if sub & (1 << v) != 0 {
                 let (a, b) = run[v];
-                let child = rs.get(a as usize..b as usize).unwrap_or(&[]);
+                let child = routes.get(a as usize..b as usize).unwrap_or(&[]);
                 self.fill_node(c, child, leaf[v], off + K, depth + 1);
                 c += NODE_WORDS;
             }
@@ -297,12 +350,9 @@ impl<A: Address> Fib<A> {
     pub(crate) fn rebuild_range(&mut self, rib: &Rib<A::Key>, first: usize, count: usize) {
         let end = first.saturating_add(count).min(self.dir.len());
         for i in first..end {
-            let old = self.dir[i];
-            if old & LEAF == 0 {
-                let (n, l) = self.count_subtree(old, 0);
-                self.dead_nodes += n;
-                self.dead_words += n * NODE_WORDS + l;
-            }
+            let (n, l) = self.count_entry(self.dir[i]);
+            self.dead_nodes += n;
+            self.dead_words += n * NODE_WORDS + l;
         }
         let count = end.saturating_sub(first);
         if count == 0 {
@@ -332,11 +382,14 @@ impl<A: Address> Fib<A> {
     pub(crate) fn rebuild_prefix(&mut self, rib: &Rib<A::Key>, key: A::Key, len: u8) {
         let len = len as u32;
         let i = key.chunk(0, self.s) as usize;
-        let Some(&e) = self.dir.get(i) else { return };
-        if len <= self.s || e & LEAF != 0 {
-            return self.rebuild_range(rib, i, 1);
-        }
-        let (mut idx, mut off) = (e, self.s);
+        let Some(&d) = self.dir.get(i) else { return };
+        // The node of the prefix's slot in the inline first level, if it has one.
+        let w = self.mem.get(d.word(key.chunk(self.s, K)) as usize).copied();
+        let e = match w {
+            Some(w) if d.bits != 0 && w & LEAF == 0 && len > self.s + K => w,
+            _ => return self.rebuild_range(rib, i, 1),
+        };
+        let (mut idx, mut off) = (e, self.s + K);
         for _ in 0..MAX_DEPTH {
             let Some(n) = self.node(idx) else { break };
             if len > off + K {
@@ -359,6 +412,21 @@ impl<A: Address> Fib<A> {
             return;
         }
         self.rebuild_range(rib, i, 1);
+    }
+
+    /// Nodes and words (first-level words and leaves) below a direct-pointing entry.
+    fn count_entry(&self, d: Dir) -> (usize, usize) {
+        let n = d.bits.count_ones() as usize;
+        let mut acc = (0, n);
+        let first = d.base as usize + 1;
+        for &w in self.mem.get(first..first + n).unwrap_or(&[]) {
+            if d.bits != 0 && w & LEAF == 0 {
+                let (a, b) = self.count_subtree(w, 1);
+                acc.0 += a;
+                acc.1 += b;
+            }
+        }
+        acc
     }
 
     fn count_subtree(&self, idx: u32, depth: usize) -> (usize, usize) {
@@ -423,7 +491,7 @@ impl<A: Address> Fib<A> {
     /// Sizes.
     pub fn stats(&self) -> FibStats {
         FibStats {
-            bytes: (self.dir.capacity() + self.mem.capacity()) * 4,
+            bytes: self.dir.capacity() * core::mem::size_of::<Dir>() + self.mem.capacity() * 4,
             nodes: self.nodes,
             leaves: self.leaves,
             dead_nodes: self.dead_nodes,
@@ -438,27 +506,43 @@ impl<A: Address> Fib<A> {
     /// The internal leaf reached by `key`.
     #[inline(always)]
     fn resolve(&self, key: A::Key) -> u32 {
-        let e = match self.dir.get(key.chunk(0, self.s) as usize) {
-            Some(e) => *e,
-            None => return NH_NONE,
+        let Some(&d) = self.dir.get(key.chunk(0, self.s) as usize) else {
+            return NH_NONE;
         };
-        if e & LEAF != 0 {
-            return e & NH_NONE;
+        if d.bits == 0 {
+            return d.leaf & NH_NONE;
         }
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if std::is_x86_feature_detected!("popcnt") {
             // SAFETY: the CPU has the `popcnt` instruction (checked just above), the only
-            // requirement of `walk_popcnt`.
-            return unsafe { self.walk_popcnt(key, e, self.s) };
+            // requirement of `resolve_entry_popcnt`.
+            return unsafe { self.resolve_entry_popcnt(key, d) };
         }
-        self.walk(key, e, self.s)
+        self.resolve_entry(key, d)
     }
 
-    /// [`walk`](Self::walk) compiled with the `popcnt` instruction.
+    /// [`resolve_entry`](Self::resolve_entry) compiled with the `popcnt` instruction.
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     #[target_feature(enable = "popcnt")]
-    unsafe fn walk_popcnt(&self, key: A::Key, e: u32, off: u32) -> u32 {
-        self.walk(key, e, off)
+    unsafe fn resolve_entry_popcnt(&self, key: A::Key, d: Dir) -> u32 {
+        self.resolve_entry(key, d)
+    }
+
+    /// The internal leaf reached by `key` from its direct-pointing entry `d`.
+    #[inline(always)]
+    fn resolve_entry(&self, key: A::Key, d: Dir) -> u32 {
+        if d.bits == 0 {
+            return d.leaf & NH_NONE;
+        }
+        let w = self
+            .mem
+            .get(d.word(key.chunk(self.s, K) & 63) as usize)
+            .copied()
+            .unwrap_or(LEAF | NH_NONE);
+        if w & LEAF != 0 {
+            return w & NH_NONE;
+        }
+        self.walk(key, w, self.s + K)
     }
 
     /// The internal leaf reached by `key` from the node at arena index `e`, which consumes
@@ -492,12 +576,8 @@ impl<A: Address> Fib<A> {
     #[cfg(test)]
     pub(crate) fn lookup_portable(&self, addr: A) -> Option<u32> {
         let key = addr.to_key();
-        let e = self.dir.get(key.chunk(0, self.s) as usize).copied()?;
-        let nh = if e & LEAF != 0 {
-            e & NH_NONE
-        } else {
-            self.walk(key, e, self.s)
-        };
+        let d = self.dir.get(key.chunk(0, self.s) as usize).copied()?;
+        let nh = self.resolve_entry(key, d);
         (nh != NH_NONE).then_some(nh)
     }
 
@@ -513,58 +593,131 @@ impl<A: Address> Fib<A> {
     /// Returns the number of matches.
     pub fn lookup_burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> Result<usize, RouteError> {
         if addrs.len() > MAX_BURST || out.len() < addrs.len() {
-            return Err(RouteError::BadBurst {
-                len: addrs.len(),
-                out: out.len(),
-                max: MAX_BURST,
-            });
+            return Err(burst_err(addrs.len(), out.len()));
+        }
+        let mut ids = [0u32; MAX_BURST];
+        let ids = &mut ids[..addrs.len()];
+        let hits = self.lookup_burst_ids(addrs, ids, NH_NONE)?;
+        for (o, &g) in out.iter_mut().zip(ids.iter()) {
+            *o = (g != NH_NONE).then_some(g);
+        }
+        Ok(hits)
+    }
+
+    /// [`lookup_burst`](Self::lookup_burst) writing group ids, and `none` (any value above
+    /// [`MAX_GROUP_ID`](super::MAX_GROUP_ID)) where no route matches: what a C caller wants,
+    /// without the conversion from `Option`.
+    pub fn lookup_burst_ids(
+        &self,
+        addrs: &[A],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        if addrs.len() > MAX_BURST || out.len() < addrs.len() {
+            return Err(burst_err(addrs.len(), out.len()));
         }
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if std::is_x86_feature_detected!("popcnt") {
             // SAFETY: the CPU has the `popcnt` instruction (checked just above), the only
             // requirement of `burst_popcnt`.
-            return Ok(unsafe { self.burst_popcnt(addrs, out) });
+            return Ok(unsafe { self.burst_popcnt(addrs, out, none) });
         }
-        Ok(self.burst(addrs, out))
+        Ok(self.burst_ids(addrs, out, none))
     }
 
-    /// [`burst`](Self::burst) compiled with the `popcnt` instruction (the portable build
-    /// counts bits with a dozen shifts and masks per node).
+    /// [`burst_ids`](Self::burst_ids) compiled with the `popcnt` instruction (the portable
+    /// build counts bits with a dozen shifts and masks per node).
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     #[target_feature(enable = "popcnt")]
-    unsafe fn burst_popcnt(&self, addrs: &[A], out: &mut [Option<u32>]) -> usize {
-        self.burst(addrs, out)
+    unsafe fn burst_popcnt(&self, addrs: &[A], out: &mut [u32], none: u32) -> usize {
+        self.burst_ids(addrs, out, none)
     }
 
-    /// The burst walk of [`lookup_burst`](Self::lookup_burst) (`addrs.len()` ≤ `MAX_BURST`,
-    /// `out` at least as long; checked by the caller, and harmless if not: the excess is
-    /// ignored).
-    #[inline(always)]
+    /// The portable burst walk into `Option`s, for tests.
+    #[cfg(test)]
     pub(crate) fn burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> usize {
-        let addrs = &addrs[..addrs.len().min(MAX_BURST)];
-        let mut keys = [<A::Key as Key>::ZERO; MAX_BURST];
-        let mut cur = [LEAF | NH_NONE; MAX_BURST];
-        let n = addrs.len();
-        // Indexes (into `cur`) of the lookups still walking nodes, and of those with a leaf
-        // to load; `& 63` keeps every index provably inside the 64-entry arrays.
+        let mut ids = [0u32; MAX_BURST];
+        let hits = self.burst_ids(addrs, &mut ids, NH_NONE);
+        for (o, &g) in out.iter_mut().zip(&ids[..addrs.len().min(MAX_BURST)]) {
+            *o = (g != NH_NONE).then_some(g);
+        }
+        hits
+    }
+
+    /// The burst walk of [`lookup_burst_ids`](Self::lookup_burst_ids): up to [`MAX_BURST`]
+    /// addresses (the excess, and addresses beyond `out`, are ignored), in passes over the
+    /// whole burst, each pass prefetching what the next one reads so that the misses of the
+    /// burst overlap: direct-pointing entries, then first-level words, then node by node.
+    #[inline(always)]
+    fn burst_ids(&self, addrs: &[A], out: &mut [u32], none: u32) -> usize {
+        let n = addrs.len().min(out.len()).min(MAX_BURST);
+        let (addrs, out) = (&addrs[..n], &mut out[..n]);
+        let s = self.s;
+        let dir = self.dir.as_slice();
+        let mem = self.mem.as_slice();
+        // The array's length is `1 << s`: the mask keeps an index inside it.
+        let dmask = dir.len().wrapping_sub(1);
+        // Per lookup, the key's first `s + K` bits (entry and slot), then its word's index.
+        let mut cur = [0u32; MAX_BURST];
+        for (c, a) in cur.iter_mut().zip(addrs) {
+            *c = a.to_key().chunk(0, s + K);
+            let i = (*c >> K) as usize & dmask;
+            prefetch(dir.as_ptr().wrapping_add(i).cast());
+        }
+        // The entry's leaf, selected below when it is one (its word is then the sentinel).
+        let mut leaf = [0u32; MAX_BURST];
+        for (c, l) in cur.iter_mut().zip(leaf.iter_mut()).take(n) {
+            let d = dir
+                .get((*c >> K) as usize & dmask)
+                .copied()
+                .unwrap_or(Dir::leaf(NH_NONE));
+            *l = d.leaf;
+            *c = d.word(*c);
+            prefetch(mem.as_ptr().wrapping_add(*c as usize));
+        }
+        // Lookups going on into a node; `& 63` keeps every index inside the arrays.
         let mut pend = [0u8; MAX_BURST];
         let mut np = 0usize;
-        let mut lf = [0u8; MAX_BURST];
-        let mem = self.mem.as_ptr();
-        for (i, ((k, c), a)) in keys.iter_mut().zip(cur.iter_mut()).zip(addrs).enumerate() {
-            *k = a.to_key();
-            *c = self
-                .dir
-                .get(k.chunk(0, self.s) as usize)
-                .copied()
-                .unwrap_or(LEAF | NH_NONE);
-            // The node header is wanted in the next pass: start loading it now, so that the
-            // misses of the whole burst overlap.
-            prefetch(mem.wrapping_add(*c as usize));
+        let mut hits = 0usize;
+        for (i, ((c, &l), o)) in cur.iter_mut().zip(&leaf).zip(out.iter_mut()).enumerate() {
+            let w = mem.get(*c as usize).copied().unwrap_or(LEAF | NH_NONE);
+            let w = if l & LEAF != 0 { l } else { w };
+            let nh = w & NH_NONE;
+            // A node's index is written too, then replaced by the node walk.
+            *o = if nh == NH_NONE { none } else { nh };
+            hits += (w & LEAF != 0 && nh != NH_NONE) as usize;
+            *c = w;
             pend[np & 63] = i as u8;
-            np += (*c & LEAF == 0) as usize;
+            np += (w & LEAF == 0) as usize;
         }
-        let mut off = self.s;
+        if np > 0 {
+            hits += self.burst_nodes(addrs, &mut cur, &pend[..np.min(MAX_BURST)], out, none);
+        }
+        hits
+    }
+
+    /// The node walk of a burst for the lookups `pend` (their node in `cur`), level by
+    /// level, writing each one's group id (or `none`) to `out`; returns the matches.
+    #[inline(always)]
+    fn burst_nodes(
+        &self,
+        addrs: &[A],
+        cur: &mut [u32; MAX_BURST],
+        pend: &[u8],
+        out: &mut [u32],
+        none: u32,
+    ) -> usize {
+        let mem = self.mem.as_slice();
+        let mut pend_buf = [0u8; MAX_BURST];
+        let mut np = pend.len().min(MAX_BURST);
+        pend_buf[..np].copy_from_slice(&pend[..np]);
+        let mut pend = pend_buf;
+        for &i in &pend[..np] {
+            prefetch(mem.as_ptr().wrapping_add(cur[i as usize & 63] as usize));
+        }
+        let mut hits = 0;
+        let mut lf = [0u8; MAX_BURST];
+        let mut off = self.s + K;
         let mut depth = 0;
         while np > 0 && depth < MAX_DEPTH {
             let mut next = 0usize;
@@ -573,10 +726,13 @@ impl<A: Address> Fib<A> {
                 let i = pend[j & 63] as usize & 63;
                 let c = &mut cur[i];
                 let Some(nd) = self.node(*c) else {
-                    *c = LEAF | NH_NONE;
+                    *c = u32::MAX;
+                    lf[nl & 63] = i as u8;
+                    nl += 1;
                     continue;
                 };
-                let v = keys[i].chunk(off, K);
+                let Some(a) = addrs.get(i) else { continue };
+                let v = a.to_key().chunk(off, K);
                 let m = below_mask(v);
                 if nd.vector & (1 << v) != 0 {
                     *c = nd.base1
@@ -589,23 +745,36 @@ impl<A: Address> Fib<A> {
                     lf[nl & 63] = i as u8;
                     nl += 1;
                 }
-                prefetch(mem.wrapping_add(*c as usize));
+                prefetch(mem.as_ptr().wrapping_add(*c as usize));
             }
             for &i in &lf[..nl.min(MAX_BURST)] {
-                let c = &mut cur[i as usize & 63];
-                *c = LEAF | self.mem.get(*c as usize).copied().unwrap_or(NH_NONE);
+                let i = i as usize & 63;
+                if let Some(o) = out.get_mut(i) {
+                    let nh = mem.get(cur[i] as usize).copied().unwrap_or(NH_NONE) & NH_NONE;
+                    *o = if nh == NH_NONE { none } else { nh };
+                    hits += (nh != NH_NONE) as usize;
+                }
             }
             np = next;
             off += K;
             depth += 1;
         }
-        let mut hits = 0;
-        for (o, c) in out.iter_mut().zip(&cur[..n]) {
-            let nh = c & NH_NONE;
-            *o = (c & LEAF != 0 && nh != NH_NONE).then_some(nh);
-            hits += o.is_some() as usize;
+        // Deeper than any key (a corrupt structure): no route.
+        for &i in &pend[..np.min(MAX_BURST)] {
+            if let Some(o) = out.get_mut(i as usize & 63) {
+                *o = none;
+            }
         }
         hits
+    }
+}
+
+/// The error of a burst too long or with too short an output.
+fn burst_err(len: usize, out: usize) -> RouteError {
+    RouteError::BadBurst {
+        len,
+        out,
+        max: MAX_BURST,
     }
 }
 
@@ -631,4 +800,38 @@ fn to_leaf(nh: u32, best: u32) -> u32 {
     } else {
         nh & NH_NONE
     }
+}
+
+/// The 64 slots of a node at depth `off` resolving to `best`, from `routes`, the region's
+/// routes of length > `off` in prefix order (shorter ones are skipped): each slot's leaf,
+/// the run of `routes` longer than the slot, and the mask of the slots that need a node (a
+/// longer route with another group id).
+#[allow(clippy::type_complexity)]
+fn slots<K: Key>(routes: &[Route<K>], best: u32, off: u32) -> ([u32; 64], [(u32, u32); 64], u64) {
+    let mut leaf = [best; 64];
+    let mut run = [(0u32, 0u32); 64];
+    let mut sub = 0u64;
+    for (j, r) in routes.iter().enumerate() {
+        if r.len() <= off {
+            // Covers the whole region: prefix order puts it first.
+            leaf = [r.nh(); 64];
+            continue;
+        }
+        let v = r.key.chunk(off, K) as usize & 63;
+        if r.len() <= off + K {
+            let span = 1usize << (off + K - r.len());
+            if let Some(l) = leaf.get_mut(v..v + span) {
+                l.fill(r.nh());
+            }
+        } else {
+            if run[v].1 == 0 {
+                run[v].0 = j as u32;
+            }
+            run[v].1 = j as u32 + 1;
+            if r.nh() != leaf[v] {
+                sub |= 1 << v;
+            }
+        }
+    }
+    (leaf, run, sub)
 }

@@ -428,7 +428,7 @@ fn lpm_grows_past_and_shrinks_below_the_small_table_threshold() {
             super::tests::check_all(&LpmUnder(l.clone()), &o, &addrs[..300]);
         }
     }
-    assert_eq!(l.fib().dir_bits(), 8, "small again");
+    assert_eq!(l.fib().dir_bits(), 6, "small again");
     super::tests::check_all(&LpmUnder(l), &o, &addrs);
 }
 
@@ -537,4 +537,74 @@ fn vrf_table_differential_through_the_trait() {
         differential::<Ipv6Addr, _>(&mut u, seed + 400, 800);
         assert_eq!(u.t.lookup(0, Ipv4Addr::new(1, 2, 3, 4)), Some(5));
     }
+}
+
+/// The inline first level of a large IPv4 table: entries switching between the leaf and the
+/// inline form (and slots between a leaf word and a node) under single published updates,
+/// /0 and /32 among them, against the linear-scan oracle; then a full rebuild of the same
+/// routes must answer the same. Checked through `lookup`, the portable walk and
+/// `lookup_burst_ids` (with a caller's "none").
+#[test]
+fn inline_first_level_under_incremental_updates() {
+    let mut rng = Rng::new(99);
+    let mut o = super::oracle::LinearLpm::new();
+    let mut l = Lpm::new();
+    // Enough routes elsewhere for the large (18-bit) direct-pointing array.
+    while o.len() < 2600 {
+        let a = Ipv4Addr::from_bits(rng.next() as u32 | 0x8000_0000);
+        let p = Prefix::new_truncating(a, 16 + rng.below(9) as u8).unwrap();
+        let nh = rng.below(30) as u32;
+        assert_eq!(l.insert_staged(p, nh), Ok(o.insert(p, nh)));
+    }
+    l.commit();
+    assert_eq!(l.fib().dir_bits(), 18);
+    // Updates inside 10.0.0.0/17 (two direct-pointing entries) and around it.
+    let base = 0x0A00_0000u32;
+    let mut probes: Vec<Ipv4Addr> = (0..512)
+        .map(|_| Ipv4Addr::from_bits(base | (rng.next() as u32 & 0x7FFF)))
+        .collect();
+    let lens = [0u8, 8, 14, 17, 18, 19, 22, 24, 25, 26, 29, 30, 31, 32];
+    for step in 0..600 {
+        let len = lens[rng.below(lens.len() as u64) as usize];
+        let a = Ipv4Addr::from_bits(base | (rng.next() as u32 & 0x7FFF));
+        let p = Prefix::new_truncating(a, len).unwrap();
+        let last = Ipv4Addr::from_bits(
+            p.addr().to_bits() | (u32::MAX.checked_shr(len as u32).unwrap_or(0)),
+        );
+        probes.push(p.addr());
+        probes.push(last);
+        if rng.below(3) == 0 && o.len() > 2600 {
+            let q = o.routes()[rng.below(o.len() as u64) as usize].0;
+            assert_eq!(l.remove(q), o.remove(q), "remove {q}");
+        } else {
+            let nh = rng.below(4) as u32;
+            assert_eq!(l.insert(p, nh), Ok(o.insert(p, nh)), "insert {p}");
+        }
+        if step % 20 == 19 {
+            check_ids(l.fib(), &o, &probes);
+        }
+    }
+    check_ids(l.fib(), &o, &probes);
+    let rebuilt = Lpm::from_routes(o.routes().iter().copied()).unwrap();
+    check_ids(rebuilt.fib(), &o, &probes);
+}
+
+fn check_ids(f: &Fib<Ipv4Addr>, o: &super::oracle::LinearLpm<Ipv4Addr>, probes: &[Ipv4Addr]) {
+    let mut ids = [0u32; MAX_BURST];
+    for c in probes.chunks(MAX_BURST) {
+        let want: Vec<Option<u32>> = c.iter().map(|a| o.lookup(*a)).collect();
+        let hits = f.lookup_burst_ids(c, &mut ids, u32::MAX).unwrap();
+        assert_eq!(hits, want.iter().flatten().count());
+        for ((a, w), g) in c.iter().zip(&want).zip(ids) {
+            assert_eq!(f.lookup(*a), *w, "lookup {a}");
+            assert_eq!(f.lookup_portable(*a), *w, "portable {a}");
+            assert_eq!(Some(g).filter(|&g| g != u32::MAX), *w, "burst {a}");
+        }
+    }
+    assert!(f
+        .lookup_burst_ids(&[Ipv4Addr::UNSPECIFIED; MAX_BURST + 1], &mut [0; 80], 0)
+        .is_err());
+    assert!(f
+        .lookup_burst_ids(&[Ipv4Addr::UNSPECIFIED; 4], &mut [0; 3], 0)
+        .is_err());
 }
