@@ -63,6 +63,10 @@ mod prefix;
 mod table;
 
 #[cfg(feature = "alloc")]
+mod fib;
+#[cfg(feature = "alloc")]
+mod lctrie;
+#[cfg(feature = "alloc")]
 mod lpm;
 pub mod nexthop;
 #[cfg(feature = "alloc")]
@@ -79,9 +83,18 @@ mod shared;
 mod vrf;
 
 #[cfg(feature = "alloc")]
+pub use fib::FibOps;
+#[cfg(feature = "alloc")]
+pub use lctrie::LcTrie;
+#[cfg(feature = "alloc")]
 pub use lpm::Lpm;
 #[cfg(feature = "alloc")]
-pub use poptrie::{Fib, FibStats};
+pub use poptrie::{Fib as Poptrie, FibStats};
+
+/// The alloc-mode lookup structure of family `A`: [`Poptrie`] for IPv4, [`LcTrie`] for IPv6
+/// (both implement [`FibOps`]).
+#[cfg(feature = "alloc")]
+pub type Fib<A> = <A as Address>::Fib;
 #[cfg(feature = "std")]
 pub use shared::{SharedFib, SharedVrfs};
 #[cfg(feature = "alloc")]

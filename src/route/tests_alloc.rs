@@ -10,6 +10,7 @@ use std::string::String;
 use std::sync::Arc;
 use std::vec::Vec;
 
+use super::fib::Build;
 use super::tests::{differential, edge_cases, v4_edges, v6_edges, Rng, Under};
 use super::*;
 
@@ -140,7 +141,7 @@ fn lpm_extend_matches_the_oracle() {
     let mut rng = Rng::new(21);
     let g = super::tests::Gen::<Ipv4Addr>::new(&mut rng, 6);
     let mut o = super::oracle::LinearLpm::new();
-    let mut l = Lpm::new();
+    let mut l = Lpm::<Ipv4Addr>::new();
     for (round, size) in [5usize, 3000, 40, 0, 700].into_iter().enumerate() {
         let held = Arc::clone(l.fib());
         let probe: Vec<Ipv4Addr> = (0..64).map(|_| g.addr(&mut rng)).collect();

@@ -13,7 +13,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use super::{Address, Fib, Lpm, PerFamily, Prefix, RouteError};
+use super::{Address, Fib, FibOps, Lpm, PerFamily, Prefix, RouteError};
 
 /// The two tables of one VRF.
 #[derive(Debug, Clone, Default)]
@@ -189,7 +189,7 @@ impl VrfTable {
             if let Some(Some(pair)) = snap.vrfs.get_mut(vrf as usize) {
                 let fib = A::pick_mut(pair);
                 if fib.memory_bytes() > 64 * 1024 {
-                    *fib = Arc::new(Fib::empty());
+                    *fib = Arc::new(Fib::<A>::empty());
                 }
             }
         }

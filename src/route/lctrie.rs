@@ -1,0 +1,625 @@
+//! [`LcTrie`]: the alloc-mode lookup structure of IPv6 tables, a level- and path-compressed
+//! multibit trie (after Nilsson & Karlsson's LC-trie and Linux `fib_trie`) with leaf pushing.
+//!
+//! A direct-pointing root indexed by the first 16 address bits (8 for small tables, so an
+//! empty VRF costs 1 KiB) leads to nodes that are plain arrays of 2^stride 32-bit entries,
+//! each entry a leaf (the group id of the longest route covering the slot's region) or a
+//! pointer to a child node that carries the child's stride and a "skip" flag. A node's stride
+//! is chosen per node by the density of its subtree (the largest stride ≤ 16 where the
+//! routes below occupy at least 1/16 of the slots, at least 4), so the dense /16–/48 regions
+//! of an Internet table are crossed in two or three reads where a 6-bit Poptrie needs seven.
+//! A node whose routes all share the next bits skips them (path compression): a 4-word
+//! header before its array holds the number of bits skipped, their value and the leaf of
+//! the addresses that differ. A lookup is one load, shift, mask and add per level; a full
+//! table (176 k IPv6 routes) resolves a typical /48 in three or four reads.
+//!
+//! Updates rebuild the deepest slot whose region holds the changed prefix (its subtree is
+//! appended and the slot rewritten; the old subtree is counted dead until a full rebuild
+//! reclaims it), as [`Poptrie`](super::poptrie) does. Node arrays are indexed in 4-word
+//! units (26 bits, 1 GiB of nodes): a table that would outgrow that is built as a Poptrie
+//! instead, which has no such bound.
+
+use alloc::boxed::Box;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::marker::PhantomData;
+
+use super::poptrie::{Fib as Poptrie, FibStats};
+use super::rib::{Rib, Route, NIL};
+use super::{Address, Key, RouteError, MAX_BURST};
+
+/// A leaf entry (group id in the low 24 bits).
+const LEAF: u32 = 1 << 31;
+/// The "no route" group id inside the structure.
+const NH_NONE: u32 = 0x00FF_FFFF;
+/// A pointer entry to a node with a skip header.
+const SKIP: u32 = 1 << 30;
+/// Position of the child's stride minus one (4 bits) in a pointer entry.
+const STRIDE_SHIFT: u32 = 26;
+/// Node index (in `UNIT`-word units) of a pointer entry.
+const IDX_MASK: u32 = (1 << STRIDE_SHIFT) - 1;
+/// Words per index unit (node arrays start on a unit).
+const UNIT: usize = 4;
+/// Words of a skip header: bits skipped, their value, the leaf of a mismatch, padding.
+const HDR: usize = UNIT;
+/// Largest arena, in words.
+const MAX_WORDS: usize = (IDX_MASK as usize + 1) * UNIT;
+/// Stride bounds of a node below the root.
+const MIN_STRIDE: u32 = 4;
+const MAX_STRIDE: u32 = 16;
+/// A node gets the largest stride where its routes occupy at least 1/`FILL` of the slots.
+const FILL: usize = 16;
+/// Longest skip (its value is one word).
+const MAX_SKIP: u32 = 32;
+
+/// Root bits of a large table, and of a small one (1 KiB).
+const LARGE_ROOT_BITS: u32 = 16;
+const SMALL_ROOT_BITS: u32 = 8;
+/// Routes above which a table gets the large root.
+const SMALL_TABLE_ROUTES: usize = 2048;
+
+/// An immutable longest-prefix-match structure (see the module doc).
+#[derive(Debug, Clone)]
+pub struct LcTrie<A: Address> {
+    /// Root bits.
+    s: u32,
+    /// The root (2^`s` entries), then the nodes.
+    mem: Vec<u32>,
+    nodes: usize,
+    dead_words: usize,
+    dead_nodes: usize,
+    /// Arena bound, in words (`MAX_WORDS` except in tests).
+    limit: usize,
+    /// Set when a build ran into `limit`.
+    overflow: bool,
+    /// The table as a Poptrie, when it outgrew the arena.
+    fallback: Option<Box<Poptrie<A>>>,
+    _a: PhantomData<A>,
+}
+
+impl<A: Address> Default for LcTrie<A> {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+/// The key as the most significant bits of a `u128`.
+#[inline(always)]
+fn wide<K: Key>(k: K) -> u128 {
+    k.to_u128() << (128 - K::BITS as u32)
+}
+
+/// `w` (1..=32) bits of `k` from bit `off` (bits past 128 read as zero).
+#[inline(always)]
+fn bits(k: u128, off: u32, w: u32) -> u32 {
+    (k.checked_shl(off).unwrap_or(0) >> (128 - w.clamp(1, 32))) as u32
+}
+
+#[inline(always)]
+fn stride(e: u32) -> u32 {
+    ((e >> STRIDE_SHIFT) & 15) + 1
+}
+
+#[inline(always)]
+fn base(e: u32) -> usize {
+    (e & IDX_MASK) as usize * UNIT
+}
+
+impl<A: Address> LcTrie<A> {
+    /// The root bits for a table of `routes` routes now using `cur` (with hysteresis).
+    pub(crate) fn bits_for(routes: usize, cur: u32) -> u32 {
+        if routes > SMALL_TABLE_ROUTES {
+            LARGE_ROOT_BITS.min(<A::Key as Key>::BITS as u32)
+        } else if routes < SMALL_TABLE_ROUTES / 2 {
+            SMALL_ROOT_BITS
+        } else {
+            cur
+        }
+    }
+
+    /// Root bits of this structure.
+    pub(crate) fn dir_bits(&self) -> u32 {
+        self.s
+    }
+
+    /// A structure with no route (1 KiB).
+    pub fn empty() -> Self {
+        Self::with_root(SMALL_ROOT_BITS, MAX_WORDS)
+    }
+
+    fn with_root(s: u32, limit: usize) -> Self {
+        LcTrie {
+            s,
+            mem: vec![LEAF | NH_NONE; 1 << s],
+            nodes: 0,
+            dead_words: 0,
+            dead_nodes: 0,
+            limit,
+            overflow: false,
+            fallback: None,
+            _a: PhantomData,
+        }
+    }
+
+    /// Builds the structure for `routes` (every route of a table, in prefix order).
+    pub(crate) fn build(routes: &[Route<A::Key>], s: u32) -> Self {
+        Self::build_limited(routes, s, MAX_WORDS)
+    }
+
+    fn build_limited(routes: &[Route<A::Key>], s: u32, limit: usize) -> Self {
+        let mut t = Self::with_root(s, limit);
+        t.fill_root(0, 1 << s, routes, NH_NONE);
+        if t.overflow {
+            t.mem = Vec::new();
+            t.nodes = 0;
+            t.fallback = Some(Box::new(Poptrie::build(routes, s)));
+        }
+        t.mem.shrink_to_fit();
+        t
+    }
+
+    /// Fills root entries `first..first + count` (one aligned region) from `routes`, the
+    /// routes of the region in prefix order, resolving to `best` where none matches.
+    fn fill_root(&mut self, first: usize, count: usize, routes: &[Route<A::Key>], best: u32) {
+        if let Some(r) = self.mem.get_mut(first..first.saturating_add(count)) {
+            r.fill(LEAF | best);
+        }
+        let s = self.s;
+        let mut j = 0;
+        while let Some(r) = routes.get(j) {
+            let e = bits(wide(r.key), 0, s) as usize;
+            if r.len() <= s {
+                // Prefix order: a route is painted before the routes it covers.
+                let span = 1usize << (s - r.len());
+                if let Some(d) = self.mem.get_mut(e..e.saturating_add(span)) {
+                    d.fill(LEAF | r.nh());
+                }
+                j += 1;
+                continue;
+            }
+            let run = routes[j..]
+                .iter()
+                .position(|x| bits(wide(x.key), 0, s) as usize != e)
+                .map_or(routes.len(), |n| j + n);
+            let painted = self.mem.get(e).map_or(NH_NONE, |d| d & NH_NONE);
+            let child = self.subtree(&routes[j..run], s, painted);
+            if let Some(d) = self.mem.get_mut(e) {
+                *d = child;
+            }
+            j = run;
+        }
+    }
+
+    /// The entry of the region at depth `off` resolving to `best`, whose routes of length ≥
+    /// `off` are `routes` (prefix order): a leaf when none of them differs, else a new node
+    /// (appended with its subtree).
+    fn subtree(&mut self, routes: &[Route<A::Key>], off: u32, best: u32) -> u32 {
+        let mut best = best;
+        let mut rs = routes;
+        while let Some((r, rest)) = rs.split_first() {
+            if r.len() > off {
+                break;
+            }
+            best = r.nh();
+            rs = rest;
+        }
+        let Some(first) = rs.first() else {
+            return LEAF | best;
+        };
+        if rs.iter().all(|r| r.nh() == best) {
+            return LEAF | best;
+        }
+        let nbits = <A::Key as Key>::BITS as u32;
+        let k0 = wide(first.key);
+        let mut diff = 0u128;
+        let mut minlen = nbits;
+        for r in rs {
+            diff |= wide(r.key) ^ k0;
+            minlen = minlen.min(r.len());
+        }
+        // Every route is longer than `off`: the bits they share from `off` on, short of the
+        // shortest of them, can be skipped.
+        let common = if diff == 0 {
+            nbits
+        } else {
+            diff.leading_zeros()
+        };
+        let skip = common
+            .saturating_sub(off)
+            .min(minlen.saturating_sub(off + 1))
+            .min(MAX_SKIP);
+        let dp = off + skip;
+        let room = nbits.saturating_sub(dp).max(1);
+        let mut st = MIN_STRIDE.min(room);
+        for c in (MIN_STRIDE + 1..=MAX_STRIDE.min(room)).rev() {
+            if rs.len() * FILL >= 1 << c && distinct(rs, dp, c) * FILL >= 1 << c {
+                st = c;
+                break;
+            }
+        }
+        let hdr = if skip > 0 { HDR } else { 0 };
+        let slots = 1usize << st;
+        let size = (hdr + slots).next_multiple_of(UNIT);
+        if self.mem.len() + size > self.limit {
+            self.overflow = true;
+            return LEAF | best;
+        }
+        // The arena length stays a multiple of `UNIT`, and so does every array start.
+        let at = self.mem.len();
+        let b = at + hdr;
+        self.mem.resize(at + size, LEAF | best);
+        self.nodes += 1;
+        if skip > 0 {
+            if let Some(h) = self.mem.get_mut(at..at + 3) {
+                h.copy_from_slice(&[skip, bits(k0, off, skip), LEAF | best]);
+            }
+        }
+        let end = dp + st;
+        let mut j = 0;
+        while let Some(r) = rs.get(j) {
+            let v = bits(wide(r.key), dp, st) as usize;
+            if r.len() <= end {
+                let span = 1usize << (end - r.len());
+                if let Some(d) = self.mem.get_mut(b + v..b + v + span) {
+                    d.fill(LEAF | r.nh());
+                }
+                j += 1;
+                continue;
+            }
+            let run = rs[j..]
+                .iter()
+                .position(|x| bits(wide(x.key), dp, st) as usize != v)
+                .map_or(rs.len(), |n| j + n);
+            let painted = self.mem.get(b + v).map_or(NH_NONE, |d| d & NH_NONE);
+            let child = self.subtree(&rs[j..run], end, painted);
+            if let Some(d) = self.mem.get_mut(b + v) {
+                *d = child;
+            }
+            j = run;
+        }
+        let flag = if skip > 0 { SKIP } else { 0 };
+        ((b / UNIT) as u32 & IDX_MASK) | (st - 1) << STRIDE_SHIFT | flag
+    }
+
+    /// Words and nodes of the subtree of entry `e`.
+    fn count_subtree(&self, e: u32, depth: u32) -> (usize, usize) {
+        if e & LEAF != 0 || depth > 128 {
+            return (0, 0);
+        }
+        let b = base(e);
+        let slots = 1usize << stride(e);
+        let hdr = if e & SKIP != 0 { HDR } else { 0 };
+        let mut acc = ((hdr + slots).next_multiple_of(UNIT), 1);
+        if let Some(arr) = self.mem.get(b..b + slots) {
+            for &c in arr {
+                let (w, n) = self.count_subtree(c, depth + 1);
+                acc.0 += w;
+                acc.1 += n;
+            }
+        }
+        acc
+    }
+
+    /// Replaces the entry at `pos` (the region `key/off`) by one rebuilt from `rib`.
+    fn rebuild_slot(&mut self, rib: &Rib<A::Key>, pos: usize, key: A::Key, off: u32) {
+        let Some(&old) = self.mem.get(pos) else {
+            return;
+        };
+        let (w, n) = self.count_subtree(old, 0);
+        self.dead_words += w;
+        self.dead_nodes += n;
+        let region = key.truncate(off as u8);
+        let best = to_leaf(rib.covering(region, off), NH_NONE);
+        let mut scratch = Vec::new();
+        let routes = rib.region(region, off, &mut scratch);
+        let e = self.subtree(routes, off, best);
+        if self.overflow {
+            self.rebuild_all(rib);
+        } else if let Some(d) = self.mem.get_mut(pos) {
+            *d = e;
+        }
+    }
+
+    /// Rebuilds everything from `rib` (when an update ran into the arena bound).
+    fn rebuild_all(&mut self, rib: &Rib<A::Key>) {
+        let mut scratch = Vec::new();
+        let all = rib.region(<A::Key as Key>::ZERO, 0, &mut scratch);
+        *self = Self::build_limited(all, self.s, self.limit);
+    }
+
+    /// Rebuilds root entries `first..first + count` from `rib`.
+    pub(crate) fn rebuild_range(&mut self, rib: &Rib<A::Key>, first: usize, count: usize) {
+        if let Some(p) = self.fallback.as_deref_mut() {
+            return p.rebuild_range(rib, first, count);
+        }
+        let end = first.saturating_add(count).min(1 << self.s);
+        for i in first..end {
+            let key = <A::Key as Key>::ZERO.with_chunk(0, self.s, i as u32);
+            self.rebuild_slot(rib, i, key, self.s);
+            if self.fallback.is_some() {
+                return;
+            }
+        }
+    }
+
+    /// Rebuilds what a change of the route `key/len` (longer than the root bits) affects:
+    /// the deepest slot whose region holds the prefix.
+    pub(crate) fn rebuild_prefix(&mut self, rib: &Rib<A::Key>, key: A::Key, len: u8) {
+        if let Some(p) = self.fallback.as_deref_mut() {
+            return p.rebuild_prefix(rib, key, len);
+        }
+        let len = len as u32;
+        let k = wide(key);
+        let mut pos = bits(k, 0, self.s) as usize;
+        let mut off = self.s;
+        if len <= off {
+            return self.rebuild_range(rib, pos, 1);
+        }
+        while let Some(&e) = self.mem.get(pos) {
+            if e & LEAF != 0 {
+                break;
+            }
+            let b = base(e);
+            let st = stride(e);
+            let mut o = off;
+            if e & SKIP != 0 {
+                let h = self.mem.get(b.wrapping_sub(HDR)..b).unwrap_or(&[0, 0]);
+                let skip = h[0];
+                if skip == 0 || bits(k, o, skip) != h[1] {
+                    break;
+                }
+                o += skip;
+            }
+            if len < o + st {
+                break;
+            }
+            pos = b + bits(k, o, st) as usize;
+            off = o + st;
+        }
+        self.rebuild_slot(rib, pos, key, off);
+    }
+
+    /// Gives back spare capacity left by appends when it is more than a sixteenth.
+    pub(crate) fn trim(&mut self) {
+        if let Some(p) = self.fallback.as_deref_mut() {
+            return p.trim();
+        }
+        if self.mem.capacity() > self.mem.len() + self.mem.len() / 16 + 1024 {
+            self.mem.shrink_to_fit();
+        }
+    }
+
+    /// Whether enough of the structure is unreachable that a full rebuild is worth it.
+    pub(crate) fn needs_compaction(&self) -> bool {
+        if let Some(p) = self.fallback.as_deref() {
+            return p.needs_compaction();
+        }
+        self.dead_words > 16384 && self.dead_words * 2 > self.mem.len()
+    }
+
+    /// Entries of the root.
+    pub(crate) fn dir_len(&self) -> usize {
+        1 << self.s
+    }
+
+    /// The first root entry and the number of entries a prefix covers.
+    pub(crate) fn dir_span(&self, key: A::Key, len: u8) -> (usize, usize) {
+        let first = bits(wide(key), 0, self.s) as usize;
+        let span = if (len as u32) < self.s {
+            1usize << (self.s - len as u32)
+        } else {
+            1
+        };
+        (first, span)
+    }
+
+    /// Sizes (`leaves`: 0, leaves are entries of the node arrays).
+    pub fn stats(&self) -> FibStats {
+        if let Some(p) = self.fallback.as_deref() {
+            return p.stats();
+        }
+        FibStats {
+            bytes: self.mem.capacity() * 4,
+            nodes: self.nodes,
+            leaves: 0,
+            dead_nodes: self.dead_nodes,
+        }
+    }
+
+    /// Bytes used by the lookup structure.
+    pub fn memory_bytes(&self) -> usize {
+        self.stats().bytes
+    }
+
+    /// The internal leaf of `key`.
+    #[inline(always)]
+    fn resolve(&self, key: A::Key) -> u32 {
+        let k = wide(key);
+        let mem = &self.mem[..];
+        let mut e = mem
+            .get(bits(k, 0, self.s) as usize)
+            .copied()
+            .unwrap_or(LEAF | NH_NONE);
+        let mut off = self.s;
+        for _ in 0..=128 {
+            if e & LEAF != 0 {
+                return e & NH_NONE;
+            }
+            let b = base(e);
+            if e & SKIP != 0 {
+                let Some(&[skip, val, miss, _]) = mem.get(b.wrapping_sub(HDR)..b) else {
+                    return NH_NONE;
+                };
+                if bits(k, off, skip) != val {
+                    return miss & NH_NONE;
+                }
+                off += skip;
+            }
+            let st = stride(e);
+            e = mem
+                .get(b + bits(k, off, st) as usize)
+                .copied()
+                .unwrap_or(LEAF | NH_NONE);
+            off += st;
+        }
+        NH_NONE
+    }
+
+    /// Longest-prefix match: the group id of the longest route containing `addr`.
+    #[inline]
+    pub fn lookup(&self, addr: A) -> Option<u32> {
+        if let Some(p) = self.fallback.as_deref() {
+            return p.lookup(addr);
+        }
+        let nh = self.resolve(addr.to_key());
+        (nh != NH_NONE).then_some(nh)
+    }
+
+    /// Longest-prefix match of up to [`MAX_BURST`] addresses into `out` (`out[i]` for
+    /// `addrs[i]`), walked level by level so that their memory accesses overlap. Returns the
+    /// number of matches.
+    pub fn lookup_burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> Result<usize, RouteError> {
+        if addrs.len() > MAX_BURST || out.len() < addrs.len() {
+            return Err(RouteError::BadBurst {
+                len: addrs.len(),
+                out: out.len(),
+                max: MAX_BURST,
+            });
+        }
+        if let Some(p) = self.fallback.as_deref() {
+            return p.lookup_burst(addrs, out);
+        }
+        Ok(self.burst(addrs, out))
+    }
+
+    /// The burst walk of [`lookup_burst`](Self::lookup_burst) (`addrs.len()` ≤ `MAX_BURST`
+    /// and `out` at least as long, checked by the caller; the excess is ignored).
+    #[inline(always)]
+    pub(crate) fn burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> usize {
+        let addrs = &addrs[..addrs.len().min(MAX_BURST)];
+        let n = addrs.len();
+        let mem = &self.mem[..];
+        let mut keys = [0u128; MAX_BURST];
+        let mut cur = [LEAF | NH_NONE; MAX_BURST];
+        let mut offs = [0u32; MAX_BURST];
+        // Indexes of the lookups still walking nodes; `& 63` keeps every index provably
+        // inside the 64-entry arrays.
+        let mut pend = [0u8; MAX_BURST];
+        let mut np = 0usize;
+        for (i, ((k, c), a)) in keys.iter_mut().zip(cur.iter_mut()).zip(addrs).enumerate() {
+            *k = wide(a.to_key());
+            *c = mem
+                .get(bits(*k, 0, self.s) as usize)
+                .copied()
+                .unwrap_or(LEAF | NH_NONE);
+            offs[i] = self.s;
+            if *c & LEAF == 0 {
+                prefetch_target(mem, *c, *k, self.s);
+                pend[np & 63] = i as u8;
+                np += 1;
+            }
+        }
+        let mut rounds = 0;
+        while np > 0 && rounds <= 128 {
+            let mut next = 0usize;
+            for j in 0..np.min(MAX_BURST) {
+                let i = pend[j & 63] as usize & 63;
+                let e = cur[i];
+                let k = keys[i];
+                let mut off = offs[i];
+                let b = base(e);
+                if e & SKIP != 0 {
+                    let Some(&[skip, val, miss, _]) = mem.get(b.wrapping_sub(HDR)..b) else {
+                        cur[i] = LEAF | NH_NONE;
+                        continue;
+                    };
+                    if bits(k, off, skip) != val {
+                        cur[i] = miss | LEAF;
+                        continue;
+                    }
+                    off += skip;
+                }
+                let st = stride(e);
+                let c = mem
+                    .get(b + bits(k, off, st) as usize)
+                    .copied()
+                    .unwrap_or(LEAF | NH_NONE);
+                off += st;
+                cur[i] = c;
+                offs[i] = off;
+                if c & LEAF == 0 {
+                    prefetch_target(mem, c, k, off);
+                    pend[next & 63] = i as u8;
+                    next += 1;
+                }
+            }
+            np = next;
+            rounds += 1;
+        }
+        let mut hits = 0;
+        for (o, c) in out.iter_mut().zip(&cur[..n]) {
+            let nh = c & NH_NONE;
+            *o = (c & LEAF != 0 && nh != NH_NONE).then_some(nh);
+            hits += o.is_some() as usize;
+        }
+        hits
+    }
+
+    /// The longest-prefix match by the one-address walk, for tests.
+    #[cfg(test)]
+    pub(crate) fn lookup_portable(&self, addr: A) -> Option<u32> {
+        self.lookup(addr)
+    }
+}
+
+/// Distinct values of the `w` bits at `off` among `rs` (sorted by key).
+fn distinct<K: Key>(rs: &[Route<K>], off: u32, w: u32) -> usize {
+    let mut n = 0;
+    let mut prev = None;
+    for r in rs {
+        let v = bits(wide(r.key), off, w);
+        if prev != Some(v) {
+            n += 1;
+            prev = Some(v);
+        }
+    }
+    n
+}
+
+/// Starts loading what the walk reads next from entry `e` (a node) for key `k` at depth
+/// `off`: the slot itself, or for a skip node its header and the start of its array.
+#[inline(always)]
+fn prefetch_target(mem: &[u32], e: u32, k: u128, off: u32) {
+    let b = base(e);
+    let p = mem.as_ptr();
+    if e & SKIP != 0 {
+        prefetch(p.wrapping_add(b.wrapping_sub(HDR)));
+        prefetch(p.wrapping_add(b + 12));
+    } else {
+        prefetch(p.wrapping_add(b + bits(k, off, stride(e)) as usize));
+    }
+}
+
+/// Asks the CPU to start loading the cache line of `p` (any address: a prefetch never faults
+/// and never reads into the program).
+#[inline(always)]
+fn prefetch(p: *const u32) {
+    // SAFETY: SSE is part of the x86_64 baseline, and a prefetch has no memory-safety
+    // requirement on its address (it is a hint; an invalid address is ignored).
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// The id of a route if there is one, else `best`.
+#[inline]
+fn to_leaf(nh: u32, best: u32) -> u32 {
+    if nh == NIL {
+        best
+    } else {
+        nh & NH_NONE
+    }
+}
