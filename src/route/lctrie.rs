@@ -288,7 +288,11 @@ impl<A: Address> LcTrie<A> {
         }
         let dp = off + skip;
         let room = nbits.saturating_sub(dp).max(1);
-        let max_st = if skip > 0 { SKIP_MAX_STRIDE } else { MAX_STRIDE };
+        let max_st = if skip > 0 {
+            SKIP_MAX_STRIDE
+        } else {
+            MAX_STRIDE
+        };
         let mut st = MIN_STRIDE.min(room);
         for c in (MIN_STRIDE + 1..=max_st.min(room)).rev() {
             if rs.len() * FILL >= 1 << c && distinct(rs, dp, c) * FILL >= 1 << c {
@@ -678,89 +682,188 @@ fn to_leaf(nh: u32, best: u32) -> u32 {
 }
 
 #[cfg(test)]
-mod probe {
+mod tests {
     use super::*;
+    use crate::route::oracle::LinearLpm;
+    use crate::route::tests::{Gen, Rng};
     use crate::route::{Lpm, Prefix};
     use std::net::Ipv6Addr;
-    use std::string::String;
+
+    fn rib_of(o: &LinearLpm<Ipv6Addr>) -> Rib<u128> {
+        let mut rib = Rib::default();
+        rib.insert_many(o.routes().iter().map(|(p, nh)| (p.key(), p.len(), *nh)));
+        rib
+    }
+
+    /// Every probe answered as the linear scan does, by the single and the burst walk.
+    fn check(t: &LcTrie<Ipv6Addr>, o: &LinearLpm<Ipv6Addr>, addrs: &[Ipv6Addr]) {
+        let mut out = [None; MAX_BURST];
+        for c in addrs.chunks(MAX_BURST) {
+            let hits = t.lookup_burst(c, &mut out).unwrap();
+            assert_eq!(hits, out[..c.len()].iter().flatten().count());
+            for (a, r) in c.iter().zip(out) {
+                let want = o.lookup(*a);
+                assert_eq!(t.lookup(*a), want, "single {a}");
+                assert_eq!(r, want, "burst {a}");
+            }
+        }
+    }
+
+    /// Random tables around a few anchors (dense regions, long shared chains that get
+    /// skipped, /0 and /128), large enough for the 16-bit root.
+    fn table(seed: u64, n: usize) -> (LinearLpm<Ipv6Addr>, Gen<Ipv6Addr>, Rng) {
+        let mut rng = Rng::new(seed);
+        let g = Gen::<Ipv6Addr>::new(&mut rng, 5);
+        let mut o = LinearLpm::new();
+        while o.len() < n {
+            let p = g.prefix(&mut rng);
+            o.insert(p, rng.below(1000) as u32);
+        }
+        (o, g, rng)
+    }
 
     #[test]
-    #[ignore]
-    fn depth_probe() {
-        let text = std::fs::read_to_string("/tmp/v6fib/v6.routes").unwrap();
-        let mut routes = Vec::new();
-        for l in text.lines() {
-            let mut it = l.split_whitespace();
-            let p: String = it.next().unwrap().into();
-            let nh: u32 = it.next().unwrap().parse().unwrap();
-            let (a, len) = p.split_once('/').unwrap();
-            let a: Ipv6Addr = a.parse().unwrap();
-            routes.push((Prefix::new(a, len.parse().unwrap()).unwrap(), nh));
+    fn full_build_matches_the_oracle() {
+        for (seed, n, root) in [(1, 3000, 16), (2, 300, 8), (3, 40, 8)] {
+            let (o, g, mut rng) = table(seed, n);
+            let mut rib = rib_of(&o);
+            let t = LcTrie::<Ipv6Addr>::build(rib.settled(), root);
+            assert!(t.fallback.is_none());
+            let addrs: Vec<Ipv6Addr> = (0..4000).map(|_| g.addr(&mut rng)).collect();
+            check(&t, &o, &addrs);
         }
-        let lpm = Lpm::from_routes(routes.iter().copied()).unwrap();
-        let f = lpm.fib();
-        let mut rng = crate::route::tests::Rng::new(1);
-        let mut hist = [0usize; 40];
+    }
+
+    /// Single updates patched in place (the deepest slot holding the prefix) answer as a
+    /// structure built from scratch on the same routes, and as the oracle.
+    #[test]
+    fn incremental_commits_equal_a_full_rebuild() {
+        let (mut o, g, mut rng) = table(4, 3000);
+        let mut l = Lpm::from_routes(o.routes().iter().copied()).unwrap();
+        let addrs: Vec<Ipv6Addr> = (0..3000).map(|_| g.addr(&mut rng)).collect();
+        for step in 0..600 {
+            if rng.below(3) == 0 {
+                let p = o.routes()[rng.below(o.len() as u64) as usize].0;
+                assert_eq!(l.remove(p), o.remove(p));
+            } else {
+                let p = g.prefix(&mut rng);
+                let nh = rng.below(1000) as u32;
+                assert_eq!(l.insert(p, nh), Ok(o.insert(p, nh)));
+            }
+            if step % 100 == 99 {
+                let mut rib = rib_of(&o);
+                let full = LcTrie::<Ipv6Addr>::build(rib.settled(), 16);
+                check(l.fib(), &o, &addrs);
+                check(&full, &o, &addrs);
+            }
+        }
+        let (commits, full) = l.commit_counts();
+        assert!(full * 10 < commits, "updates were patched, not rebuilt");
+    }
+
+    /// The stride of a node is the largest where its routes fill at least 1/FILL of the
+    /// slots: N routes spread evenly under one root slot give log2(16 N), capped at 16.
+    #[test]
+    fn stride_choice_boundaries() {
+        for (n, want) in [(256u128, 12), (255, 11), (2, 5), (4096, 16)] {
+            let mut o = LinearLpm::new();
+            for j in 0..n {
+                let v = j * (65536 / n);
+                let key = (0x20u128 << 120) | (v << 104);
+                let p = Prefix::new(Ipv6Addr::from_bits(key), 24).unwrap();
+                o.insert(p, j as u32);
+            }
+            let mut rib = rib_of(&o);
+            let t = LcTrie::<Ipv6Addr>::build(rib.settled(), 8);
+            let e = t.mem[0x20];
+            assert_eq!(e & (LEAF | SKIP), 0, "a plain node");
+            assert_eq!(decode(e).2, want, "{n} routes");
+            let addrs: Vec<Ipv6Addr> = o
+                .routes()
+                .iter()
+                .flat_map(|(p, _)| {
+                    let k = p.key();
+                    [k, k | (u128::MAX >> 24), k.wrapping_sub(1)]
+                })
+                .map(Ipv6Addr::from_bits)
+                .collect();
+            check(&t, &o, &addrs);
+        }
+    }
+
+    /// Routes sharing a long chain of bits get one skip node; a mismatch in the skipped bits
+    /// resolves to the covering route.
+    #[test]
+    fn skip_nodes() {
+        let mut o = LinearLpm::new();
+        let p = |s: &str, l| Prefix::new(s.parse::<Ipv6Addr>().unwrap(), l).unwrap();
+        o.insert(p("2001:db8::", 32), 1);
+        o.insert(p("2001:db8:1234:5600::", 56), 2);
+        o.insert(p("2001:db8:1234:5680::", 57), 3);
+        o.insert(p("2001:db8:1234:5678::1", 128), 4);
+        let mut rib = rib_of(&o);
+        let t = LcTrie::<Ipv6Addr>::build(rib.settled(), 8);
+        let mut e = t.mem[0x20];
         let mut skips = 0;
-        for _ in 0..20000 {
-            let (p, _) = routes[rng.below(routes.len() as u64) as usize];
-            let host = (((rng.next() as u128) << 64) | rng.next() as u128)
-                .checked_shr(p.len() as u32)
-                .unwrap_or(0);
-            let k = p.key() | host;
-            let mut e = f.mem[bits(k, 0, f.s) as usize];
-            let mut off = f.s;
-            let mut d = 0;
-            while e & LEAF == 0 {
-                d += 1;
-                let st = step(e, k, off);
-                if st.hdr != 0 {
-                    skips += 1;
-                    if f.mem[st.hdr as usize] != st.val {
-                        break;
-                    }
-                }
-                e = f.mem[st.pos as usize];
-                off = st.off;
+        while e & LEAF == 0 {
+            let (b, skip, st) = decode(e);
+            skips += (skip > 0) as u32;
+            e = t.mem[b + (1 << st) - 1];
+        }
+        assert!(skips > 0, "a skip node");
+        let addrs = [
+            "2001:db8::1",
+            "2001:db8:1234:5600::1",
+            "2001:db8:1234:5680::",
+            "2001:db8:1234:5678::1",
+            "2001:db8:1234:5678::2",
+            "2001:db8:1235::",
+            "2001:db8:ffff::",
+            "2001:db9::",
+        ]
+        .map(|s| s.parse::<Ipv6Addr>().unwrap());
+        check(&t, &o, &addrs);
+    }
+
+    #[test]
+    fn empty_and_small_structures_are_small() {
+        assert_eq!(LcTrie::<Ipv6Addr>::empty().memory_bytes(), 1024);
+        let mut l = Lpm::<Ipv6Addr>::new();
+        l.insert(Prefix::new(Ipv6Addr::UNSPECIFIED, 0).unwrap(), 7)
+            .unwrap();
+        l.insert(Prefix::new("2001:db8::".parse().unwrap(), 32).unwrap(), 8)
+            .unwrap();
+        assert!(l.fib().memory_bytes() <= 2048);
+        assert_eq!(l.lookup("2001:db8::1".parse().unwrap()), Some(8));
+        assert_eq!(l.lookup("2001:db9::1".parse().unwrap()), Some(7));
+    }
+
+    /// A table past the arena bound is built as a Poptrie, and answers (and updates) the same.
+    #[test]
+    fn outgrowing_the_arena_falls_back_to_a_poptrie() {
+        let (mut o, g, mut rng) = table(5, 3000);
+        let mut rib = rib_of(&o);
+        let full = LcTrie::<Ipv6Addr>::build(rib.settled(), 16);
+        let addrs: Vec<Ipv6Addr> = (0..3000).map(|_| g.addr(&mut rng)).collect();
+        // Too small: falls back at once.
+        let t = LcTrie::<Ipv6Addr>::build_limited(rib.settled(), 16, 1 << 17);
+        assert!(t.fallback.is_some());
+        check(&t, &o, &addrs);
+        // Just enough: the first updates that outgrow it rebuild as a Poptrie.
+        let mut t = LcTrie::<Ipv6Addr>::build_limited(rib.settled(), 16, full.mem.len() + 64);
+        assert!(t.fallback.is_none());
+        for _ in 0..200 {
+            let p = g.prefix(&mut rng);
+            o.insert(p, rng.below(1000) as u32);
+            rib.insert(p.key(), p.len(), o.get(p).unwrap());
+            if p.len() as u32 > t.s {
+                t.rebuild_prefix(&rib, p.key(), p.len());
+            } else {
+                let (first, span) = t.dir_span(p.key(), p.len());
+                t.rebuild_range(&rib, first, span);
             }
-            hist[d.min(39)] += 1;
         }
-        std::eprintln!("nodes {} words {} skips visited {skips} hist {:?}", f.nodes, f.mem.len(), &hist[..20]);
-        // Same-run timing against the Poptrie on the same addresses (thread CPU time).
-        let mut rib = crate::route::rib::Rib::<u128>::default();
-        rib.insert_many(routes.iter().map(|(p, nh)| (p.key(), p.len(), *nh)));
-        let pop = Poptrie::<Ipv6Addr>::build(rib.settled(), 16);
-        let mut hit = Vec::new();
-        let mut rnd = Vec::new();
-        for _ in 0..65536 {
-            let (p, _) = routes[rng.below(routes.len() as u64) as usize];
-            let host = (((rng.next() as u128) << 64) | rng.next() as u128)
-                .checked_shr(p.len() as u32)
-                .unwrap_or(0);
-            hit.push(Ipv6Addr::from_bits(p.key() | host));
-            rnd.push(Ipv6Addr::from_bits((2u128 << 124) | ((((rng.next() as u128) << 64) | rng.next() as u128) >> 4)));
-        }
-        fn cpu() -> f64 {
-            let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-            t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
-        }
-        for (kind, set) in [("random", &rnd), ("hit", &hit)] {
-            let mut a = Vec::new();
-            let mut b = Vec::new();
-            let mut out = [None; 64];
-            let mut sum = 0;
-            for _ in 0..9 {
-                let t = cpu();
-                for _ in 0..10 { for c in set.chunks(64) { sum += f.lookup_burst(c, &mut out).unwrap(); } }
-                a.push(655360.0 / (cpu() - t) / 1e6);
-                let t = cpu();
-                for _ in 0..10 { for c in set.chunks(64) { sum += pop.lookup_burst(c, &mut out).unwrap(); } }
-                b.push(655360.0 / (cpu() - t) / 1e6);
-            }
-            a.sort_by(|x, y| x.partial_cmp(y).unwrap());
-            b.sort_by(|x, y| x.partial_cmp(y).unwrap());
-            std::eprintln!("{kind}: lctrie {:.1} M/s poptrie {:.1} M/s ratio {:.2} ({sum})", a[4], b[4], a[4] / b[4]);
-        }
+        assert!(t.fallback.is_some());
+        check(&t, &o, &addrs);
     }
 }
