@@ -520,29 +520,30 @@ fn burst<S: Copy, A: Address + Copy>(
     let mut total = 0usize;
     if let Some(&first) = raw.first() {
         let mut addrs = [conv(first); MAX_BURST];
-        let mut out = [None; MAX_BURST];
+        let mut out = [NEUTRINO_ROUTE_NONE; MAX_BURST];
         for (c, chunk) in raw.chunks(MAX_BURST).enumerate() {
             for (d, s) in addrs.iter_mut().zip(chunk) {
                 *d = conv(*s);
             }
             let addrs = &addrs[..chunk.len()];
-            let h = match t.vrfs.lookup_burst(vrf, addrs, &mut out[..chunk.len()]) {
+            let h = match t.vrfs.lookup_burst_raw(
+                vrf,
+                addrs,
+                &mut out[..chunk.len()],
+                NEUTRINO_ROUTE_NONE,
+            ) {
                 Ok(h) => h,
                 Err(RouteError::UnknownVrf { .. }) => {
-                    out.fill(None);
+                    out.fill(NEUTRINO_ROUTE_NONE);
                     0
                 }
                 Err(e) => return Err(e.into()),
             };
             total += h;
-            for (i, o) in out[..chunk.len()].iter().enumerate() {
+            for (i, &o) in out[..chunk.len()].iter().enumerate() {
                 // SAFETY: `groups` was checked for `raw.len()` elements; `c * MAX_BURST + i` is
                 // below it. Written element by element, no reference held.
-                unsafe {
-                    groups
-                        .add(c * MAX_BURST + i)
-                        .write(o.unwrap_or(NEUTRINO_ROUTE_NONE))
-                };
+                unsafe { groups.add(c * MAX_BURST + i).write(o) };
             }
         }
     }

@@ -9,7 +9,7 @@ use core::fmt;
 use super::lctrie::LcTrie;
 use super::poptrie::{Fib as Poptrie, FibStats};
 use super::rib::{Rib, Route};
-use super::{Address, RouteError};
+use super::{Address, RouteError, MAX_BURST};
 
 mod sealed {
     use super::*;
@@ -46,6 +46,28 @@ pub trait FibOps<A: Address>:
     /// Longest-prefix match of up to [`MAX_BURST`](super::MAX_BURST) addresses into `out`
     /// (`out[i]` for `addrs[i]`); returns the number of matches.
     fn lookup_burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> Result<usize, RouteError>;
+    /// As [`lookup_burst`](Self::lookup_burst), with `none` written where no route matches
+    /// (the form of the C API: no `Option` to convert).
+    fn lookup_burst_raw(
+        &self,
+        addrs: &[A],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        if addrs.len() > MAX_BURST || out.len() < addrs.len() {
+            return Err(RouteError::BadBurst {
+                len: addrs.len(),
+                out: out.len(),
+                max: MAX_BURST,
+            });
+        }
+        let mut tmp = [None; MAX_BURST];
+        let hits = self.lookup_burst(addrs, &mut tmp[..addrs.len()])?;
+        for (o, r) in out.iter_mut().zip(&tmp[..addrs.len()]) {
+            *o = r.unwrap_or(none);
+        }
+        Ok(hits)
+    }
     /// Sizes.
     fn stats(&self) -> FibStats;
     /// Bytes used by the lookup structure.
@@ -55,7 +77,7 @@ pub trait FibOps<A: Address>:
 }
 
 macro_rules! impl_fib {
-    ($t:ident) => {
+    ($t:ident $(, $extra:item)*) => {
         #[allow(private_interfaces)]
         impl<A: Address> sealed::Build<A> for $t<A> {
             fn build(routes: &[Route<A::Key>], s: u32) -> Self {
@@ -117,9 +139,21 @@ macro_rules! impl_fib {
             fn dir_bits(&self) -> u32 {
                 $t::dir_bits(self)
             }
+            $($extra)*
         }
     };
 }
 
 impl_fib!(Poptrie);
-impl_fib!(LcTrie);
+impl_fib!(
+    LcTrie,
+    #[inline]
+    fn lookup_burst_raw(
+        &self,
+        addrs: &[A],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        LcTrie::lookup_burst_raw(self, addrs, out, none)
+    }
+);

@@ -557,12 +557,53 @@ impl<A: Address> LcTrie<A> {
     /// and `out` at least as long, checked by the caller; the excess is ignored).
     #[inline(always)]
     pub(crate) fn burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> usize {
+        let mut cur = [LEAF | NH_NONE; MAX_BURST];
+        self.walk_burst(addrs, &mut cur);
+        let mut hits = 0;
+        for (o, c) in out.iter_mut().zip(&cur[..addrs.len().min(MAX_BURST)]) {
+            let nh = c & NH_NONE;
+            *o = (c & LEAF != 0 && nh != NH_NONE).then_some(nh);
+            hits += o.is_some() as usize;
+        }
+        hits
+    }
+
+    /// [`lookup_burst`](Self::lookup_burst) writing `none` where no route matches.
+    pub fn lookup_burst_raw(
+        &self,
+        addrs: &[A],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        if addrs.len() > MAX_BURST || out.len() < addrs.len() {
+            return Err(RouteError::BadBurst {
+                len: addrs.len(),
+                out: out.len(),
+                max: MAX_BURST,
+            });
+        }
+        if let Some(p) = self.fallback.as_deref() {
+            return raw_via_options(p, addrs, out, none);
+        }
+        let mut cur = [LEAF | NH_NONE; MAX_BURST];
+        self.walk_burst(addrs, &mut cur);
+        let mut hits = 0;
+        for (o, c) in out.iter_mut().zip(&cur[..addrs.len()]) {
+            let nh = c & NH_NONE;
+            let hit = c & LEAF != 0 && nh != NH_NONE;
+            *o = if hit { nh } else { none };
+            hits += hit as usize;
+        }
+        Ok(hits)
+    }
+
+    /// The walk of a burst: the final entry of each address (a leaf, or `LEAF | NH_NONE`).
+    #[inline(always)]
+    fn walk_burst(&self, addrs: &[A], cur: &mut [u32; MAX_BURST]) {
         let addrs = &addrs[..addrs.len().min(MAX_BURST)];
-        let n = addrs.len();
         let mem = &self.mem[..];
         let p = mem.as_ptr();
         let mut keys = [0u128; MAX_BURST];
-        let mut cur = [LEAF | NH_NONE; MAX_BURST];
         // Per walking lookup: the slot to read next, the depth after it, and for a skip node
         // the header to check (0: none) with the key's value of the bits skipped.
         let mut pos = [0u32; MAX_BURST];
@@ -627,13 +668,6 @@ impl<A: Address> LcTrie<A> {
             np = next;
             rounds += 1;
         }
-        let mut hits = 0;
-        for (o, c) in out.iter_mut().zip(&cur[..n]) {
-            let nh = c & NH_NONE;
-            *o = (c & LEAF != 0 && nh != NH_NONE).then_some(nh);
-            hits += o.is_some() as usize;
-        }
-        hits
     }
 
     /// The longest-prefix match by the one-address walk, for tests.
@@ -641,6 +675,22 @@ impl<A: Address> LcTrie<A> {
     pub(crate) fn lookup_portable(&self, addr: A) -> Option<u32> {
         self.lookup(addr)
     }
+}
+
+/// [`LcTrie::lookup_burst_raw`] through a Poptrie's `Option` output (the checks done).
+fn raw_via_options<A: Address>(
+    p: &Poptrie<A>,
+    addrs: &[A],
+    out: &mut [u32],
+    none: u32,
+) -> Result<usize, RouteError> {
+    let mut tmp = [None; MAX_BURST];
+    let n = addrs.len().min(MAX_BURST);
+    let hits = p.lookup_burst(addrs, &mut tmp[..n])?;
+    for (o, r) in out.iter_mut().zip(&tmp[..n]) {
+        *o = r.unwrap_or(none);
+    }
+    Ok(hits)
 }
 
 /// Distinct values of the `w` bits at `off` among `rs` (sorted by key).
@@ -701,10 +751,14 @@ mod tests {
         for c in addrs.chunks(MAX_BURST) {
             let hits = t.lookup_burst(c, &mut out).unwrap();
             assert_eq!(hits, out[..c.len()].iter().flatten().count());
-            for (a, r) in c.iter().zip(out) {
+            let mut raw = [0u32; MAX_BURST];
+            let raw_hits = t.lookup_burst_raw(c, &mut raw, u32::MAX).unwrap();
+            assert_eq!(raw_hits, hits);
+            for ((a, r), w) in c.iter().zip(out).zip(raw) {
                 let want = o.lookup(*a);
                 assert_eq!(t.lookup(*a), want, "single {a}");
                 assert_eq!(r, want, "burst {a}");
+                assert_eq!(w, want.unwrap_or(u32::MAX), "raw burst {a}");
             }
         }
     }
@@ -823,6 +877,17 @@ mod tests {
         ]
         .map(|s| s.parse::<Ipv6Addr>().unwrap());
         check(&t, &o, &addrs);
+    }
+
+    #[test]
+    fn bad_bursts_are_refused() {
+        let t = LcTrie::<Ipv6Addr>::empty();
+        let a = [Ipv6Addr::UNSPECIFIED; MAX_BURST + 1];
+        let mut out = [0u32; MAX_BURST + 1];
+        assert!(t.lookup_burst_raw(&a, &mut out, 0).is_err());
+        assert!(t.lookup_burst_raw(&a[..4], &mut out[..3], 0).is_err());
+        let mut opt = [None; MAX_BURST + 1];
+        assert!(t.lookup_burst(&a, &mut opt).is_err());
     }
 
     #[test]

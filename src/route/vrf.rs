@@ -94,6 +94,23 @@ impl VrfFibs {
         A::pick(pair).lookup_burst(addrs, out)
     }
 
+    /// [`lookup_burst`](Self::lookup_burst) writing `none` where no route matches (see
+    /// [`FibOps::lookup_burst_raw`]).
+    pub fn lookup_burst_raw<A: Address>(
+        &self,
+        vrf: u32,
+        addrs: &[A],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        let pair = self
+            .vrfs
+            .get(vrf as usize)
+            .and_then(|p| p.as_ref())
+            .ok_or(RouteError::UnknownVrf { vrf })?;
+        A::pick(pair).lookup_burst_raw(addrs, out, none)
+    }
+
     /// The structure of one VRF and family.
     pub fn fib<A: Address>(&self, vrf: u32) -> Option<&Arc<Fib<A>>> {
         Some(A::pick(self.vrfs.get(vrf as usize)?.as_ref()?))
@@ -264,6 +281,17 @@ impl VrfTable {
         out: &mut [Option<u32>],
     ) -> Result<usize, RouteError> {
         self.snap.lookup_burst(vrf, addrs, out)
+    }
+
+    /// Burst longest-prefix match in VRF `vrf`, `none` where no route matches.
+    pub fn lookup_burst_raw<A: Address>(
+        &self,
+        vrf: u32,
+        addrs: &[A],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        self.snap.lookup_burst_raw(vrf, addrs, out, none)
     }
 
     /// The current snapshot for readers.
