@@ -198,7 +198,7 @@ impl<A: Address> Lpm<A> {
         self.fib.lookup(addr)
     }
 
-    /// Burst longest-prefix match in the published structure (see [`Fib::lookup_burst`]).
+    /// Burst longest-prefix match in the published structure (see [`FibOps::lookup_burst`]).
     pub fn lookup_burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> Result<usize, RouteError> {
         self.fib.lookup_burst(addrs, out)
     }

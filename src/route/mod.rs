@@ -6,8 +6,11 @@
 //!   whose nodes come from one fixed pool in caller memory ([`pool::PoolTable::mem_size`]),
 //!   shared by thousands of VRFs; a VRF costs nothing until it has a route, then a 1 KiB root
 //!   per family.
-//! - [`Lpm`] (feature `alloc`): a Poptrie ([`Fib`]: direct pointing + popcount-compressed
-//!   6-bit nodes) for large tables, with the routes kept aside in a compact RIB: one array of
+//! - [`Lpm`] (feature `alloc`): a lookup structure per family ([`Fib<A>`](Fib), chosen by
+//!   [`Address::Fib`], interface [`FibOps`]): for IPv4 a [`Poptrie`] (direct pointing +
+//!   popcount-compressed 6-bit nodes), for IPv6 an [`LcTrie`] (adaptive 4–16-bit strides,
+//!   leaf pushing, path compression: ~3 reads to a /48 where a Poptrie takes 7–8), with the
+//!   routes kept aside in a compact RIB: one array of
 //!   routes sorted in prefix order ((key, length), 8 bytes per IPv4 route: key, length and
 //!   group id packed), plus an ordered buffer of recent changes merged into the array in one
 //!   pass once it outgrows a fraction of it. Prefix order makes the routes of any aligned
@@ -20,13 +23,15 @@
 //! only same-run ratios mean much):
 //! - Memory, everything an [`Lpm`] holds ([`Lpm::memory_bytes`], confirmed by the bench's
 //!   counting allocator): IPv4 12.4 MiB (lookup structure 4.2 MiB + RIB 8.2 MiB), IPv6
-//!   7.8 MiB (2.5 + 5.4). The previous binary-trie RIB alone took ~48 MiB for IPv4.
+//!   14.1 MiB (LcTrie 8.7 + 5.4; the IPv6 Poptrie took 2.5). The previous binary-trie RIB
+//!   alone took ~48 MiB for IPv4.
 //! - Bulk load of the full IPv4 table: ~40–50 ms (Rust and C API); one published
-//!   single-route update on it: ~5 µs IPv4, ~22–30 µs IPv6.
+//!   single-route update on it: ~5 µs IPv4, ~16–17 µs IPv6.
 //! - Burst lookups (64) through the C API vs DPDK, same run, medians of 9 alternating runs of
 //!   thread CPU time, three runs: IPv4 hit addresses 0.42–0.52× `rte_fib` (DIR-24-8: a
 //!   64 MiB first level, one memory access per lookup where we take two or three), random
-//!   0.8–1.3×; IPv6 hit 0.58–0.65× `rte_fib6`, random 0.72–0.90×. The burst walk goes level
+//!   0.8–1.3×; IPv6 hit 0.77–0.78× `rte_fib6` (the IPv6 Poptrie: 0.62–0.68× in the same
+//!   runs), random 0.70–0.75× (Poptrie 0.73–0.84×). The burst walk goes level
 //!   by level over the whole burst (prefetching each lookup's next node), uses `popcnt` when
 //!   the CPU has it (runtime check), and costs ~78 instructions per IPv4 hit lookup.
 //! - 1000 VRFs x 20 routes next to a full table: full-table burst lookups through the

@@ -79,7 +79,7 @@ impl VrfFibs {
         A::pick(pair).lookup(addr)
     }
 
-    /// Burst longest-prefix match in VRF `vrf` (see [`Fib::lookup_burst`]).
+    /// Burst longest-prefix match in VRF `vrf` (see [`FibOps::lookup_burst`]).
     pub fn lookup_burst<A: Address>(
         &self,
         vrf: u32,
