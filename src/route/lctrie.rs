@@ -816,6 +816,25 @@ mod tests {
         }
         let (commits, full) = l.commit_counts();
         assert!(full * 10 < commits, "updates were patched, not rebuilt");
+        // Remove everything (the default route last), then rebuild with the default first.
+        let mut all: Vec<_> = o.routes().iter().map(|(p, _)| *p).collect();
+        all.sort_by_key(|p| core::cmp::Reverse(p.len()));
+        for (n, p) in all.into_iter().enumerate() {
+            assert_eq!(l.remove(p), o.remove(p));
+            if n % 500 == 0 {
+                check(l.fib(), &o, &addrs[..500]);
+            }
+        }
+        assert!(l.is_empty());
+        check(l.fib(), &o, &addrs);
+        let default = Prefix::new(Ipv6Addr::UNSPECIFIED, 0).unwrap();
+        assert_eq!(l.insert(default, 9), Ok(o.insert(default, 9)));
+        for _ in 0..300 {
+            let p = g.prefix(&mut rng);
+            let nh = rng.below(1000) as u32;
+            assert_eq!(l.insert(p, nh), Ok(o.insert(p, nh)));
+        }
+        check(l.fib(), &o, &addrs);
     }
 
     /// The stride of a node is the largest where its routes fill at least 1/FILL of the
