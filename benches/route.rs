@@ -26,7 +26,7 @@ mod cpu_time;
 use cpu_time::CpuTime;
 
 type C = Criterion<CpuTime>;
-use neutrino::route::{Address, Key, Lpm, Prefix, VrfTable, MAX_BURST};
+use neutrino::route::{Address, FibOps, Key, Lpm, Prefix, VrfTable, MAX_BURST};
 
 /// Counts live heap bytes.
 struct Counting;

@@ -16,7 +16,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use neutrino::route::{Address, IpPrefix, Key, Lpm, Prefix, MAX_BURST};
+use neutrino::route::{Address, FibOps, IpPrefix, Key, Lpm, Prefix, MAX_BURST};
 
 struct Args {
     routes: String,

@@ -13,7 +13,7 @@
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use neutrino::route::nexthop::{flow_hash, GroupTable, NextHop, NextHopGroup};
-use neutrino::route::{Address, Prefix, RouteError, VrfTable, MAX_BURST};
+use neutrino::route::{Address, FibOps, Prefix, RouteError, VrfTable, MAX_BURST};
 
 use crate::args;
 use crate::ffi_guard;
@@ -532,7 +532,7 @@ fn burst<S: Copy, A: Address + Copy>(
             match fib {
                 Some(f) => {
                     total += f
-                        .lookup_burst_ids(&addrs[..chunk.len()], out, NEUTRINO_ROUTE_NONE)
+                        .lookup_burst_raw(&addrs[..chunk.len()], out, NEUTRINO_ROUTE_NONE)
                         .map_err(neutrino_status::from)?;
                 }
                 None => out.fill(NEUTRINO_ROUTE_NONE),

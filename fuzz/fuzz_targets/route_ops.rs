@@ -9,7 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use libfuzzer_sys::fuzz_target;
 use neutrino::route::oracle::LinearLpm;
 use neutrino::route::pool::{PoolConfig, PoolTable, Reclaim};
-use neutrino::route::{Address, Lpm, Prefix, RouteError, MAX_BURST};
+use neutrino::route::{Address, FibOps, Lpm, Prefix, RouteError, MAX_BURST};
 
 struct State<A: Address> {
     oracle: LinearLpm<A>,

@@ -11,8 +11,9 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use super::fib::Build;
 use super::rib::Rib;
-use super::{Address, Fib, Prefix, RouteError, MAX_GROUP_ID};
+use super::{Address, Fib, FibOps, Prefix, RouteError, MAX_GROUP_ID};
 
 /// A change to publish.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +48,7 @@ impl<A: Address> Lpm<A> {
     pub fn new() -> Self {
         Lpm {
             rib: Rib::default(),
-            fib: Arc::new(Fib::empty()),
+            fib: Arc::new(Fib::<A>::empty()),
             dirty: Vec::new(),
             dirty_entries: 0,
             commits: 0,
@@ -159,7 +160,7 @@ impl<A: Address> Lpm<A> {
             || self.fib.needs_compaction()
             || bits != self.fib.dir_bits();
         if full {
-            self.fib = Arc::new(Fib::build(self.rib.settled(), bits));
+            self.fib = Arc::new(Fib::<A>::build(self.rib.settled(), bits));
             self.full_builds += 1;
         } else {
             self.rib.maybe_merge(64);
@@ -197,7 +198,7 @@ impl<A: Address> Lpm<A> {
         self.fib.lookup(addr)
     }
 
-    /// Burst longest-prefix match in the published structure (see [`Fib::lookup_burst`]).
+    /// Burst longest-prefix match in the published structure (see [`FibOps::lookup_burst`]).
     pub fn lookup_burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> Result<usize, RouteError> {
         self.fib.lookup_burst(addrs, out)
     }

@@ -6,8 +6,12 @@
 //!   whose nodes come from one fixed pool in caller memory ([`pool::PoolTable::mem_size`]),
 //!   shared by thousands of VRFs; a VRF costs nothing until it has a route, then a 1 KiB root
 //!   per family.
-//! - [`Lpm`] (feature `alloc`): a Poptrie ([`Fib`]: direct pointing with the first 6-bit
-//!   level inline in 16-byte entries, then popcount-compressed 6-bit nodes) for large tables, with the routes kept aside in a compact RIB: one array of
+//! - [`Lpm`] (feature `alloc`): a lookup structure per family ([`Fib<A>`](Fib), chosen by
+//!   [`Address::Fib`], interface [`FibOps`]): for IPv4 a [`Poptrie`] (direct pointing with
+//!   the first 6-bit level inline in 16-byte entries, then popcount-compressed 6-bit nodes),
+//!   for IPv6 an [`LcTrie`] (adaptive 4–16-bit strides, leaf pushing, path compression: ~3
+//!   reads to a /48 where a Poptrie takes 7–8), with the routes kept aside in a compact RIB:
+//!   one array of
 //!   routes sorted in prefix order ((key, length), 8 bytes per IPv4 route: key, length and
 //!   group id packed), plus an ordered buffer of recent changes merged into the array in one
 //!   pass once it outgrows a fraction of it. Prefix order makes the routes of any aligned
@@ -20,16 +24,18 @@
 //! only same-run ratios mean much):
 //! - Memory, everything an [`Lpm`] holds ([`Lpm::memory_bytes`], confirmed by the bench's
 //!   counting allocator): IPv4 14.3 MiB (lookup structure 6.1 MiB + RIB 8.2 MiB), IPv6
-//!   8.6 MiB (3.2 + 5.4). The previous binary-trie RIB alone took ~48 MiB for IPv4.
+//!   14.1 MiB (LcTrie 8.7 + 5.4; the IPv6 Poptrie took 2.5). The previous binary-trie RIB
+//!   alone took ~48 MiB for IPv4.
 //! - Bulk load of the full IPv4 table: ~40–100 ms (Rust and C API); one published
-//!   single-route update on it: ~7–9 µs IPv4, ~30–40 µs IPv6.
+//!   single-route update on it: ~7–9 µs IPv4, ~16–17 µs IPv6.
 //! - Burst lookups (64) through the C API vs DPDK, same run, medians of 9 alternating runs of
-//!   thread CPU time, five runs: IPv4 hit addresses 0.81–0.91× `rte_fib` (DIR-24-8: a
-//!   64 MiB first level, one memory access per lookup for a /24 or shorter, as we take one
-//!   direct-pointing entry and one word), random 1.28–1.62×; IPv6 hit 0.63–0.66× `rte_fib6`,
-//!   random 0.62–0.68×. The burst walk goes pass by pass over the whole burst (each pass
-//!   prefetching what the next reads), uses `popcnt` when the CPU has it (runtime check), and
-//!   costs ~72 instructions per IPv4 hit lookup (a third of them walk nodes below a /24).
+//!   thread CPU time: IPv4 hit addresses 0.81–0.91× `rte_fib` (five runs; DIR-24-8: a 64 MiB
+//!   first level, one memory access per lookup for a /24 or shorter, as we take one
+//!   direct-pointing entry and one word), random 1.28–1.62×; IPv6 hit 0.77–0.78× `rte_fib6`
+//!   (three runs; the IPv6 Poptrie: 0.62–0.68× in the same runs), random 0.70–0.75×. The
+//!   burst walk goes pass by pass over the whole burst (each pass prefetching what the next
+//!   reads), uses `popcnt` when the CPU has it (runtime check), and costs ~72 instructions
+//!   per IPv4 hit lookup (a third of them walk nodes below a /24).
 //! - 1000 VRFs x 20 routes next to a full table: full-table burst lookups through the
 //!   `VrfTable` at 1.00–1.03× the rate of the full table alone (same run, medians of 15
 //!   alternating runs).
@@ -64,6 +70,10 @@ mod prefix;
 mod table;
 
 #[cfg(feature = "alloc")]
+mod fib;
+#[cfg(feature = "alloc")]
+mod lctrie;
+#[cfg(feature = "alloc")]
 mod lpm;
 pub mod nexthop;
 #[cfg(feature = "alloc")]
@@ -80,9 +90,18 @@ mod shared;
 mod vrf;
 
 #[cfg(feature = "alloc")]
+pub use fib::FibOps;
+#[cfg(feature = "alloc")]
+pub use lctrie::LcTrie;
+#[cfg(feature = "alloc")]
 pub use lpm::Lpm;
 #[cfg(feature = "alloc")]
-pub use poptrie::{Fib, FibStats};
+pub use poptrie::{Fib as Poptrie, FibStats};
+
+/// The alloc-mode lookup structure of family `A`: [`Poptrie`] for IPv4, [`LcTrie`] for IPv6
+/// (both implement [`FibOps`]).
+#[cfg(feature = "alloc")]
+pub type Fib<A> = <A as Address>::Fib;
 #[cfg(feature = "std")]
 pub use shared::{SharedFib, SharedVrfs};
 #[cfg(feature = "alloc")]

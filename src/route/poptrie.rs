@@ -597,7 +597,7 @@ impl<A: Address> Fib<A> {
         }
         let mut ids = [0u32; MAX_BURST];
         let ids = &mut ids[..addrs.len()];
-        let hits = self.lookup_burst_ids(addrs, ids, NH_NONE)?;
+        let hits = self.lookup_burst_raw(addrs, ids, NH_NONE)?;
         for (o, &g) in out.iter_mut().zip(ids.iter()) {
             *o = (g != NH_NONE).then_some(g);
         }
@@ -607,7 +607,7 @@ impl<A: Address> Fib<A> {
     /// [`lookup_burst`](Self::lookup_burst) writing group ids, and `none` (any value above
     /// [`MAX_GROUP_ID`](super::MAX_GROUP_ID)) where no route matches: what a C caller wants,
     /// without the conversion from `Option`.
-    pub fn lookup_burst_ids(
+    pub fn lookup_burst_raw(
         &self,
         addrs: &[A],
         out: &mut [u32],
@@ -644,7 +644,7 @@ impl<A: Address> Fib<A> {
         hits
     }
 
-    /// The burst walk of [`lookup_burst_ids`](Self::lookup_burst_ids): up to [`MAX_BURST`]
+    /// The burst walk of [`lookup_burst_raw`](Self::lookup_burst_raw): up to [`MAX_BURST`]
     /// addresses (the excess, and addresses beyond `out`, are ignored), in passes over the
     /// whole burst, each pass prefetching what the next one reads so that the misses of the
     /// burst overlap: direct-pointing entries, then first-level words, then node by node.

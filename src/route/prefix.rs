@@ -139,6 +139,9 @@ pub trait Address:
 {
     /// The integer the tries walk.
     type Key: Key;
+    /// The alloc-mode lookup structure of the family ([`Fib`](super::Fib)).
+    #[cfg(feature = "alloc")]
+    type Fib: super::FibOps<Self>;
     /// The family.
     const FAMILY: Family;
     /// Longest prefix length.
@@ -155,6 +158,8 @@ pub trait Address:
 
 impl Address for Ipv4Addr {
     type Key = u32;
+    #[cfg(feature = "alloc")]
+    type Fib = super::Poptrie<Ipv4Addr>;
     const FAMILY: Family = Family::V4;
     #[inline(always)]
     fn to_key(self) -> u32 {
@@ -174,6 +179,8 @@ impl Address for Ipv4Addr {
 
 impl Address for Ipv6Addr {
     type Key = u128;
+    #[cfg(feature = "alloc")]
+    type Fib = super::LcTrie<Ipv6Addr>;
     const FAMILY: Family = Family::V6;
     #[inline(always)]
     fn to_key(self) -> u128 {

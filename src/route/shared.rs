@@ -10,7 +10,7 @@ use alloc::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use super::{Address, Fib, Lpm, VrfFibs, VrfTable};
+use super::{Address, Fib, FibOps, Lpm, VrfFibs, VrfTable};
 
 /// A published [`Fib`] that readers on any thread can load.
 #[derive(Debug)]

@@ -10,6 +10,7 @@ use std::string::String;
 use std::sync::Arc;
 use std::vec::Vec;
 
+use super::fib::Build;
 use super::tests::{differential, edge_cases, v4_edges, v6_edges, Rng, Under};
 use super::*;
 
@@ -140,7 +141,7 @@ fn lpm_extend_matches_the_oracle() {
     let mut rng = Rng::new(21);
     let g = super::tests::Gen::<Ipv4Addr>::new(&mut rng, 6);
     let mut o = super::oracle::LinearLpm::new();
-    let mut l = Lpm::new();
+    let mut l = Lpm::<Ipv4Addr>::new();
     for (round, size) in [5usize, 3000, 40, 0, 700].into_iter().enumerate() {
         let held = Arc::clone(l.fib());
         let probe: Vec<Ipv4Addr> = (0..64).map(|_| g.addr(&mut rng)).collect();
@@ -543,7 +544,7 @@ fn vrf_table_differential_through_the_trait() {
 /// inline form (and slots between a leaf word and a node) under single published updates,
 /// /0 and /32 among them, against the linear-scan oracle; then a full rebuild of the same
 /// routes must answer the same. Checked through `lookup`, the portable walk and
-/// `lookup_burst_ids` (with a caller's "none").
+/// `lookup_burst_raw` (with a caller's "none").
 #[test]
 fn inline_first_level_under_incremental_updates() {
     let mut rng = Rng::new(99);
@@ -593,7 +594,7 @@ fn check_ids(f: &Fib<Ipv4Addr>, o: &super::oracle::LinearLpm<Ipv4Addr>, probes: 
     let mut ids = [0u32; MAX_BURST];
     for c in probes.chunks(MAX_BURST) {
         let want: Vec<Option<u32>> = c.iter().map(|a| o.lookup(*a)).collect();
-        let hits = f.lookup_burst_ids(c, &mut ids, u32::MAX).unwrap();
+        let hits = f.lookup_burst_raw(c, &mut ids, u32::MAX).unwrap();
         assert_eq!(hits, want.iter().flatten().count());
         for ((a, w), g) in c.iter().zip(&want).zip(ids) {
             assert_eq!(f.lookup(*a), *w, "lookup {a}");
@@ -602,9 +603,9 @@ fn check_ids(f: &Fib<Ipv4Addr>, o: &super::oracle::LinearLpm<Ipv4Addr>, probes: 
         }
     }
     assert!(f
-        .lookup_burst_ids(&[Ipv4Addr::UNSPECIFIED; MAX_BURST + 1], &mut [0; 80], 0)
+        .lookup_burst_raw(&[Ipv4Addr::UNSPECIFIED; MAX_BURST + 1], &mut [0; 80], 0)
         .is_err());
     assert!(f
-        .lookup_burst_ids(&[Ipv4Addr::UNSPECIFIED; 4], &mut [0; 3], 0)
+        .lookup_burst_raw(&[Ipv4Addr::UNSPECIFIED; 4], &mut [0; 3], 0)
         .is_err());
 }

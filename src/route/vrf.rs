@@ -13,7 +13,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use super::{Address, Fib, Lpm, PerFamily, Prefix, RouteError};
+use super::{Address, Fib, FibOps, Lpm, PerFamily, Prefix, RouteError};
 
 /// The two tables of one VRF.
 #[derive(Debug, Clone, Default)]
@@ -79,7 +79,7 @@ impl VrfFibs {
         A::pick(pair).lookup(addr)
     }
 
-    /// Burst longest-prefix match in VRF `vrf` (see [`Fib::lookup_burst`]).
+    /// Burst longest-prefix match in VRF `vrf` (see [`FibOps::lookup_burst`]).
     pub fn lookup_burst<A: Address>(
         &self,
         vrf: u32,
@@ -92,6 +92,23 @@ impl VrfFibs {
             .and_then(|p| p.as_ref())
             .ok_or(RouteError::UnknownVrf { vrf })?;
         A::pick(pair).lookup_burst(addrs, out)
+    }
+
+    /// [`lookup_burst`](Self::lookup_burst) writing `none` where no route matches (see
+    /// [`FibOps::lookup_burst_raw`]).
+    pub fn lookup_burst_raw<A: Address>(
+        &self,
+        vrf: u32,
+        addrs: &[A],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        let pair = self
+            .vrfs
+            .get(vrf as usize)
+            .and_then(|p| p.as_ref())
+            .ok_or(RouteError::UnknownVrf { vrf })?;
+        A::pick(pair).lookup_burst_raw(addrs, out, none)
     }
 
     /// The structure of one VRF and family.
@@ -189,7 +206,7 @@ impl VrfTable {
             if let Some(Some(pair)) = snap.vrfs.get_mut(vrf as usize) {
                 let fib = A::pick_mut(pair);
                 if fib.memory_bytes() > 64 * 1024 {
-                    *fib = Arc::new(Fib::empty());
+                    *fib = Arc::new(Fib::<A>::empty());
                 }
             }
         }
@@ -264,6 +281,17 @@ impl VrfTable {
         out: &mut [Option<u32>],
     ) -> Result<usize, RouteError> {
         self.snap.lookup_burst(vrf, addrs, out)
+    }
+
+    /// Burst longest-prefix match in VRF `vrf`, `none` where no route matches.
+    pub fn lookup_burst_raw<A: Address>(
+        &self,
+        vrf: u32,
+        addrs: &[A],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        self.snap.lookup_burst_raw(vrf, addrs, out, none)
     }
 
     /// The current snapshot for readers.
