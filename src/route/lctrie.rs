@@ -13,8 +13,12 @@
 //! 4-word header before the array their value and the leaf of the addresses that differ;
 //! shorter skips cost more (one more cache line) than the levels they save. A lookup is one
 //! load, shift, mask and add per level; a full table (176 k IPv6 routes, 8.7 MiB) resolves a
-//! typical /48 in three or four reads. The burst walk computes every lookup's next slot
-//! (prefetching it) in one pass over the burst and reads them in the next.
+//! typical /48 in three or four reads. The burst walk makes one pass over the burst per
+//! level: each walking lookup reads the slot it prefetched in the previous pass and computes
+//! and prefetches its next one (the root pass reads the root directly, so a burst of random
+//! addresses, which mostly end at the root, is one loop; measured: ~38 instructions per
+//! random and ~216 per hit lookup through the C API, against 58 and 232 with a separate
+//! compute pass and read pass per level).
 //!
 //! Updates rebuild the deepest slot whose region holds the changed prefix (its subtree is
 //! appended and the slot rewritten; the old subtree is counted dead until a full rebuild
@@ -601,6 +605,11 @@ impl<A: Address> LcTrie<A> {
     }
 
     /// The walk of a burst: the final entry of each address (a leaf, or `LEAF | NH_NONE`).
+    ///
+    /// One pass per level: each walking lookup reads the slot it prefetched in the previous
+    /// pass (the root pass reads the root at once), and when that is a pointer computes and
+    /// prefetches the slot of the next level. Finished lookups drop out of the pending list
+    /// without a branch (their prefetch goes to the root's first line).
     #[inline(always)]
     fn walk_burst(&self, addrs: &[A], cur: &mut [u32; MAX_BURST]) {
         let addrs = &addrs[..addrs.len().min(MAX_BURST)];
@@ -617,41 +626,25 @@ impl<A: Address> LcTrie<A> {
         // inside the 64-entry arrays.
         let mut pend = [0u8; MAX_BURST];
         let mut np = 0usize;
-        let s = self.s;
-        for (i, ((k, c), a)) in keys.iter_mut().zip(cur.iter_mut()).zip(addrs).enumerate() {
-            *k = wide(a.to_key());
-            *c = mem
-                .get(bits(*k, 0, s) as usize)
+        // The root index is the top `s` bits (1 ≤ `s` ≤ 16) of the key's first 64 bits.
+        let rs = 64 - self.s;
+        for (i, (c, a)) in cur.iter_mut().zip(addrs).enumerate() {
+            let k = wide(a.to_key());
+            let e = mem
+                .get(((k >> 64) as u64 >> rs) as usize)
                 .copied()
                 .unwrap_or(LEAF | NH_NONE);
-            pend[np & 63] = i as u8;
-            np += (*c & LEAF == 0) as usize;
+            *c = e;
+            if e & LEAF == 0 {
+                // Rare for random addresses (most end at the root), so a branch.
+                keys[i] = k;
+                np = Self::advance(
+                    p, e, k, self.s, i, np, &mut pos, &mut offs, &mut hdr, &mut val, &mut pend,
+                );
+            }
         }
         let mut rounds = 0;
         while np > 0 && rounds <= 128 {
-            // Where each walking lookup goes next; start loading it.
-            for j in 0..np.min(MAX_BURST) {
-                let i = pend[j & 63] as usize & 63;
-                let c = cur[i];
-                let k = keys[i];
-                let off = if rounds == 0 { s } else { offs[i] };
-                if c & SKIP == 0 {
-                    let st = ((c >> STRIDE_SHIFT) & 15) + 1;
-                    let b = (c & IDX_MASK) << 2;
-                    pos[i] = b.wrapping_add(bits(k, off, st));
-                    offs[i] = off + st;
-                    hdr[i] = 0;
-                } else {
-                    let t = step(c, k, off);
-                    pos[i] = t.pos;
-                    offs[i] = t.off;
-                    hdr[i] = t.hdr;
-                    val[i] = t.val;
-                    prefetch(p.wrapping_add(t.hdr as usize));
-                }
-                prefetch(p.wrapping_add(pos[i] as usize));
-            }
-            // Read it.
             let mut next = 0usize;
             for j in 0..np.min(MAX_BURST) {
                 let i = pend[j & 63] as usize & 63;
@@ -665,12 +658,56 @@ impl<A: Address> LcTrie<A> {
                     }
                 }
                 cur[i] = c;
-                pend[next & 63] = i as u8;
-                next += (c & LEAF == 0) as usize;
+                next = Self::advance(
+                    p, c, keys[i], offs[i], i, next, &mut pos, &mut offs, &mut hdr, &mut val,
+                    &mut pend,
+                );
             }
             np = next;
             rounds += 1;
         }
+    }
+
+    /// Lookup `i` (at depth `off`) read entry `e`: when a pointer, records and prefetches the
+    /// slot to read next and appends `i` to `pend` at `np`. Returns the new length of `pend`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn advance(
+        p: *const u32,
+        e: u32,
+        k: u128,
+        off: u32,
+        i: usize,
+        np: usize,
+        pos: &mut [u32; MAX_BURST],
+        offs: &mut [u32; MAX_BURST],
+        hdr: &mut [u32; MAX_BURST],
+        val: &mut [u32; MAX_BURST],
+        pend: &mut [u8; MAX_BURST],
+    ) -> usize {
+        let i = i & 63;
+        let walking = e & LEAF == 0;
+        let at = if e & SKIP == 0 {
+            // A plain pointer (or a leaf, whose slot is computed but neither read nor
+            // prefetched).
+            let st = ((e >> STRIDE_SHIFT) & 15) + 1;
+            let b = (e & IDX_MASK) << 2;
+            offs[i] = off + st;
+            hdr[i] = 0;
+            b.wrapping_add(bits(k, off, st))
+        } else {
+            let t = step(e, k, off);
+            offs[i] = t.off;
+            hdr[i] = t.hdr;
+            val[i] = t.val;
+            prefetch(p.wrapping_add(t.hdr as usize));
+            t.pos
+        };
+        let at = if walking { at } else { 0 };
+        pos[i] = at;
+        prefetch(p.wrapping_add(at as usize));
+        pend[np & 63] = i as u8;
+        np + walking as usize
     }
 
     /// The longest-prefix match by the one-address walk, for tests.

@@ -31,10 +31,11 @@
 //! - Burst lookups (64) through the C API vs DPDK, same run, medians of 9 alternating runs of
 //!   thread CPU time: IPv4 hit addresses 0.81–0.91× `rte_fib` (five runs; DIR-24-8: a 64 MiB
 //!   first level, one memory access per lookup for a /24 or shorter, as we take one
-//!   direct-pointing entry and one word), random 1.28–1.62×; IPv6 hit 0.77–0.78× `rte_fib6`
-//!   (three runs; the IPv6 Poptrie: 0.62–0.68× in the same runs), random 0.70–0.75×. The
-//!   burst walk goes pass by pass over the whole burst (each pass prefetching what the next
-//!   reads), uses `popcnt` when the CPU has it (runtime check), and costs ~72 instructions
+//!   direct-pointing entry and one word), random 1.28–1.62×; IPv6 hit 1.00–1.11× `rte_fib6`
+//!   (three runs; 0.82–0.87× before the LcTrie walk read and prefetched in one pass per
+//!   level, in the same runs), random 0.99–1.15× (0.68–0.79× before). The burst walks go
+//!   pass by pass over the whole burst (each pass prefetching what the next reads); the
+//!   Poptrie's uses `popcnt` when the CPU has it (runtime check) and costs ~72 instructions
 //!   per IPv4 hit lookup (a third of them walk nodes below a /24).
 //! - 1000 VRFs x 20 routes next to a full table: full-table burst lookups through the
 //!   `VrfTable` at 1.00–1.03× the rate of the full table alone (same run, medians of 15
