@@ -506,9 +506,9 @@ pub unsafe extern "C" fn neutrino_route_lookup_v6(
     }
 }
 
-/// Looks up `raw` (converted to addresses by `conv`, 64 at a time on the stack) in VRF `vrf`:
-/// `groups[i]` for `raw[i]`, the number of matches to `*hits` when `hits` is not NULL. An
-/// unknown VRF matches nothing.
+/// Looks up `raw` (converted to addresses by `conv` as the walk reads them, 64 at a time) in
+/// VRF `vrf`: `groups[i]` for `raw[i]`, the number of matches to `*hits` when `hits` is not
+/// NULL. An unknown VRF matches nothing.
 fn burst<S: Copy, A: Address + Copy>(
     t: &neutrino_vrf_table,
     vrf: u32,
@@ -521,18 +521,14 @@ fn burst<S: Copy, A: Address + Copy>(
     // The VRF's structure once for the whole call (the lookups' answers come from one
     // snapshot), group ids written by the walk itself.
     let fib = t.vrfs.snapshot().fib::<A>(vrf);
-    if let Some(&first) = raw.first() {
-        let mut addrs = [conv(first); MAX_BURST];
+    if !raw.is_empty() {
         let mut out = [NEUTRINO_ROUTE_NONE; MAX_BURST];
         for (c, chunk) in raw.chunks(MAX_BURST).enumerate() {
-            for (d, s) in addrs.iter_mut().zip(chunk) {
-                *d = conv(*s);
-            }
             let out = &mut out[..chunk.len()];
             match fib {
                 Some(f) => {
                     total += f
-                        .lookup_burst_raw(&addrs[..chunk.len()], out, NEUTRINO_ROUTE_NONE)
+                        .lookup_burst_conv(chunk, &conv, out, NEUTRINO_ROUTE_NONE)
                         .map_err(neutrino_status::from)?;
                 }
                 None => out.fill(NEUTRINO_ROUTE_NONE),

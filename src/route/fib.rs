@@ -9,7 +9,7 @@ use core::fmt;
 use super::lctrie::LcTrie;
 use super::poptrie::{Fib as Poptrie, FibStats};
 use super::rib::{Rib, Route};
-use super::{Address, RouteError};
+use super::{Address, RouteError, MAX_BURST};
 
 mod sealed {
     use super::*;
@@ -54,6 +54,33 @@ pub trait FibOps<A: Address>:
         out: &mut [u32],
         none: u32,
     ) -> Result<usize, RouteError>;
+    /// [`lookup_burst_raw`](Self::lookup_burst_raw) of the addresses `conv` makes of `raw`
+    /// (the C API's form: its byte arrays, converted as the walk reads them where the
+    /// structure supports it, else copied to a burst of addresses first).
+    #[inline]
+    fn lookup_burst_conv<S: Copy>(
+        &self,
+        raw: &[S],
+        conv: impl Fn(S) -> A,
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        if raw.len() > MAX_BURST {
+            return Err(RouteError::BadBurst {
+                len: raw.len(),
+                out: out.len(),
+                max: MAX_BURST,
+            });
+        }
+        let Some(&first) = raw.first() else {
+            return self.lookup_burst_raw(&[], out, none);
+        };
+        let mut addrs = [conv(first); MAX_BURST];
+        for (d, s) in addrs.iter_mut().zip(raw) {
+            *d = conv(*s);
+        }
+        self.lookup_burst_raw(&addrs[..raw.len()], out, none)
+    }
     /// Sizes.
     fn stats(&self) -> FibStats;
     /// Bytes used by the lookup structure.
@@ -63,7 +90,7 @@ pub trait FibOps<A: Address>:
 }
 
 macro_rules! impl_fib {
-    ($t:ident) => {
+    ($t:ident $(, $extra:item)*) => {
         #[allow(private_interfaces)]
         impl<A: Address> sealed::Build<A> for $t<A> {
             fn build(routes: &[Route<A::Key>], s: u32) -> Self {
@@ -125,6 +152,7 @@ macro_rules! impl_fib {
             ) -> Result<usize, RouteError> {
                 $t::lookup_burst_raw(self, addrs, out, none)
             }
+            $($extra)*
             fn stats(&self) -> FibStats {
                 $t::stats(self)
             }
@@ -139,4 +167,16 @@ macro_rules! impl_fib {
 }
 
 impl_fib!(Poptrie);
-impl_fib!(LcTrie);
+impl_fib!(
+    LcTrie,
+    #[inline]
+    fn lookup_burst_conv<S: Copy>(
+        &self,
+        raw: &[S],
+        conv: impl Fn(S) -> A,
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        LcTrie::lookup_burst_conv(self, raw, conv, out, none)
+    }
+);

@@ -596,6 +596,14 @@ fn check_ids(f: &Fib<Ipv4Addr>, o: &super::oracle::LinearLpm<Ipv4Addr>, probes: 
         let want: Vec<Option<u32>> = c.iter().map(|a| o.lookup(*a)).collect();
         let hits = f.lookup_burst_raw(c, &mut ids, u32::MAX).unwrap();
         assert_eq!(hits, want.iter().flatten().count());
+        // The C API's form (the default method: converted, then the raw burst).
+        let bits: Vec<u32> = c.iter().map(|a| a.to_bits()).collect();
+        let mut conv = [0u32; MAX_BURST];
+        let conv_hits = f
+            .lookup_burst_conv(&bits, Ipv4Addr::from_bits, &mut conv, u32::MAX)
+            .unwrap();
+        assert_eq!(conv_hits, hits);
+        assert_eq!(conv[..c.len()], ids[..c.len()]);
         for ((a, w), g) in c.iter().zip(&want).zip(ids) {
             assert_eq!(f.lookup(*a), *w, "lookup {a}");
             assert_eq!(f.lookup_portable(*a), *w, "portable {a}");
@@ -608,4 +616,14 @@ fn check_ids(f: &Fib<Ipv4Addr>, o: &super::oracle::LinearLpm<Ipv4Addr>, probes: 
     assert!(f
         .lookup_burst_raw(&[Ipv4Addr::UNSPECIFIED; 4], &mut [0; 3], 0)
         .is_err());
+    assert!(f
+        .lookup_burst_conv(&[0u32; MAX_BURST + 1], Ipv4Addr::from_bits, &mut [0; 80], 0)
+        .is_err());
+    assert!(f
+        .lookup_burst_conv(&[0u32; 4], Ipv4Addr::from_bits, &mut [0; 3], 0)
+        .is_err());
+    assert_eq!(
+        f.lookup_burst_conv(&[] as &[u32], Ipv4Addr::from_bits, &mut [], 0),
+        Ok(0)
+    );
 }
