@@ -36,7 +36,7 @@
 //!   prefetched in one pass per level), random 1.25–1.55× (0.68–0.79× before; 0.96–0.99×
 //!   with the one-pass walk alone, before the C API's bytes were converted inside the walk
 //!   instead of copied to a burst of addresses first). Through the C API an IPv6 lookup
-//!   costs ~31 instructions random, ~213 hit (~2.75 node reads below the root, ~45
+//!   costs ~31 instructions random, ~213 hit (~2.75 node reads below the root, ~70
 //!   instructions each: the hit walk is instruction-bound as much as memory-bound, 55 M/s
 //!   with the addresses' paths in cache). The burst walks go
 //!   pass by pass over the whole burst (each pass prefetching what the next reads); the
