@@ -678,94 +678,97 @@ impl<A: Address> Fib<A> {
         // Lookups going on into a node; `& 63` keeps every index inside the arrays.
         let mut pend = [0u8; MAX_BURST];
         let mut np = 0usize;
-        let mut hits = 0usize;
         for (i, ((c, &l), o)) in cur.iter_mut().zip(&leaf).zip(out.iter_mut()).enumerate() {
             let w = mem.get(*c as usize).copied().unwrap_or(LEAF | NH_NONE);
             let w = if l & LEAF != 0 { l } else { w };
             let nh = w & NH_NONE;
             // A node's index is written too, then replaced by the node walk.
-            *o = if nh == NH_NONE { none } else { nh };
-            hits += (w & LEAF != 0 && nh != NH_NONE) as usize;
+            *o = nh;
             *c = w;
             pend[np & 63] = i as u8;
             np += (w & LEAF == 0) as usize;
         }
         if np > 0 {
-            hits += self.burst_nodes(addrs, &mut cur, &pend[..np.min(MAX_BURST)], out, none);
+            self.burst_nodes(addrs, &mut cur, &mut pend, np, out);
         }
-        hits
+        // The caller's `none` and the count of matches in one loop at the end, which the
+        // compiler vectorizes, rather than in every pass.
+        let mut hits = 0u32;
+        for o in out.iter_mut() {
+            let miss = *o == NH_NONE;
+            hits += !miss as u32;
+            *o = if miss { none } else { *o };
+        }
+        hits as usize
     }
 
-    /// The node walk of a burst for the lookups `pend` (their node in `cur`), level by
-    /// level, writing each one's group id (or `none`) to `out`; returns the matches.
+    /// The node walk of a burst for the first `np` lookups of `pend` (their node in `cur`),
+    /// level by level, writing each one's internal leaf (`NH_NONE` for no route) to `out`.
+    /// The first nodes are prefetched with the line after their header, where their leaves
+    /// are.
     #[inline(always)]
     fn burst_nodes(
         &self,
         addrs: &[A],
         cur: &mut [u32; MAX_BURST],
-        pend: &[u8],
+        pend: &mut [u8; MAX_BURST],
+        np: usize,
         out: &mut [u32],
-        none: u32,
-    ) -> usize {
+    ) {
         let mem = self.mem.as_slice();
-        let mut pend_buf = [0u8; MAX_BURST];
-        let mut np = pend.len().min(MAX_BURST);
-        pend_buf[..np].copy_from_slice(&pend[..np]);
-        let mut pend = pend_buf;
+        let mut np = np.min(MAX_BURST);
         for &i in &pend[..np] {
-            prefetch(mem.as_ptr().wrapping_add(cur[i as usize & 63] as usize));
+            // A first-level word's node is followed by its leaves (see `entry`).
+            let p = mem.as_ptr().wrapping_add(cur[i as usize & 63] as usize);
+            prefetch(p);
+            prefetch(p.wrapping_add(NODE_WORDS + 4));
         }
-        let mut hits = 0;
         let mut lf = [0u8; MAX_BURST];
         let mut off = self.s + K;
         let mut depth = 0;
         while np > 0 && depth < MAX_DEPTH {
             let mut next = 0usize;
             let mut nl = 0usize;
-            for j in 0..np.min(MAX_BURST) {
+            for j in 0..np {
                 let i = pend[j & 63] as usize & 63;
-                let c = &mut cur[i];
-                let Some(nd) = self.node(*c) else {
-                    *c = u32::MAX;
+                let (Some(nd), Some(a)) = (self.node(cur[i]), addrs.get(i)) else {
+                    // Out of the arena (a corrupt structure) or of the burst: no route.
+                    cur[i] = u32::MAX;
                     lf[nl & 63] = i as u8;
                     nl += 1;
                     continue;
                 };
-                let Some(a) = addrs.get(i) else { continue };
-                let v = a.to_key().chunk(off, K);
+                let v = a.to_key().chunk(off, K) & 63;
                 let m = below_mask(v);
                 if nd.vector & (1 << v) != 0 {
-                    *c = nd.base1
+                    cur[i] = nd.base1
                         + ((nd.vector & m).count_ones().wrapping_sub(1) & 63) * NODE_WORDS as u32;
                     pend[next & 63] = i as u8;
                     next += 1;
                 } else {
                     // Leaf index now, leaf load in the next pass.
-                    *c = (nd.base0 + (nd.leafvec & m).count_ones()).wrapping_sub(1);
+                    cur[i] = (nd.base0 + (nd.leafvec & m).count_ones()).wrapping_sub(1);
                     lf[nl & 63] = i as u8;
                     nl += 1;
                 }
-                prefetch(mem.as_ptr().wrapping_add(*c as usize));
+                prefetch(mem.as_ptr().wrapping_add(cur[i] as usize));
             }
             for &i in &lf[..nl.min(MAX_BURST)] {
                 let i = i as usize & 63;
                 if let Some(o) = out.get_mut(i) {
-                    let nh = mem.get(cur[i] as usize).copied().unwrap_or(NH_NONE) & NH_NONE;
-                    *o = if nh == NH_NONE { none } else { nh };
-                    hits += (nh != NH_NONE) as usize;
+                    *o = mem.get(cur[i] as usize).copied().unwrap_or(NH_NONE) & NH_NONE;
                 }
             }
-            np = next;
+            np = next.min(MAX_BURST);
             off += K;
             depth += 1;
         }
         // Deeper than any key (a corrupt structure): no route.
-        for &i in &pend[..np.min(MAX_BURST)] {
+        for &i in &pend[..np] {
             if let Some(o) = out.get_mut(i as usize & 63) {
-                *o = none;
+                *o = NH_NONE;
             }
         }
-        hits
     }
 }
 

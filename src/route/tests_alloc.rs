@@ -601,6 +601,13 @@ fn check_ids(f: &Fib<Ipv4Addr>, o: &super::oracle::LinearLpm<Ipv4Addr>, probes: 
             assert_eq!(f.lookup_portable(*a), *w, "portable {a}");
             assert_eq!(Some(g).filter(|&g| g != u32::MAX), *w, "burst {a}");
         }
+        // A caller's "none" that is also a valid group id: the matches are still counted.
+        let mut ids0 = [0u32; MAX_BURST];
+        let hits0 = f.lookup_burst_raw(c, &mut ids0, 0).unwrap();
+        assert_eq!(hits0, hits);
+        for (w, g) in want.iter().zip(ids0) {
+            assert_eq!(g, w.unwrap_or(0));
+        }
     }
     assert!(f
         .lookup_burst_raw(&[Ipv4Addr::UNSPECIFIED; MAX_BURST + 1], &mut [0; 80], 0)
