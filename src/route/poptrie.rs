@@ -686,7 +686,14 @@ impl<A: Address> Fib<A> {
             *o = nh;
             *c = w;
             pend[np & 63] = i as u8;
-            np += (w & LEAF == 0) as usize;
+            let node = w & LEAF == 0;
+            np += node as usize;
+            // The node's header now, so that it arrives while the rest of the burst goes
+            // through this pass, with the next line, where a first-level node's leaves are
+            // (see `entry`); a leaf prefetches the sentinel.
+            let p = mem.as_ptr().wrapping_add(if node { w as usize } else { 0 });
+            prefetch(p);
+            prefetch(p.wrapping_add(NODE_WORDS + 4));
         }
         if np > 0 {
             self.burst_nodes(addrs, &mut cur, &mut pend, np, out);
@@ -704,8 +711,7 @@ impl<A: Address> Fib<A> {
 
     /// The node walk of a burst for the first `np` lookups of `pend` (their node in `cur`),
     /// level by level, writing each one's internal leaf (`NH_NONE` for no route) to `out`.
-    /// The first nodes are prefetched with the line after their header, where their leaves
-    /// are.
+    /// The first nodes were prefetched by the caller.
     #[inline(always)]
     fn burst_nodes(
         &self,
@@ -717,12 +723,6 @@ impl<A: Address> Fib<A> {
     ) {
         let mem = self.mem.as_slice();
         let mut np = np.min(MAX_BURST);
-        for &i in &pend[..np] {
-            // A first-level word's node is followed by its leaves (see `entry`).
-            let p = mem.as_ptr().wrapping_add(cur[i as usize & 63] as usize);
-            prefetch(p);
-            prefetch(p.wrapping_add(NODE_WORDS + 4));
-        }
         let mut lf = [0u8; MAX_BURST];
         let mut off = self.s + K;
         let mut depth = 0;
