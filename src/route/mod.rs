@@ -29,13 +29,15 @@
 //! - Bulk load of the full IPv4 table: ~40–100 ms (Rust and C API); one published
 //!   single-route update on it: ~7–9 µs IPv4, ~16–17 µs IPv6.
 //! - Burst lookups (64) through the C API vs DPDK, same run, medians of 9 alternating runs of
-//!   thread CPU time: IPv4 hit addresses 0.81–0.91× `rte_fib` (five runs; DIR-24-8: a 64 MiB
-//!   first level, one memory access per lookup for a /24 or shorter, as we take one
-//!   direct-pointing entry and one word), random 1.28–1.62×; IPv6 hit 0.77–0.78× `rte_fib6`
+//!   thread CPU time: IPv4 hit addresses 0.77–1.01× `rte_fib`, median 0.91 (nine runs on a
+//!   noisy machine; DIR-24-8: a 64 MiB first level, one memory access per lookup for a /24 or
+//!   shorter, as we take one direct-pointing entry and one word), random 1.01–1.61×; IPv6 hit 0.77–0.78× `rte_fib6`
 //!   (three runs; the IPv6 Poptrie: 0.62–0.68× in the same runs), random 0.70–0.75×. The
 //!   burst walk goes pass by pass over the whole burst (each pass prefetching what the next
-//!   reads), uses `popcnt` when the CPU has it (runtime check), and costs ~72 instructions
-//!   per IPv4 hit lookup (a third of them walk nodes below a /24).
+//!   reads; a node met through a first-level word is prefetched in the pass that reads the
+//!   word), counts matches in one vectorized loop at the end, uses `popcnt` when the CPU has
+//!   it (runtime check), and costs ~75 instructions per IPv4 hit lookup through the C API,
+//!   ~69 in the walk (a third of them walk nodes below a /24).
 //! - 1000 VRFs x 20 routes next to a full table: full-table burst lookups through the
 //!   `VrfTable` at 1.00–1.03× the rate of the full table alone (same run, medians of 15
 //!   alternating runs).
