@@ -553,6 +553,42 @@ fn burst<S: Copy, A: Address + Copy>(
     Ok(())
 }
 
+/// As [`burst`] for IPv4, the caller's host-order addresses being the structure's keys
+/// already (no conversion to `Ipv4Addr` and back).
+fn burst_v4(
+    t: &neutrino_vrf_table,
+    vrf: u32,
+    raw: &[u32],
+    groups: *mut u32,
+    hits: *mut usize,
+) -> Result<(), neutrino_status> {
+    let mut total = 0usize;
+    let fib = t.vrfs.snapshot().fib::<Ipv4Addr>(vrf);
+    let mut out = [NEUTRINO_ROUTE_NONE; MAX_BURST];
+    for (c, chunk) in raw.chunks(MAX_BURST).enumerate() {
+        let out = &mut out[..chunk.len()];
+        match fib {
+            Some(f) => {
+                total += f
+                    .lookup_burst_keys(chunk, out, NEUTRINO_ROUTE_NONE)
+                    .map_err(neutrino_status::from)?;
+            }
+            None => out.fill(NEUTRINO_ROUTE_NONE),
+        }
+        // SAFETY: as in `burst`: `groups` was checked for `raw.len()` elements, writable and
+        // not overlapping `raw` or our stack; `c * MAX_BURST + out.len()` ≤ `raw.len()`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(out.as_ptr(), groups.add(c * MAX_BURST), out.len())
+        };
+    }
+    if !hits.is_null() {
+        args::check_ptr(hits)?;
+        // SAFETY: non-NULL, aligned, writable per the contract.
+        unsafe { hits.write(total) };
+    }
+    Ok(())
+}
+
 /// Longest-prefix match of `n` IPv4 addresses of VRF `vrf` (any `n`; walked in bursts of 64
 /// whose memory accesses overlap): `groups[i]` for `addrs[i]`; the number of matches goes to
 /// `*hits` when `hits` is not NULL.
@@ -575,7 +611,7 @@ pub unsafe extern "C" fn neutrino_route_lookup_v4_burst(
         args::check_array(groups, n)?;
         // SAFETY: `n` readable u32 per the contract.
         let raw = unsafe { args::slice_from(addrs, n) }?;
-        burst(t, vrf, raw, Ipv4Addr::from_bits, groups, hits)
+        burst_v4(t, vrf, raw, groups, hits)
     }
 }
 

@@ -616,28 +616,60 @@ impl<A: Address> Fib<A> {
         if addrs.len() > MAX_BURST || out.len() < addrs.len() {
             return Err(burst_err(addrs.len(), out.len()));
         }
+        Ok(self.burst_dispatch(addrs, |a: &A| a.to_key(), out, none))
+    }
+
+    /// [`lookup_burst_raw`](Self::lookup_burst_raw) on keys (the address as the integer the
+    /// structure walks: for IPv4 the address in host order, what the C API gets).
+    pub fn lookup_burst_keys(
+        &self,
+        keys: &[A::Key],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        if keys.len() > MAX_BURST || out.len() < keys.len() {
+            return Err(burst_err(keys.len(), out.len()));
+        }
+        Ok(self.burst_dispatch(keys, |k: &A::Key| *k, out, none))
+    }
+
+    /// The burst walk with `popcnt` when the CPU has it.
+    #[inline(always)]
+    fn burst_dispatch<T>(
+        &self,
+        addrs: &[T],
+        key: impl Fn(&T) -> A::Key + Copy,
+        out: &mut [u32],
+        none: u32,
+    ) -> usize {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if std::is_x86_feature_detected!("popcnt") {
             // SAFETY: the CPU has the `popcnt` instruction (checked just above), the only
             // requirement of `burst_popcnt`.
-            return Ok(unsafe { self.burst_popcnt(addrs, out, none) });
+            return unsafe { self.burst_popcnt(addrs, key, out, none) };
         }
-        Ok(self.burst_ids(addrs, out, none))
+        self.burst_ids(addrs, key, out, none)
     }
 
     /// [`burst_ids`](Self::burst_ids) compiled with the `popcnt` instruction (the portable
     /// build counts bits with a dozen shifts and masks per node).
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     #[target_feature(enable = "popcnt")]
-    unsafe fn burst_popcnt(&self, addrs: &[A], out: &mut [u32], none: u32) -> usize {
-        self.burst_ids(addrs, out, none)
+    unsafe fn burst_popcnt<T>(
+        &self,
+        addrs: &[T],
+        key: impl Fn(&T) -> A::Key + Copy,
+        out: &mut [u32],
+        none: u32,
+    ) -> usize {
+        self.burst_ids(addrs, key, out, none)
     }
 
     /// The portable burst walk into `Option`s, for tests.
     #[cfg(test)]
     pub(crate) fn burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> usize {
         let mut ids = [0u32; MAX_BURST];
-        let hits = self.burst_ids(addrs, &mut ids, NH_NONE);
+        let hits = self.burst_ids(addrs, |a: &A| a.to_key(), &mut ids, NH_NONE);
         for (o, &g) in out.iter_mut().zip(&ids[..addrs.len().min(MAX_BURST)]) {
             *o = (g != NH_NONE).then_some(g);
         }
@@ -649,7 +681,13 @@ impl<A: Address> Fib<A> {
     /// whole burst, each pass prefetching what the next one reads so that the misses of the
     /// burst overlap: direct-pointing entries, then first-level words, then node by node.
     #[inline(always)]
-    fn burst_ids(&self, addrs: &[A], out: &mut [u32], none: u32) -> usize {
+    fn burst_ids<T>(
+        &self,
+        addrs: &[T],
+        key: impl Fn(&T) -> A::Key + Copy,
+        out: &mut [u32],
+        none: u32,
+    ) -> usize {
         let n = addrs.len().min(out.len()).min(MAX_BURST);
         let (addrs, out) = (&addrs[..n], &mut out[..n]);
         let s = self.s;
@@ -660,7 +698,7 @@ impl<A: Address> Fib<A> {
         // Per lookup, the key's first `s + K` bits (entry and slot), then its word's index.
         let mut cur = [0u32; MAX_BURST];
         for (c, a) in cur.iter_mut().zip(addrs) {
-            *c = a.to_key().chunk(0, s + K);
+            *c = key(a).chunk(0, s + K);
             let i = (*c >> K) as usize & dmask;
             prefetch(dir.as_ptr().wrapping_add(i).cast());
         }
@@ -696,7 +734,7 @@ impl<A: Address> Fib<A> {
             prefetch(p.wrapping_add(NODE_WORDS + 4));
         }
         if np > 0 {
-            self.burst_nodes(addrs, &mut cur, &mut pend, np, out);
+            self.burst_nodes(addrs, key, &mut cur, &mut pend, np, out);
         }
         // The caller's `none` and the count of matches in one loop at the end, which the
         // compiler vectorizes, rather than in every pass.
@@ -713,9 +751,10 @@ impl<A: Address> Fib<A> {
     /// level by level, writing each one's internal leaf (`NH_NONE` for no route) to `out`.
     /// The first nodes were prefetched by the caller.
     #[inline(always)]
-    fn burst_nodes(
+    fn burst_nodes<T>(
         &self,
-        addrs: &[A],
+        addrs: &[T],
+        key: impl Fn(&T) -> A::Key,
         cur: &mut [u32; MAX_BURST],
         pend: &mut [u8; MAX_BURST],
         np: usize,
@@ -738,7 +777,7 @@ impl<A: Address> Fib<A> {
                     nl += 1;
                     continue;
                 };
-                let v = a.to_key().chunk(off, K) & 63;
+                let v = key(a).chunk(off, K) & 63;
                 let m = below_mask(v);
                 if nd.vector & (1 << v) != 0 {
                     cur[i] = nd.base1

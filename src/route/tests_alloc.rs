@@ -128,7 +128,24 @@ fn portable_burst_matches_the_oracle() {
                 );
                 assert_eq!(r2, o.lookup(*a), "burst {a}");
             }
+            // The burst on keys (the C API's IPv4 path), with a caller's "none".
+            let keys: Vec<A::Key> = c.iter().map(|a| a.to_key()).collect();
+            let mut ids = [0u32; MAX_BURST];
+            let hits = l
+                .fib()
+                .lookup_burst_keys(&keys, &mut ids, u32::MAX)
+                .unwrap();
+            assert_eq!(hits, c.iter().filter(|a| o.lookup(**a).is_some()).count());
+            for (a, g) in c.iter().zip(ids) {
+                assert_eq!(Some(g).filter(|&g| g != u32::MAX), o.lookup(*a), "keys {a}");
+            }
         }
+        let keys = std::vec![<A::Key as Key>::ZERO; MAX_BURST + 1];
+        assert!(l.fib().lookup_burst_keys(&keys, &mut [0; 80], 0).is_err());
+        assert!(l
+            .fib()
+            .lookup_burst_keys(&keys[..4], &mut [0; 3], 0)
+            .is_err());
     }
     run::<Ipv4Addr>(3);
     run::<Ipv6Addr>(4);
