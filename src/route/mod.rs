@@ -29,15 +29,16 @@
 //! - Bulk load of the full IPv4 table: ~40–100 ms (Rust and C API); one published
 //!   single-route update on it: ~7–9 µs IPv4, ~16–17 µs IPv6.
 //! - Burst lookups (64) through the C API vs DPDK, same run, medians of 9 alternating runs of
-//!   thread CPU time: IPv4 hit addresses 0.77–1.01× `rte_fib`, median 0.91 (nine runs on a
+//!   thread CPU time: IPv4 hit addresses 0.93–1.03× `rte_fib`, median 0.99 (five runs on a
 //!   noisy machine; DIR-24-8: a 64 MiB first level, one memory access per lookup for a /24 or
-//!   shorter, as we take one direct-pointing entry and one word), random 1.01–1.61×; IPv6 hit 0.77–0.78× `rte_fib6`
+//!   shorter, as we take one direct-pointing entry and one word), random 1.45–1.63×; IPv6 hit 0.77–0.78× `rte_fib6`
 //!   (three runs; the IPv6 Poptrie: 0.62–0.68× in the same runs), random 0.70–0.75×. The
 //!   burst walk goes pass by pass over the whole burst (each pass prefetching what the next
 //!   reads; a node met through a first-level word is prefetched in the pass that reads the
 //!   word), counts matches in one vectorized loop at the end, uses `popcnt` when the CPU has
-//!   it (runtime check), and costs ~75 instructions per IPv4 hit lookup through the C API,
-//!   ~69 in the walk (a third of them walk nodes below a /24).
+//!   it (runtime check), and costs ~71 instructions per IPv4 hit lookup through the C API
+//!   (which hands the caller's host-order addresses to the walk as keys,
+//!   [`FibOps::lookup_burst_keys`]), ~68 in the walk (a third of them walk nodes below a /24).
 //! - 1000 VRFs x 20 routes next to a full table: full-table burst lookups through the
 //!   `VrfTable` at 1.00–1.03× the rate of the full table alone (same run, medians of 15
 //!   alternating runs).
