@@ -13,7 +13,7 @@
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use neutrino::route::nexthop::{flow_hash, GroupTable, NextHop, NextHopGroup};
-use neutrino::route::{Address, FibOps, Prefix, RouteError, VrfTable, MAX_BURST};
+use neutrino::route::{Address, Fib, Prefix, RouteError, VrfTable, MAX_BURST};
 
 use crate::args;
 use crate::ffi_guard;
@@ -506,14 +506,14 @@ pub unsafe extern "C" fn neutrino_route_lookup_v6(
     }
 }
 
-/// Looks up `raw` (converted to addresses by `conv` as the walk reads them, 64 at a time) in
-/// VRF `vrf`: `groups[i]` for `raw[i]`, the number of matches to `*hits` when `hits` is not
-/// NULL. An unknown VRF matches nothing.
-fn burst<S: Copy, A: Address + Copy>(
+/// Looks up `raw` in VRF `vrf`, 64 at a time through `walk` (the structure's raw burst for
+/// the caller's form of address): `groups[i]` for `raw[i]`, the number of matches to `*hits`
+/// when `hits` is not NULL. An unknown VRF matches nothing.
+fn burst<S: Copy, A: Address>(
     t: &neutrino_vrf_table,
     vrf: u32,
     raw: &[S],
-    conv: impl Fn(S) -> A,
+    walk: impl Fn(&Fib<A>, &[S], &mut [u32]) -> Result<usize, RouteError>,
     groups: *mut u32,
     hits: *mut usize,
 ) -> Result<(), neutrino_status> {
@@ -521,25 +521,19 @@ fn burst<S: Copy, A: Address + Copy>(
     // The VRF's structure once for the whole call (the lookups' answers come from one
     // snapshot), group ids written by the walk itself.
     let fib = t.vrfs.snapshot().fib::<A>(vrf);
-    if !raw.is_empty() {
-        let mut out = [NEUTRINO_ROUTE_NONE; MAX_BURST];
-        for (c, chunk) in raw.chunks(MAX_BURST).enumerate() {
-            let out = &mut out[..chunk.len()];
-            match fib {
-                Some(f) => {
-                    total += f
-                        .lookup_burst_conv(chunk, &conv, out, NEUTRINO_ROUTE_NONE)
-                        .map_err(neutrino_status::from)?;
-                }
-                None => out.fill(NEUTRINO_ROUTE_NONE),
-            }
-            // SAFETY: `groups` was checked for `raw.len()` elements, writable and not
-            // overlapping `raw` or our stack per the contract; `c * MAX_BURST + out.len()` is
-            // at most `raw.len()`.
-            unsafe {
-                core::ptr::copy_nonoverlapping(out.as_ptr(), groups.add(c * MAX_BURST), out.len())
-            };
+    let mut out = [NEUTRINO_ROUTE_NONE; MAX_BURST];
+    for (c, chunk) in raw.chunks(MAX_BURST).enumerate() {
+        let out = &mut out[..chunk.len()];
+        match fib {
+            Some(f) => total += walk(f, chunk, out).map_err(neutrino_status::from)?,
+            None => out.fill(NEUTRINO_ROUTE_NONE),
         }
+        // SAFETY: `groups` was checked for `raw.len()` elements, writable and not overlapping
+        // `raw` or our stack per the contract; `c * MAX_BURST + out.len()` is at most
+        // `raw.len()`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(out.as_ptr(), groups.add(c * MAX_BURST), out.len())
+        };
     }
     if !hits.is_null() {
         args::check_ptr(hits)?;
@@ -571,7 +565,15 @@ pub unsafe extern "C" fn neutrino_route_lookup_v4_burst(
         args::check_array(groups, n)?;
         // SAFETY: `n` readable u32 per the contract.
         let raw = unsafe { args::slice_from(addrs, n) }?;
-        burst(t, vrf, raw, Ipv4Addr::from_bits, groups, hits)
+        // The caller's host-order addresses are the structure's keys already.
+        burst::<u32, Ipv4Addr>(
+            t,
+            vrf,
+            raw,
+            |f, c, o| f.lookup_burst_keys(c, o, NEUTRINO_ROUTE_NONE),
+            groups,
+            hits,
+        )
     }
 }
 
@@ -595,7 +597,16 @@ pub unsafe extern "C" fn neutrino_route_lookup_v6_burst(
         args::check_array(groups, n)?;
         // SAFETY: `n` readable addresses per the contract.
         let raw = unsafe { args::slice_from(addrs, n) }?;
-        burst(t, vrf, raw, Ipv6Addr::from, groups, hits)
+        burst::<[u8; 16], Ipv6Addr>(
+            t,
+            vrf,
+            raw,
+            |f, c, o| {
+                f.lookup_burst_conv(c, Ipv6Addr::from, o, NEUTRINO_ROUTE_NONE)
+            },
+            groups,
+            hits,
+        )
     }
 }
 

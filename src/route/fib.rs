@@ -81,6 +81,14 @@ pub trait FibOps<A: Address>:
         }
         self.lookup_burst_raw(&addrs[..raw.len()], out, none)
     }
+    /// [`lookup_burst_raw`](Self::lookup_burst_raw) on keys (IPv4: the address in host
+    /// order), without a conversion to addresses and back.
+    fn lookup_burst_keys(
+        &self,
+        keys: &[A::Key],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError>;
     /// Sizes.
     fn stats(&self) -> FibStats;
     /// Bytes used by the lookup structure.
@@ -153,6 +161,15 @@ macro_rules! impl_fib {
                 $t::lookup_burst_raw(self, addrs, out, none)
             }
             $($extra)*
+            #[inline]
+            fn lookup_burst_keys(
+                &self,
+                keys: &[A::Key],
+                out: &mut [u32],
+                none: u32,
+            ) -> Result<usize, RouteError> {
+                $t::lookup_burst_keys(self, keys, out, none)
+            }
             fn stats(&self) -> FibStats {
                 $t::stats(self)
             }

@@ -577,6 +577,28 @@ impl<A: Address> LcTrie<A> {
         hits
     }
 
+    /// [`lookup_burst_raw`](Self::lookup_burst_raw) on keys (converted to addresses: the
+    /// C API goes this way only for IPv4, a Poptrie).
+    pub fn lookup_burst_keys(
+        &self,
+        keys: &[A::Key],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        if keys.len() > MAX_BURST {
+            return Err(RouteError::BadBurst {
+                len: keys.len(),
+                out: out.len(),
+                max: MAX_BURST,
+            });
+        }
+        let mut addrs = [A::from_key(<A::Key as Key>::ZERO); MAX_BURST];
+        for (a, &k) in addrs.iter_mut().zip(keys) {
+            *a = A::from_key(k);
+        }
+        self.lookup_burst_raw(&addrs[..keys.len()], out, none)
+    }
+
     /// [`lookup_burst`](Self::lookup_burst) writing `none` where no route matches.
     pub fn lookup_burst_raw(
         &self,

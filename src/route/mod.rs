@@ -29,19 +29,22 @@
 //! - Bulk load of the full IPv4 table: ~40–100 ms (Rust and C API); one published
 //!   single-route update on it: ~7–9 µs IPv4, ~16–17 µs IPv6.
 //! - Burst lookups (64) through the C API vs DPDK, same run, medians of 9 alternating runs of
-//!   thread CPU time: IPv4 hit addresses 0.81–0.91× `rte_fib` (five runs; DIR-24-8: a 64 MiB
-//!   first level, one memory access per lookup for a /24 or shorter, as we take one
-//!   direct-pointing entry and one word), random 1.28–1.62×; IPv6 hit 0.91–1.06× `rte_fib6`
-//!   (six runs; 0.75–0.87× in five interleaved runs before the LcTrie walk read and
-//!   prefetched in one pass per level), random 1.25–1.55× (0.68–0.79× before; 0.96–0.99×
-//!   with the one-pass walk alone, before the C API's bytes were converted inside the walk
-//!   instead of copied to a burst of addresses first). Through the C API an IPv6 lookup
-//!   costs ~31 instructions random, ~213 hit (~2.75 node reads below the root, ~70
+//!   thread CPU time: IPv4 hit addresses 0.93–1.03× `rte_fib`, median 0.99 (five runs on a
+//!   noisy machine; DIR-24-8: a 64 MiB first level, one memory access per lookup for a /24 or
+//!   shorter, as we take one direct-pointing entry and one word), random 1.45–1.63×; IPv6 hit
+//!   0.91–1.06× `rte_fib6` (six runs; 0.75–0.87× in five interleaved runs before the LcTrie
+//!   walk read and prefetched in one pass per level), random 1.25–1.55× (0.68–0.79× before;
+//!   0.96–0.99× with the one-pass walk alone, before the C API's bytes were converted inside
+//!   the walk instead of copied to a burst of addresses first). Through the C API an IPv6
+//!   lookup costs ~31 instructions random, ~213 hit (~2.75 node reads below the root, ~70
 //!   instructions each: the hit walk is instruction-bound as much as memory-bound, 55 M/s
-//!   with the addresses' paths in cache). The burst walks go
-//!   pass by pass over the whole burst (each pass prefetching what the next reads); the
-//!   Poptrie's uses `popcnt` when the CPU has it (runtime check) and costs ~72 instructions
-//!   per IPv4 hit lookup (a third of them walk nodes below a /24).
+//!   with the addresses' paths in cache). The burst walks go pass by pass over the whole
+//!   burst (each pass prefetching what the next reads). The Poptrie's prefetches a node met
+//!   through a first-level word in the pass that reads the word, counts matches in one
+//!   vectorized loop at the end, uses `popcnt` when the CPU has it (runtime check), and costs
+//!   ~71 instructions per IPv4 hit lookup through the C API (which hands the caller's
+//!   host-order addresses to the walk as keys, [`FibOps::lookup_burst_keys`]), ~68 in the
+//!   walk (a third of them walk nodes below a /24).
 //! - 1000 VRFs x 20 routes next to a full table: full-table burst lookups through the
 //!   `VrfTable` at 1.00–1.03× the rate of the full table alone (same run, medians of 15
 //!   alternating runs).

@@ -616,28 +616,60 @@ impl<A: Address> Fib<A> {
         if addrs.len() > MAX_BURST || out.len() < addrs.len() {
             return Err(burst_err(addrs.len(), out.len()));
         }
+        Ok(self.burst_dispatch(addrs, |a: &A| a.to_key(), out, none))
+    }
+
+    /// [`lookup_burst_raw`](Self::lookup_burst_raw) on keys (the address as the integer the
+    /// structure walks: for IPv4 the address in host order, what the C API gets).
+    pub fn lookup_burst_keys(
+        &self,
+        keys: &[A::Key],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        if keys.len() > MAX_BURST || out.len() < keys.len() {
+            return Err(burst_err(keys.len(), out.len()));
+        }
+        Ok(self.burst_dispatch(keys, |k: &A::Key| *k, out, none))
+    }
+
+    /// The burst walk with `popcnt` when the CPU has it.
+    #[inline(always)]
+    fn burst_dispatch<T>(
+        &self,
+        addrs: &[T],
+        key: impl Fn(&T) -> A::Key + Copy,
+        out: &mut [u32],
+        none: u32,
+    ) -> usize {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if std::is_x86_feature_detected!("popcnt") {
             // SAFETY: the CPU has the `popcnt` instruction (checked just above), the only
             // requirement of `burst_popcnt`.
-            return Ok(unsafe { self.burst_popcnt(addrs, out, none) });
+            return unsafe { self.burst_popcnt(addrs, key, out, none) };
         }
-        Ok(self.burst_ids(addrs, out, none))
+        self.burst_ids(addrs, key, out, none)
     }
 
     /// [`burst_ids`](Self::burst_ids) compiled with the `popcnt` instruction (the portable
     /// build counts bits with a dozen shifts and masks per node).
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     #[target_feature(enable = "popcnt")]
-    unsafe fn burst_popcnt(&self, addrs: &[A], out: &mut [u32], none: u32) -> usize {
-        self.burst_ids(addrs, out, none)
+    unsafe fn burst_popcnt<T>(
+        &self,
+        addrs: &[T],
+        key: impl Fn(&T) -> A::Key + Copy,
+        out: &mut [u32],
+        none: u32,
+    ) -> usize {
+        self.burst_ids(addrs, key, out, none)
     }
 
     /// The portable burst walk into `Option`s, for tests.
     #[cfg(test)]
     pub(crate) fn burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> usize {
         let mut ids = [0u32; MAX_BURST];
-        let hits = self.burst_ids(addrs, &mut ids, NH_NONE);
+        let hits = self.burst_ids(addrs, |a: &A| a.to_key(), &mut ids, NH_NONE);
         for (o, &g) in out.iter_mut().zip(&ids[..addrs.len().min(MAX_BURST)]) {
             *o = (g != NH_NONE).then_some(g);
         }
@@ -649,7 +681,13 @@ impl<A: Address> Fib<A> {
     /// whole burst, each pass prefetching what the next one reads so that the misses of the
     /// burst overlap: direct-pointing entries, then first-level words, then node by node.
     #[inline(always)]
-    fn burst_ids(&self, addrs: &[A], out: &mut [u32], none: u32) -> usize {
+    fn burst_ids<T>(
+        &self,
+        addrs: &[T],
+        key: impl Fn(&T) -> A::Key + Copy,
+        out: &mut [u32],
+        none: u32,
+    ) -> usize {
         let n = addrs.len().min(out.len()).min(MAX_BURST);
         let (addrs, out) = (&addrs[..n], &mut out[..n]);
         let s = self.s;
@@ -660,7 +698,7 @@ impl<A: Address> Fib<A> {
         // Per lookup, the key's first `s + K` bits (entry and slot), then its word's index.
         let mut cur = [0u32; MAX_BURST];
         for (c, a) in cur.iter_mut().zip(addrs) {
-            *c = a.to_key().chunk(0, s + K);
+            *c = key(a).chunk(0, s + K);
             let i = (*c >> K) as usize & dmask;
             prefetch(dir.as_ptr().wrapping_add(i).cast());
         }
@@ -678,94 +716,98 @@ impl<A: Address> Fib<A> {
         // Lookups going on into a node; `& 63` keeps every index inside the arrays.
         let mut pend = [0u8; MAX_BURST];
         let mut np = 0usize;
-        let mut hits = 0usize;
         for (i, ((c, &l), o)) in cur.iter_mut().zip(&leaf).zip(out.iter_mut()).enumerate() {
             let w = mem.get(*c as usize).copied().unwrap_or(LEAF | NH_NONE);
             let w = if l & LEAF != 0 { l } else { w };
             let nh = w & NH_NONE;
             // A node's index is written too, then replaced by the node walk.
-            *o = if nh == NH_NONE { none } else { nh };
-            hits += (w & LEAF != 0 && nh != NH_NONE) as usize;
+            *o = nh;
             *c = w;
             pend[np & 63] = i as u8;
-            np += (w & LEAF == 0) as usize;
+            let node = w & LEAF == 0;
+            np += node as usize;
+            // The node's header now, so that it arrives while the rest of the burst goes
+            // through this pass, with the next line, where a first-level node's leaves are
+            // (see `entry`); a leaf prefetches the sentinel.
+            let p = mem.as_ptr().wrapping_add(if node { w as usize } else { 0 });
+            prefetch(p);
+            prefetch(p.wrapping_add(NODE_WORDS + 4));
         }
         if np > 0 {
-            hits += self.burst_nodes(addrs, &mut cur, &pend[..np.min(MAX_BURST)], out, none);
+            self.burst_nodes(addrs, key, &mut cur, &mut pend, np, out);
         }
-        hits
+        // The caller's `none` and the count of matches in one loop at the end, which the
+        // compiler vectorizes, rather than in every pass.
+        let mut hits = 0u32;
+        for o in out.iter_mut() {
+            let miss = *o == NH_NONE;
+            hits += !miss as u32;
+            *o = if miss { none } else { *o };
+        }
+        hits as usize
     }
 
-    /// The node walk of a burst for the lookups `pend` (their node in `cur`), level by
-    /// level, writing each one's group id (or `none`) to `out`; returns the matches.
+    /// The node walk of a burst for the first `np` lookups of `pend` (their node in `cur`),
+    /// level by level, writing each one's internal leaf (`NH_NONE` for no route) to `out`.
+    /// The first nodes were prefetched by the caller.
     #[inline(always)]
-    fn burst_nodes(
+    fn burst_nodes<T>(
         &self,
-        addrs: &[A],
+        addrs: &[T],
+        key: impl Fn(&T) -> A::Key,
         cur: &mut [u32; MAX_BURST],
-        pend: &[u8],
+        pend: &mut [u8; MAX_BURST],
+        np: usize,
         out: &mut [u32],
-        none: u32,
-    ) -> usize {
+    ) {
         let mem = self.mem.as_slice();
-        let mut pend_buf = [0u8; MAX_BURST];
-        let mut np = pend.len().min(MAX_BURST);
-        pend_buf[..np].copy_from_slice(&pend[..np]);
-        let mut pend = pend_buf;
-        for &i in &pend[..np] {
-            prefetch(mem.as_ptr().wrapping_add(cur[i as usize & 63] as usize));
-        }
-        let mut hits = 0;
+        let mut np = np.min(MAX_BURST);
         let mut lf = [0u8; MAX_BURST];
         let mut off = self.s + K;
         let mut depth = 0;
         while np > 0 && depth < MAX_DEPTH {
             let mut next = 0usize;
             let mut nl = 0usize;
-            for j in 0..np.min(MAX_BURST) {
+            for j in 0..np {
                 let i = pend[j & 63] as usize & 63;
-                let c = &mut cur[i];
-                let Some(nd) = self.node(*c) else {
-                    *c = u32::MAX;
+                let (Some(nd), Some(a)) = (self.node(cur[i]), addrs.get(i)) else {
+                    // Out of the arena (a corrupt structure) or of the burst: no route.
+                    cur[i] = u32::MAX;
                     lf[nl & 63] = i as u8;
                     nl += 1;
                     continue;
                 };
-                let Some(a) = addrs.get(i) else { continue };
-                let v = a.to_key().chunk(off, K);
+                let v = key(a).chunk(off, K) & 63;
                 let m = below_mask(v);
                 if nd.vector & (1 << v) != 0 {
-                    *c = nd.base1
+                    cur[i] = nd.base1
                         + ((nd.vector & m).count_ones().wrapping_sub(1) & 63) * NODE_WORDS as u32;
                     pend[next & 63] = i as u8;
                     next += 1;
                 } else {
                     // Leaf index now, leaf load in the next pass.
-                    *c = (nd.base0 + (nd.leafvec & m).count_ones()).wrapping_sub(1);
+                    cur[i] = (nd.base0 + (nd.leafvec & m).count_ones()).wrapping_sub(1);
                     lf[nl & 63] = i as u8;
                     nl += 1;
                 }
-                prefetch(mem.as_ptr().wrapping_add(*c as usize));
+                prefetch(mem.as_ptr().wrapping_add(cur[i] as usize));
             }
             for &i in &lf[..nl.min(MAX_BURST)] {
                 let i = i as usize & 63;
                 if let Some(o) = out.get_mut(i) {
-                    let nh = mem.get(cur[i] as usize).copied().unwrap_or(NH_NONE) & NH_NONE;
-                    *o = if nh == NH_NONE { none } else { nh };
-                    hits += (nh != NH_NONE) as usize;
+                    *o = mem.get(cur[i] as usize).copied().unwrap_or(NH_NONE) & NH_NONE;
                 }
             }
-            np = next;
+            np = next.min(MAX_BURST);
             off += K;
             depth += 1;
         }
         // Deeper than any key (a corrupt structure): no route.
-        for &i in &pend[..np.min(MAX_BURST)] {
+        for &i in &pend[..np] {
             if let Some(o) = out.get_mut(i as usize & 63) {
-                *o = none;
+                *o = NH_NONE;
             }
         }
-        hits
     }
 }
 

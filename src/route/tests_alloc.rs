@@ -128,7 +128,24 @@ fn portable_burst_matches_the_oracle() {
                 );
                 assert_eq!(r2, o.lookup(*a), "burst {a}");
             }
+            // The burst on keys (the C API's IPv4 path), with a caller's "none".
+            let keys: Vec<A::Key> = c.iter().map(|a| a.to_key()).collect();
+            let mut ids = [0u32; MAX_BURST];
+            let hits = l
+                .fib()
+                .lookup_burst_keys(&keys, &mut ids, u32::MAX)
+                .unwrap();
+            assert_eq!(hits, c.iter().filter(|a| o.lookup(**a).is_some()).count());
+            for (a, g) in c.iter().zip(ids) {
+                assert_eq!(Some(g).filter(|&g| g != u32::MAX), o.lookup(*a), "keys {a}");
+            }
         }
+        let keys = std::vec![<A::Key as Key>::ZERO; MAX_BURST + 1];
+        assert!(l.fib().lookup_burst_keys(&keys, &mut [0; 80], 0).is_err());
+        assert!(l
+            .fib()
+            .lookup_burst_keys(&keys[..4], &mut [0; 3], 0)
+            .is_err());
     }
     run::<Ipv4Addr>(3);
     run::<Ipv6Addr>(4);
@@ -608,6 +625,13 @@ fn check_ids(f: &Fib<Ipv4Addr>, o: &super::oracle::LinearLpm<Ipv4Addr>, probes: 
             assert_eq!(f.lookup(*a), *w, "lookup {a}");
             assert_eq!(f.lookup_portable(*a), *w, "portable {a}");
             assert_eq!(Some(g).filter(|&g| g != u32::MAX), *w, "burst {a}");
+        }
+        // A caller's "none" that is also a valid group id: the matches are still counted.
+        let mut ids0 = [0u32; MAX_BURST];
+        let hits0 = f.lookup_burst_raw(c, &mut ids0, 0).unwrap();
+        assert_eq!(hits0, hits);
+        for (w, g) in want.iter().zip(ids0) {
+            assert_eq!(g, w.unwrap_or(0));
         }
     }
     assert!(f
