@@ -58,6 +58,8 @@ const SKIP_MAX_STRIDE: u32 = 8;
 const UNIT: usize = 4;
 /// Words of a skip header: the value of the bits skipped, the leaf of a mismatch, padding.
 const HDR: usize = UNIT;
+/// Marks a burst walk's slot behind a skip node (slots are below 2^28: `MAX_WORDS`).
+const CHECK: u32 = 1 << 31;
 /// Largest arena, in words.
 const MAX_WORDS: usize = (IDX_MASK as usize + 1) * UNIT;
 /// Stride bounds of a node below the root.
@@ -628,25 +630,27 @@ impl<A: Address> LcTrie<A> {
 
     /// The walk of a burst: the final entry of each address (a leaf, or `LEAF | NH_NONE`).
     ///
-    /// One pass per level: each walking lookup reads the slot it prefetched in the previous
-    /// pass (the root pass reads the root at once), and when that is a pointer computes and
-    /// prefetches the slot of the next level. Finished lookups drop out of the pending list
-    /// without a branch (their prefetch goes to the root's first line).
+    /// One pass per level over the lookups still walking, kept compacted in pass order (`at`,
+    /// `offs`, `idx`): each reads the slot it prefetched in the previous pass (the root pass
+    /// reads the root at once), and when that is a pointer computes and prefetches the slot
+    /// of the next level and moves to the front of the next pass; a finished lookup is
+    /// overwritten by the next walking one, without a branch. A slot behind a skip node is
+    /// marked by `CHECK`, and only then is its header check (`hdr`, `val`) read.
     #[inline(always)]
     fn walk_burst<S: Copy>(&self, addrs: &[S], conv: impl Fn(S) -> A, cur: &mut [u32; MAX_BURST]) {
         let addrs = &addrs[..addrs.len().min(MAX_BURST)];
         let mem = &self.mem[..];
         let p = mem.as_ptr();
+        // By lookup: the key, and for a skip node the header to check with the key's value
+        // of the bits skipped.
         let mut keys = [0u128; MAX_BURST];
-        // Per walking lookup: the slot to read next, the depth after it, and for a skip node
-        // the header to check (0: none) with the key's value of the bits skipped.
-        let mut pos = [0u32; MAX_BURST];
-        let mut offs = [0u32; MAX_BURST];
         let mut hdr = [0u32; MAX_BURST];
         let mut val = [0u32; MAX_BURST];
-        // Indexes of the lookups still walking nodes; `& 63` keeps every index provably
-        // inside the 64-entry arrays.
-        let mut pend = [0u8; MAX_BURST];
+        // By position in the pass: the slot to read (`| CHECK`), the depth after it, the
+        // lookup. `& 63` keeps every index provably inside the 64-entry arrays.
+        let mut at = [0u32; MAX_BURST];
+        let mut offs = [0u32; MAX_BURST];
+        let mut idx = [0u8; MAX_BURST];
         let mut np = 0usize;
         // The root index is the top `s` bits (1 ≤ `s` ≤ 16) of the key's first 64 bits.
         let rs = 64 - self.s;
@@ -659,77 +663,70 @@ impl<A: Address> LcTrie<A> {
             *c = e;
             if e & LEAF == 0 {
                 // Rare for random addresses (most end at the root), so a branch.
+                let i = i & 63;
                 keys[i] = k;
-                np = Self::advance(
-                    p, e, k, self.s, i, np, &mut pos, &mut offs, &mut hdr, &mut val, &mut pend,
-                );
+                let (a, o) = Self::next_slot(p, e, k, self.s, i, &mut hdr, &mut val);
+                let n = np & 63;
+                at[n] = a;
+                offs[n] = o;
+                idx[n] = i as u8;
+                np += 1;
             }
         }
         let mut rounds = 0;
         while np > 0 && rounds <= 128 {
             let mut next = 0usize;
             for j in 0..np.min(MAX_BURST) {
-                let i = pend[j & 63] as usize & 63;
-                let mut c = mem.get(pos[i] as usize).copied().unwrap_or(LEAF | NH_NONE);
-                let h = hdr[i] as usize;
-                if h != 0 {
-                    match mem.get(h..h + 2) {
-                        Some(&[v, miss]) if v != val[i] => c = miss,
-                        Some(_) => {}
-                        None => c = LEAF | NH_NONE,
-                    }
-                }
+                let i = idx[j] as usize & 63;
+                let a = at[j];
+                let c = if a & CHECK == 0 {
+                    mem.get(a as usize).copied().unwrap_or(LEAF | NH_NONE)
+                } else {
+                    checked_read(mem, a & !CHECK, hdr[i], val[i])
+                };
                 cur[i] = c;
-                next = Self::advance(
-                    p, c, keys[i], offs[i], i, next, &mut pos, &mut offs, &mut hdr, &mut val,
-                    &mut pend,
-                );
+                let (a, o) = Self::next_slot(p, c, keys[i], offs[j], i, &mut hdr, &mut val);
+                // Written at `next` ≤ `j`, after position `j` was read.
+                let n = next & 63;
+                at[n] = a;
+                offs[n] = o;
+                idx[n] = i as u8;
+                next += (c & LEAF == 0) as usize;
             }
             np = next;
             rounds += 1;
         }
     }
 
-    /// Lookup `i` (at depth `off`) read entry `e`: when a pointer, records and prefetches the
-    /// slot to read next and appends `i` to `pend` at `np`. Returns the new length of `pend`.
+    /// Lookup `i` (at depth `off`) read entry `e`: when a pointer, the slot to read next
+    /// (prefetched; `| CHECK` behind a skip node, whose header check is recorded in `hdr`
+    /// and `val` and prefetched) and the depth after it; when a leaf, slot 0.
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn advance(
+    fn next_slot(
         p: *const u32,
         e: u32,
         k: u128,
         off: u32,
         i: usize,
-        np: usize,
-        pos: &mut [u32; MAX_BURST],
-        offs: &mut [u32; MAX_BURST],
         hdr: &mut [u32; MAX_BURST],
         val: &mut [u32; MAX_BURST],
-        pend: &mut [u8; MAX_BURST],
-    ) -> usize {
-        let i = i & 63;
-        let walking = e & LEAF == 0;
-        let at = if e & SKIP == 0 {
+    ) -> (u32, u32) {
+        let (at, o) = if e & SKIP == 0 {
             // A plain pointer (or a leaf, whose slot is computed but neither read nor
             // prefetched).
             let st = ((e >> STRIDE_SHIFT) & 15) + 1;
-            let b = (e & IDX_MASK) << 2;
-            offs[i] = off + st;
-            hdr[i] = 0;
-            b.wrapping_add(bits(k, off, st))
+            let b = (e & IDX_MASK) * UNIT as u32;
+            (b.wrapping_add(bits(k, off, st)), off + st)
         } else {
             let t = step(e, k, off);
-            offs[i] = t.off;
-            hdr[i] = t.hdr;
-            val[i] = t.val;
+            hdr[i & 63] = t.hdr;
+            val[i & 63] = t.val;
             prefetch(p.wrapping_add(t.hdr as usize));
-            t.pos
+            (t.pos | CHECK, t.off)
         };
-        let at = if walking { at } else { 0 };
-        pos[i] = at;
-        prefetch(p.wrapping_add(at as usize));
-        pend[np & 63] = i as u8;
-        np + walking as usize
+        let at = if e & LEAF == 0 { at } else { 0 };
+        prefetch(p.wrapping_add((at & !CHECK) as usize));
+        (at, o)
     }
 
     /// The longest-prefix match by the one-address walk, for tests.
@@ -753,6 +750,18 @@ fn raw_via_options<A: Address>(
         *o = r.unwrap_or(none);
     }
     Ok(hits)
+}
+
+/// The entry at `pos` behind a skip node whose header is at `h`, for a key whose skipped
+/// bits are `v`: the header's mismatch leaf when they differ.
+#[inline(always)]
+fn checked_read(mem: &[u32], pos: u32, h: u32, v: u32) -> u32 {
+    let h = h as usize;
+    match mem.get(h..h + 2) {
+        Some(&[hv, miss]) if hv != v => miss,
+        Some(_) => mem.get(pos as usize).copied().unwrap_or(LEAF | NH_NONE),
+        None => LEAF | NH_NONE,
+    }
 }
 
 /// Distinct values of the `w` bits at `off` among `rs` (sorted by key).
