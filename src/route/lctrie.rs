@@ -569,7 +569,7 @@ impl<A: Address> LcTrie<A> {
     #[inline(always)]
     pub(crate) fn burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> usize {
         let mut cur = [LEAF | NH_NONE; MAX_BURST];
-        self.walk_burst(addrs, |a| a, &mut cur);
+        self.walk(addrs, |a| a, &mut cur);
         let mut hits = 0;
         for (o, c) in out.iter_mut().zip(&cur[..addrs.len().min(MAX_BURST)]) {
             let nh = c & NH_NONE;
@@ -617,7 +617,7 @@ impl<A: Address> LcTrie<A> {
             return raw_via_options(p, &addrs[..raw.len()], out, none);
         }
         let mut cur = [LEAF | NH_NONE; MAX_BURST];
-        self.walk_burst(raw, conv, &mut cur);
+        self.walk(raw, conv, &mut cur);
         let mut hits = 0;
         for (o, c) in out.iter_mut().zip(&cur[..raw.len()]) {
             let nh = c & NH_NONE;
@@ -626,6 +626,31 @@ impl<A: Address> LcTrie<A> {
             hits += hit as usize;
         }
         Ok(hits)
+    }
+
+    /// [`walk_burst`](Self::walk_burst), compiled with BMI2 when the CPU has it.
+    #[inline(always)]
+    fn walk<S: Copy>(&self, addrs: &[S], conv: impl Fn(S) -> A, cur: &mut [u32; MAX_BURST]) {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("bmi2") {
+            // SAFETY: the CPU has BMI2 (checked just above), the only requirement of
+            // `walk_burst_bmi2`.
+            return unsafe { self.walk_burst_bmi2(addrs, conv, cur) };
+        }
+        self.walk_burst(addrs, conv, cur)
+    }
+
+    /// [`walk_burst`](Self::walk_burst) compiled with BMI2, whose shifts by a register
+    /// (`shlx`, `shrx`) need no move to `cl` (measured: ~N fewer instructions per level).
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "bmi2")]
+    unsafe fn walk_burst_bmi2<S: Copy>(
+        &self,
+        addrs: &[S],
+        conv: impl Fn(S) -> A,
+        cur: &mut [u32; MAX_BURST],
+    ) {
+        self.walk_burst(addrs, conv, cur)
     }
 
     /// The walk of a burst: the final entry of each address (a leaf, or `LEAF | NH_NONE`).
