@@ -668,7 +668,8 @@ impl<A: Address> LcTrie<A> {
         let p = mem.as_ptr();
         // By lookup: the key, and for a skip node the header to check with the key's value
         // of the bits skipped.
-        let mut keys = [0u128; MAX_BURST];
+        let mut khi = [0u64; MAX_BURST];
+        let mut klo = [0u64; MAX_BURST];
         let mut hdr = [0u32; MAX_BURST];
         let mut val = [0u32; MAX_BURST];
         // By position in the pass: the slot to read (`| CHECK`), the depth after it, the
@@ -689,8 +690,9 @@ impl<A: Address> LcTrie<A> {
             if e & LEAF == 0 {
                 // Rare for random addresses (most end at the root), so a branch.
                 let i = i & 63;
-                keys[i] = k;
-                let (a, o) = Self::next_slot(p, e, k, self.s, i, &mut hdr, &mut val);
+                khi[i] = (k >> 64) as u64;
+                klo[i] = k as u64;
+                let (a, o) = Self::next_slot(p, e, khi[i], &klo, self.s, i, &mut hdr, &mut val);
                 let n = np & 63;
                 at[n] = a;
                 offs[n] = o;
@@ -712,7 +714,7 @@ impl<A: Address> LcTrie<A> {
                     c = check_skip(mem, c, hdr[i], val[i]);
                 }
                 cur[i] = c;
-                let (a, o) = Self::next_slot(p, c, keys[i], offs[j], i, &mut hdr, &mut val);
+                let (a, o) = Self::next_slot(p, c, khi[i], &klo, offs[j], i, &mut hdr, &mut val);
                 // Written at `next` ≤ `j`, after position `j` was read.
                 let n = next & 63;
                 at[n] = a;
@@ -725,31 +727,39 @@ impl<A: Address> LcTrie<A> {
         }
     }
 
-    /// Lookup `i` (at depth `off`) read entry `e`: when a pointer, the slot to read next
+    /// Lookup `i` (at depth `off`, key `hi` and `klo[i]`) read entry `e`: when a pointer, the slot to read next
     /// (prefetched; `| CHECK` behind a skip node, whose header check is recorded in `hdr`
     /// and `val` and prefetched) and the depth after it; when a leaf, slot 0.
     #[inline(always)]
     fn next_slot(
         p: *const u32,
         e: u32,
-        k: u128,
+        hi: u64,
+        klo: &[u64; MAX_BURST],
         off: u32,
         i: usize,
         hdr: &mut [u32; MAX_BURST],
         val: &mut [u32; MAX_BURST],
     ) -> (u32, u32) {
+        // The low half of the key is read only past bit 64 (rare) and at skip nodes.
+        let k = || (hi as u128) << 64 | klo[i & 63] as u128;
         if e & SKIP == 0 {
             // A plain pointer (or a leaf, whose slot is computed but neither read nor
             // prefetched).
             let st = ((e >> STRIDE_SHIFT) & 15) + 1;
             let b = (e & IDX_MASK) * UNIT as u32;
-            let at = b.wrapping_add(bits(k, off, st));
+            let v = if off + st <= 64 {
+                ((hi << (off & 63)) >> (64u32.wrapping_sub(st) & 63)) as u32
+            } else {
+                bits(k(), off, st)
+            };
+            let at = b.wrapping_add(v);
             let at = if e & LEAF == 0 { at } else { 0 };
             prefetch(p.wrapping_add(at as usize));
             (at, off + st)
         } else {
             // A skip pointer (never a leaf).
-            let t = step(e, k, off);
+            let t = step(e, k(), off);
             hdr[i & 63] = t.hdr;
             val[i & 63] = t.val;
             prefetch(p.wrapping_add(t.hdr as usize));
