@@ -731,10 +731,12 @@ impl<A: Address> LcTrie<A> {
         }
     }
 
-    /// Lookup `i` (at depth `off`, key `hi` and `klo[i]`) read entry `e`: when a pointer, the slot to read next
-    /// (prefetched; `| CHECK` behind a skip node, whose header check is recorded in `hdr`
-    /// and `val` and prefetched) and the depth after it; when a leaf, slot 0.
+    /// Lookup `i` (at depth `off`, key halves `hi` and `klo[i]`) read entry `e`: when a
+    /// pointer, the slot to read next (prefetched; `| CHECK` behind a skip node, whose header
+    /// check is recorded in `hdr` and `val` and prefetched) and the depth after it; when a
+    /// leaf, slot 0.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn next_slot(
         p: *const u32,
         e: u32,
