@@ -16,11 +16,15 @@
 //! typical /48 in three or four reads. The burst walk makes one pass over the burst per
 //! level: each walking lookup reads the slot it prefetched in the previous pass and computes
 //! and prefetches its next one (the root pass reads the root directly, so a burst of random
-//! addresses, which mostly end at the root, is one loop; measured: ~38 instructions per
-//! random and ~216 per hit lookup through the C API, against 58 and 232 with a separate
-//! compute pass and read pass per level). [`lookup_burst_conv`](LcTrie::lookup_burst_conv)
-//! converts each address as the root pass reads it, so the C API's byte arrays are not
-//! copied to a burst of addresses first (~31 instructions per random lookup).
+//! addresses, which mostly end at the root, is one loop). The walking lookups' state (slot,
+//! depth, lookup index) is kept compacted in pass order, a finished lookup overwritten by
+//! the next walking one without a branch; a slot behind a skip node carries a flag, so the
+//! header check costs plain slots one sign test; the walk is compiled with BMI2 when the CPU
+//! has it (shifts by a register without a move to `cl`). Measured through the C API on the
+//! full table: ~29 instructions per random and ~192 per hit lookup (~44 per level), against
+//! 31 and 213 (~52 per level) with a pending-index list into per-lookup arrays.
+//! [`lookup_burst_conv`](LcTrie::lookup_burst_conv) converts each address as the root pass
+//! reads it, so the C API's byte arrays are not copied to a burst of addresses first.
 //!
 //! Updates rebuild the deepest slot whose region holds the changed prefix (its subtree is
 //! appended and the slot rewritten; the old subtree is counted dead until a full rebuild
@@ -58,6 +62,8 @@ const SKIP_MAX_STRIDE: u32 = 8;
 const UNIT: usize = 4;
 /// Words of a skip header: the value of the bits skipped, the leaf of a mismatch, padding.
 const HDR: usize = UNIT;
+/// Marks a burst walk's slot behind a skip node (slots are below 2^28: `MAX_WORDS`).
+const CHECK: u32 = 1 << 31;
 /// Largest arena, in words.
 const MAX_WORDS: usize = (IDX_MASK as usize + 1) * UNIT;
 /// Stride bounds of a node below the root.
@@ -567,7 +573,7 @@ impl<A: Address> LcTrie<A> {
     #[inline(always)]
     pub(crate) fn burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> usize {
         let mut cur = [LEAF | NH_NONE; MAX_BURST];
-        self.walk_burst(addrs, |a| a, &mut cur);
+        self.walk(addrs, |a| a, &mut cur);
         let mut hits = 0;
         for (o, c) in out.iter_mut().zip(&cur[..addrs.len().min(MAX_BURST)]) {
             let nh = c & NH_NONE;
@@ -637,7 +643,7 @@ impl<A: Address> LcTrie<A> {
             return raw_via_options(p, &addrs[..raw.len()], out, none);
         }
         let mut cur = [LEAF | NH_NONE; MAX_BURST];
-        self.walk_burst(raw, conv, &mut cur);
+        self.walk(raw, conv, &mut cur);
         let mut hits = 0;
         for (o, c) in out.iter_mut().zip(&cur[..raw.len()]) {
             let nh = c & NH_NONE;
@@ -648,27 +654,55 @@ impl<A: Address> LcTrie<A> {
         Ok(hits)
     }
 
+    /// [`walk_burst`](Self::walk_burst), compiled with BMI2 when the CPU has it.
+    #[inline(always)]
+    fn walk<S: Copy>(&self, addrs: &[S], conv: impl Fn(S) -> A, cur: &mut [u32; MAX_BURST]) {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("bmi2") {
+            // SAFETY: the CPU has BMI2 (checked just above), the only requirement of
+            // `walk_burst_bmi2`.
+            return unsafe { self.walk_burst_bmi2(addrs, conv, cur) };
+        }
+        self.walk_burst(addrs, conv, cur)
+    }
+
+    /// [`walk_burst`](Self::walk_burst) compiled with BMI2, whose shifts by a register
+    /// (`shlx`, `shrx`) need no move to `cl` (measured: ~5 % fewer instructions per hit lookup).
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "bmi2")]
+    unsafe fn walk_burst_bmi2<S: Copy>(
+        &self,
+        addrs: &[S],
+        conv: impl Fn(S) -> A,
+        cur: &mut [u32; MAX_BURST],
+    ) {
+        self.walk_burst(addrs, conv, cur)
+    }
+
     /// The walk of a burst: the final entry of each address (a leaf, or `LEAF | NH_NONE`).
     ///
-    /// One pass per level: each walking lookup reads the slot it prefetched in the previous
-    /// pass (the root pass reads the root at once), and when that is a pointer computes and
-    /// prefetches the slot of the next level. Finished lookups drop out of the pending list
-    /// without a branch (their prefetch goes to the root's first line).
+    /// One pass per level over the lookups still walking, kept compacted in pass order (`at`,
+    /// `offs`, `idx`): each reads the slot it prefetched in the previous pass (the root pass
+    /// reads the root at once), and when that is a pointer computes and prefetches the slot
+    /// of the next level and moves to the front of the next pass; a finished lookup is
+    /// overwritten by the next walking one, without a branch. A slot behind a skip node is
+    /// marked by `CHECK`, and only then is its header check (`hdr`, `val`) read.
     #[inline(always)]
     fn walk_burst<S: Copy>(&self, addrs: &[S], conv: impl Fn(S) -> A, cur: &mut [u32; MAX_BURST]) {
         let addrs = &addrs[..addrs.len().min(MAX_BURST)];
         let mem = &self.mem[..];
         let p = mem.as_ptr();
-        let mut keys = [0u128; MAX_BURST];
-        // Per walking lookup: the slot to read next, the depth after it, and for a skip node
-        // the header to check (0: none) with the key's value of the bits skipped.
-        let mut pos = [0u32; MAX_BURST];
-        let mut offs = [0u32; MAX_BURST];
+        // By lookup: the key, and for a skip node the header to check with the key's value
+        // of the bits skipped.
+        let mut khi = [0u64; MAX_BURST];
+        let mut klo = [0u64; MAX_BURST];
         let mut hdr = [0u32; MAX_BURST];
         let mut val = [0u32; MAX_BURST];
-        // Indexes of the lookups still walking nodes; `& 63` keeps every index provably
-        // inside the 64-entry arrays.
-        let mut pend = [0u8; MAX_BURST];
+        // By position in the pass: the slot to read (`| CHECK`), the depth after it, the
+        // lookup. `& 63` keeps every index provably inside the 64-entry arrays.
+        let mut at = [0u32; MAX_BURST];
+        let mut offs = [0u32; MAX_BURST];
+        let mut idx = [0u8; MAX_BURST];
         let mut np = 0usize;
         // The root index is the top `s` bits (1 ≤ `s` ≤ 16) of the key's first 64 bits.
         let rs = 64 - self.s;
@@ -681,77 +715,85 @@ impl<A: Address> LcTrie<A> {
             *c = e;
             if e & LEAF == 0 {
                 // Rare for random addresses (most end at the root), so a branch.
-                keys[i] = k;
-                np = Self::advance(
-                    p, e, k, self.s, i, np, &mut pos, &mut offs, &mut hdr, &mut val, &mut pend,
-                );
+                let i = i & 63;
+                khi[i] = (k >> 64) as u64;
+                klo[i] = k as u64;
+                let (a, o) = Self::next_slot(p, e, khi[i], &klo, self.s, i, &mut hdr, &mut val);
+                let n = np & 63;
+                at[n] = a;
+                offs[n] = o;
+                idx[n] = i as u8;
+                np += 1;
             }
         }
         let mut rounds = 0;
         while np > 0 && rounds <= 128 {
             let mut next = 0usize;
             for j in 0..np.min(MAX_BURST) {
-                let i = pend[j & 63] as usize & 63;
-                let mut c = mem.get(pos[i] as usize).copied().unwrap_or(LEAF | NH_NONE);
-                let h = hdr[i] as usize;
-                if h != 0 {
-                    match mem.get(h..h + 2) {
-                        Some(&[v, miss]) if v != val[i] => c = miss,
-                        Some(_) => {}
-                        None => c = LEAF | NH_NONE,
-                    }
+                let i = idx[j] as usize & 63;
+                let a = at[j];
+                let mut c = mem
+                    .get((a & !CHECK) as usize)
+                    .copied()
+                    .unwrap_or(LEAF | NH_NONE);
+                if a & CHECK != 0 {
+                    c = check_skip(mem, c, hdr[i], val[i]);
                 }
                 cur[i] = c;
-                next = Self::advance(
-                    p, c, keys[i], offs[i], i, next, &mut pos, &mut offs, &mut hdr, &mut val,
-                    &mut pend,
-                );
+                let (a, o) = Self::next_slot(p, c, khi[i], &klo, offs[j], i, &mut hdr, &mut val);
+                // Written at `next` ≤ `j`, after position `j` was read.
+                let n = next & 63;
+                at[n] = a;
+                offs[n] = o;
+                idx[n] = i as u8;
+                next += (c & LEAF == 0) as usize;
             }
             np = next;
             rounds += 1;
         }
     }
 
-    /// Lookup `i` (at depth `off`) read entry `e`: when a pointer, records and prefetches the
-    /// slot to read next and appends `i` to `pend` at `np`. Returns the new length of `pend`.
+    /// Lookup `i` (at depth `off`, key halves `hi` and `klo[i]`) read entry `e`: when a
+    /// pointer, the slot to read next (prefetched; `| CHECK` behind a skip node, whose header
+    /// check is recorded in `hdr` and `val` and prefetched) and the depth after it; when a
+    /// leaf, slot 0.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn advance(
+    fn next_slot(
         p: *const u32,
         e: u32,
-        k: u128,
+        hi: u64,
+        klo: &[u64; MAX_BURST],
         off: u32,
         i: usize,
-        np: usize,
-        pos: &mut [u32; MAX_BURST],
-        offs: &mut [u32; MAX_BURST],
         hdr: &mut [u32; MAX_BURST],
         val: &mut [u32; MAX_BURST],
-        pend: &mut [u8; MAX_BURST],
-    ) -> usize {
-        let i = i & 63;
-        let walking = e & LEAF == 0;
-        let at = if e & SKIP == 0 {
+    ) -> (u32, u32) {
+        // The low half of the key is read only past bit 64 (rare) and at skip nodes.
+        let k = || (hi as u128) << 64 | klo[i & 63] as u128;
+        if e & SKIP == 0 {
             // A plain pointer (or a leaf, whose slot is computed but neither read nor
             // prefetched).
             let st = ((e >> STRIDE_SHIFT) & 15) + 1;
-            let b = (e & IDX_MASK) << 2;
-            offs[i] = off + st;
-            hdr[i] = 0;
-            b.wrapping_add(bits(k, off, st))
+            let b = (e & IDX_MASK) * UNIT as u32;
+            let v = if off + st <= 64 {
+                ((hi << (off & 63)) >> (64u32.wrapping_sub(st) & 63)) as u32
+            } else {
+                bits(k(), off, st)
+            };
+            let at = b.wrapping_add(v);
+            let at = if e & LEAF == 0 { at } else { 0 };
+            prefetch(p.wrapping_add(at as usize));
+            (at, off + st)
         } else {
-            let t = step(e, k, off);
-            offs[i] = t.off;
-            hdr[i] = t.hdr;
-            val[i] = t.val;
+            // A skip pointer (never a leaf).
+            let t = step(e, k(), off);
+            hdr[i & 63] = t.hdr;
+            val[i & 63] = t.val;
             prefetch(p.wrapping_add(t.hdr as usize));
-            t.pos
-        };
-        let at = if walking { at } else { 0 };
-        pos[i] = at;
-        prefetch(p.wrapping_add(at as usize));
-        pend[np & 63] = i as u8;
-        np + walking as usize
+            prefetch(p.wrapping_add(t.pos as usize));
+            (t.pos | CHECK, t.off)
+        }
     }
 
     /// The longest-prefix match by the one-address walk, for tests.
@@ -775,6 +817,18 @@ fn raw_via_options<A: Address>(
         *o = r.unwrap_or(none);
     }
     Ok(hits)
+}
+
+/// Entry `c`, read behind a skip node whose header is at `h`, for a key whose skipped bits
+/// are `v`: the header's mismatch leaf when they differ.
+#[inline(always)]
+fn check_skip(mem: &[u32], c: u32, h: u32, v: u32) -> u32 {
+    let h = h as usize;
+    match mem.get(h..h + 2) {
+        Some(&[hv, miss]) if hv != v => miss,
+        Some(_) => c,
+        None => LEAF | NH_NONE,
+    }
 }
 
 /// Distinct values of the `w` bits at `off` among `rs` (sorted by key).
@@ -845,6 +899,20 @@ mod tests {
                 .unwrap();
             assert_eq!(conv_hits, hits);
             assert_eq!(conv, raw, "converted burst");
+            if t.fallback.is_none() {
+                // The portable build of the walk (the one above may be the BMI2 build).
+                let mut cur = [LEAF | NH_NONE; MAX_BURST];
+                t.walk_burst(c, |a| a, &mut cur);
+                for (e, &w) in cur.iter().zip(&raw[..c.len()]) {
+                    let nh = e & NH_NONE;
+                    let got = if e & LEAF != 0 && nh != NH_NONE {
+                        nh
+                    } else {
+                        u32::MAX
+                    };
+                    assert_eq!(got, w, "portable burst");
+                }
+            }
             for ((a, r), w) in c.iter().zip(out).zip(raw) {
                 let want = o.lookup(*a);
                 assert_eq!(t.lookup(*a), want, "single {a}");
