@@ -135,3 +135,19 @@ pub enum RouteError {
         max: usize,
     },
 }
+
+impl RouteError {
+    /// `Ok` for a burst of `len` addresses into `out` output slots, else
+    /// [`BadBurst`](Self::BadBurst).
+    #[inline(always)]
+    pub(crate) fn check_burst(len: usize, out: usize) -> Result<(), RouteError> {
+        if len > crate::route::MAX_BURST || out < len {
+            return Err(RouteError::BadBurst {
+                len,
+                out,
+                max: crate::route::MAX_BURST,
+            });
+        }
+        Ok(())
+    }
+}

@@ -65,13 +65,7 @@ pub trait FibOps<A: Address>:
         out: &mut [u32],
         none: u32,
     ) -> Result<usize, RouteError> {
-        if raw.len() > MAX_BURST {
-            return Err(RouteError::BadBurst {
-                len: raw.len(),
-                out: out.len(),
-                max: MAX_BURST,
-            });
-        }
+        RouteError::check_burst(raw.len(), out.len())?;
         let Some(&first) = raw.first() else {
             return self.lookup_burst_raw(&[], out, none);
         };

@@ -38,13 +38,10 @@ use alloc::vec::Vec;
 use core::marker::PhantomData;
 
 use super::poptrie::{Fib as Poptrie, FibStats};
-use super::rib::{Rib, Route, NIL};
+use super::rib::{Rib, Route};
+use super::walk::{prefetch, root_bits, to_leaf, LEAF, NH_NONE};
 use super::{Address, Key, RouteError, MAX_BURST};
 
-/// A leaf entry (group id in the low 24 bits).
-const LEAF: u32 = 1 << 31;
-/// The "no route" group id inside the structure.
-const NH_NONE: u32 = 0x00FF_FFFF;
 /// A pointer entry to a node with a skip header.
 const SKIP: u32 = 1 << 30;
 /// Position of the child's stride minus one (4 bits) in a plain pointer entry.
@@ -80,8 +77,6 @@ const MIN_SKIP: u32 = 8;
 /// Root bits of a large table, and of a small one (1 KiB).
 const LARGE_ROOT_BITS: u32 = 16;
 const SMALL_ROOT_BITS: u32 = 8;
-/// Routes above which a table gets the large root.
-const SMALL_TABLE_ROUTES: usize = 2048;
 
 /// An immutable longest-prefix-match structure (see the module doc).
 #[derive(Debug, Clone)]
@@ -177,13 +172,12 @@ fn step(e: u32, k: u128, off: u32) -> Step {
 impl<A: Address> LcTrie<A> {
     /// The root bits for a table of `routes` routes now using `cur` (with hysteresis).
     pub(crate) fn bits_for(routes: usize, cur: u32) -> u32 {
-        if routes > SMALL_TABLE_ROUTES {
-            LARGE_ROOT_BITS.min(<A::Key as Key>::BITS as u32)
-        } else if routes < SMALL_TABLE_ROUTES / 2 {
-            SMALL_ROOT_BITS
-        } else {
-            cur
-        }
+        root_bits(
+            routes,
+            cur,
+            SMALL_ROOT_BITS,
+            LARGE_ROOT_BITS.min(<A::Key as Key>::BITS as u32),
+        )
     }
 
     /// Root bits of this structure.
@@ -555,13 +549,7 @@ impl<A: Address> LcTrie<A> {
     /// `addrs[i]`), walked level by level so that their memory accesses overlap. Returns the
     /// number of matches.
     pub fn lookup_burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> Result<usize, RouteError> {
-        if addrs.len() > MAX_BURST || out.len() < addrs.len() {
-            return Err(RouteError::BadBurst {
-                len: addrs.len(),
-                out: out.len(),
-                max: MAX_BURST,
-            });
-        }
+        RouteError::check_burst(addrs.len(), out.len())?;
         if let Some(p) = self.fallback.as_deref() {
             return p.lookup_burst(addrs, out);
         }
@@ -591,13 +579,7 @@ impl<A: Address> LcTrie<A> {
         out: &mut [u32],
         none: u32,
     ) -> Result<usize, RouteError> {
-        if keys.len() > MAX_BURST {
-            return Err(RouteError::BadBurst {
-                len: keys.len(),
-                out: out.len(),
-                max: MAX_BURST,
-            });
-        }
+        RouteError::check_burst(keys.len(), out.len())?;
         let mut addrs = [A::from_key(<A::Key as Key>::ZERO); MAX_BURST];
         for (a, &k) in addrs.iter_mut().zip(keys) {
             *a = A::from_key(k);
@@ -625,13 +607,7 @@ impl<A: Address> LcTrie<A> {
         out: &mut [u32],
         none: u32,
     ) -> Result<usize, RouteError> {
-        if raw.len() > MAX_BURST || out.len() < raw.len() {
-            return Err(RouteError::BadBurst {
-                len: raw.len(),
-                out: out.len(),
-                max: MAX_BURST,
-            });
-        }
+        RouteError::check_burst(raw.len(), out.len())?;
         if let Some(p) = self.fallback.as_deref() {
             let Some(&first) = raw.first() else {
                 return Ok(0);
@@ -843,30 +819,6 @@ fn distinct<K: Key>(rs: &[Route<K>], off: u32, w: u32) -> usize {
         }
     }
     n
-}
-
-/// Asks the CPU to start loading the cache line of `p` (any address: a prefetch never faults
-/// and never reads into the program).
-#[inline(always)]
-fn prefetch(p: *const u32) {
-    // SAFETY: SSE is part of the x86_64 baseline, and a prefetch has no memory-safety
-    // requirement on its address (it is a hint; an invalid address is ignored).
-    #[cfg(target_arch = "x86_64")]
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast())
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
-/// The id of a route if there is one, else `best`.
-#[inline]
-fn to_leaf(nh: u32, best: u32) -> u32 {
-    if nh == NIL {
-        best
-    } else {
-        nh & NH_NONE
-    }
 }
 
 #[cfg(test)]

@@ -97,6 +97,8 @@ pub mod router;
 mod shared;
 #[cfg(feature = "alloc")]
 mod vrf;
+#[cfg(feature = "alloc")]
+mod walk;
 
 #[cfg(feature = "alloc")]
 pub use fib::FibOps;

@@ -872,13 +872,7 @@ impl PoolReader<'_> {
         addrs: &[A],
         out: &mut [Option<u32>],
     ) -> Result<usize, RouteError> {
-        if addrs.len() > MAX_BURST || out.len() < addrs.len() {
-            return Err(RouteError::BadBurst {
-                len: addrs.len(),
-                out: out.len(),
-                max: MAX_BURST,
-            });
-        }
+        RouteError::check_burst(addrs.len(), out.len())?;
         let root = self.root(vrf, A::FAMILY);
         if root == ROOT_ABSENT {
             return Err(RouteError::UnknownVrf { vrf });

@@ -19,13 +19,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
 
-use super::rib::{Rib, Route, NIL};
+use super::rib::{Rib, Route};
+use super::walk::{prefetch, root_bits, to_leaf, LEAF, NH_NONE};
 use super::{Address, Key, RouteError, MAX_BURST};
 
-/// A direct-pointing entry that is a leaf (group id in the low 24 bits).
-const LEAF: u32 = 1 << 31;
-/// The "no route" group id inside the structure.
-const NH_NONE: u32 = 0x00FF_FFFF;
 /// Bits per node.
 const K: u32 = 6;
 /// Deepest walk below the direct array (IPv6 small table: (128 - 8) / 6).
@@ -43,8 +40,6 @@ const fn dir_bits(bits: u8) -> u32 {
 /// Direct-pointing bits of a small table (64 entries, 1 KiB), so that thousands of VRFs stay
 /// cheap.
 const SMALL_DIR_BITS: u32 = 6;
-/// Routes above which a table gets the large direct-pointing array.
-const SMALL_TABLE_ROUTES: usize = 2048;
 
 /// A compressed node: 24 bytes (6 words of the arena).
 #[derive(Debug, Clone, Copy, Default)]
@@ -156,13 +151,7 @@ impl<A: Address> Fib<A> {
     /// The direct-pointing bits for a table of `routes` routes now using `cur` bits (with
     /// hysteresis, so a table near the threshold does not flip at every commit).
     pub(crate) fn bits_for(routes: usize, cur: u32) -> u32 {
-        if routes > SMALL_TABLE_ROUTES {
-            dir_bits(<A::Key as Key>::BITS)
-        } else if routes < SMALL_TABLE_ROUTES / 2 {
-            SMALL_DIR_BITS
-        } else {
-            cur
-        }
+        root_bits(routes, cur, SMALL_DIR_BITS, dir_bits(<A::Key as Key>::BITS))
     }
 
     /// Direct-pointing bits of this structure.
@@ -592,9 +581,7 @@ impl<A: Address> Fib<A> {
     /// `addrs[i]`), all of them walked level by level so that their memory accesses overlap.
     /// Returns the number of matches.
     pub fn lookup_burst(&self, addrs: &[A], out: &mut [Option<u32>]) -> Result<usize, RouteError> {
-        if addrs.len() > MAX_BURST || out.len() < addrs.len() {
-            return Err(burst_err(addrs.len(), out.len()));
-        }
+        RouteError::check_burst(addrs.len(), out.len())?;
         let mut ids = [0u32; MAX_BURST];
         let ids = &mut ids[..addrs.len()];
         let hits = self.lookup_burst_raw(addrs, ids, NH_NONE)?;
@@ -613,9 +600,7 @@ impl<A: Address> Fib<A> {
         out: &mut [u32],
         none: u32,
     ) -> Result<usize, RouteError> {
-        if addrs.len() > MAX_BURST || out.len() < addrs.len() {
-            return Err(burst_err(addrs.len(), out.len()));
-        }
+        RouteError::check_burst(addrs.len(), out.len())?;
         Ok(self.burst_dispatch(addrs, |a: &A| a.to_key(), out, none))
     }
 
@@ -627,9 +612,7 @@ impl<A: Address> Fib<A> {
         out: &mut [u32],
         none: u32,
     ) -> Result<usize, RouteError> {
-        if keys.len() > MAX_BURST || out.len() < keys.len() {
-            return Err(burst_err(keys.len(), out.len()));
-        }
+        RouteError::check_burst(keys.len(), out.len())?;
         Ok(self.burst_dispatch(keys, |k: &A::Key| *k, out, none))
     }
 
@@ -808,39 +791,6 @@ impl<A: Address> Fib<A> {
                 *o = NH_NONE;
             }
         }
-    }
-}
-
-/// The error of a burst too long or with too short an output.
-fn burst_err(len: usize, out: usize) -> RouteError {
-    RouteError::BadBurst {
-        len,
-        out,
-        max: MAX_BURST,
-    }
-}
-
-/// Asks the CPU to start loading the cache line of `p` (any address: a prefetch never faults
-/// and never reads into the program).
-#[inline(always)]
-fn prefetch(p: *const u32) {
-    // SAFETY: SSE is part of the x86_64 baseline, and a prefetch has no memory-safety
-    // requirement on its address (it is a hint; an invalid address is ignored).
-    #[cfg(target_arch = "x86_64")]
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast())
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
-/// The id of a route if there is one, else `best`.
-#[inline]
-fn to_leaf(nh: u32, best: u32) -> u32 {
-    if nh == NIL {
-        best
-    } else {
-        nh & NH_NONE
     }
 }
 
