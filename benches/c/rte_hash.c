@@ -1,9 +1,9 @@
-/* bench_rte_hash.c: DPDK's rte_hash (cuckoo with signatures, CRC32 hash) and neutrino's table
+/* rte_hash.c: DPDK's rte_hash (cuckoo with signatures, CRC32 hash) and neutrino's table
  * through its C API, on the same 16-byte 5-tuple-like keys and uint64 data, at 10k, 100k and
  * 1M entries: single lookups and bursts of 64, hits and misses. Best of 5 rounds of 2^20
  * lookups in random order; prints ns per lookup.
  *
- * Built and run by ffi/benches/rte_hash.sh only when pkg-config finds libdpdk. EAL runs without
+ * Built and run by benches/c/run_rte_hash.sh only when pkg-config finds libdpdk. EAL runs without
  * hugepages or PCI (--no-huge --no-pci, its own --file-prefix), so rte_hash's memory is ordinary pages,
  * like neutrino's here. */
 #define _GNU_SOURCE
