@@ -57,20 +57,27 @@ fn reason_of(s: Suppressed) -> neutrino_icmp_suppressed {
     }
 }
 
-/// Checks the arguments shared by both calls, runs `build` over the borrowed frame and
-/// output, and reports the length or the reason.
+/// Checks the arguments shared by both calls, runs `build` over the borrowed frame, the
+/// router's MAC and address and the output, and reports the length or the reason.
 ///
 /// # Safety
 /// As the exported functions' contracts.
-unsafe fn generate(
+#[allow(clippy::too_many_arguments)]
+unsafe fn generate<const N: usize>(
     frame: *const u8,
     frame_len: usize,
+    src_mac: *const [u8; 6],
+    src_ip: *const [u8; N],
     out: *mut u8,
     out_len: usize,
     written: *mut usize,
     reason: *mut neutrino_icmp_suppressed,
-    build: impl FnOnce(&[u8], &mut [u8]) -> Result<usize, IcmpError>,
+    build: impl FnOnce(&[u8], MacAddr, [u8; N], &mut [u8]) -> Result<usize, IcmpError>,
 ) -> Result<(), neutrino_status> {
+    args::check_ptr(src_mac)?;
+    args::check_ptr(src_ip)?;
+    // SAFETY: checked non-NULL; `[u8; N]` has alignment 1; readable per the contract.
+    let (mac, ip) = unsafe { (MacAddr(*src_mac), *src_ip) };
     args::check_ptr(written)?;
     if !reason.is_null() {
         args::check_ptr(reason)?;
@@ -85,7 +92,7 @@ unsafe fn generate(
         // by `frame` per the contract.
         unsafe { slice::from_raw_parts_mut(out, out_len) }
     };
-    let (res, why) = match build(frame, out) {
+    let (res, why) = match build(frame, mac, ip, out) {
         Ok(n) => (Ok(n), neutrino_icmp_suppressed::NEUTRINO_ICMP_SENT),
         Err(IcmpError::Suppressed(s)) => (Err(NEUTRINO_ICMP_SUPPRESSED), reason_of(s)),
         Err(IcmpError::Wire(w)) => (Err(w.into()), neutrino_icmp_suppressed::NEUTRINO_ICMP_SENT),
@@ -132,15 +139,19 @@ pub unsafe extern "C" fn neutrino_icmp_frag_needed(
     reason: *mut neutrino_icmp_suppressed,
 ) -> neutrino_status {
     ffi_guard! {
-        args::check_ptr(src_mac)?;
-        args::check_ptr(src_ip)?;
-        // SAFETY: checked non-NULL; `[u8; N]` has alignment 1; readable per the contract.
-        let (mac, ip) = unsafe { (MacAddr(*src_mac), *src_ip) };
         // SAFETY: the contract is `generate`'s.
         unsafe {
-            generate(frame, frame_len, out, out_len, written, reason, |f, o| {
-                icmp::frag_needed(f, mtu, mac, ip, o)
-            })
+            generate(
+                frame,
+                frame_len,
+                src_mac,
+                src_ip,
+                out,
+                out_len,
+                written,
+                reason,
+                |f, mac, ip, o| icmp::frag_needed(f, mtu, mac, ip, o),
+            )
         }
     }
 }
@@ -166,15 +177,19 @@ pub unsafe extern "C" fn neutrino_icmp_packet_too_big(
     reason: *mut neutrino_icmp_suppressed,
 ) -> neutrino_status {
     ffi_guard! {
-        args::check_ptr(src_mac)?;
-        args::check_ptr(src_ip)?;
-        // SAFETY: checked non-NULL; `[u8; N]` has alignment 1; readable per the contract.
-        let (mac, ip) = unsafe { (MacAddr(*src_mac), *src_ip) };
         // SAFETY: the contract is `generate`'s.
         unsafe {
-            generate(frame, frame_len, out, out_len, written, reason, |f, o| {
-                icmp::packet_too_big(f, mtu, mac, ip, o)
-            })
+            generate(
+                frame,
+                frame_len,
+                src_mac,
+                src_ip,
+                out,
+                out_len,
+                written,
+                reason,
+                |f, mac, ip, o| icmp::packet_too_big(f, mtu, mac, ip, o),
+            )
         }
     }
 }

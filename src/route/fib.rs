@@ -9,7 +9,7 @@ use core::fmt;
 use super::lctrie::LcTrie;
 use super::poptrie::{Fib as Poptrie, FibStats};
 use super::rib::{Rib, Route};
-use super::{Address, RouteError, MAX_BURST};
+use super::{Address, RouteError};
 
 mod sealed {
     use super::*;
@@ -54,27 +54,16 @@ pub trait FibOps<A: Address>:
         out: &mut [u32],
         none: u32,
     ) -> Result<usize, RouteError>;
-    /// [`lookup_burst_raw`](Self::lookup_burst_raw) of the addresses `conv` makes of `raw`
-    /// (the C API's form: its byte arrays, converted as the walk reads them where the
-    /// structure supports it, else copied to a burst of addresses first).
-    #[inline]
+    /// [`lookup_burst_raw`](Self::lookup_burst_raw) of the addresses `conv` makes of `raw`,
+    /// each converted as the walk reads it (the C API's form: its byte arrays, no copy of the
+    /// burst).
     fn lookup_burst_conv<S: Copy>(
         &self,
         raw: &[S],
         conv: impl Fn(S) -> A,
         out: &mut [u32],
         none: u32,
-    ) -> Result<usize, RouteError> {
-        RouteError::check_burst(raw.len(), out.len())?;
-        let Some(&first) = raw.first() else {
-            return self.lookup_burst_raw(&[], out, none);
-        };
-        let mut addrs = [conv(first); MAX_BURST];
-        for (d, s) in addrs.iter_mut().zip(raw) {
-            *d = conv(*s);
-        }
-        self.lookup_burst_raw(&addrs[..raw.len()], out, none)
-    }
+    ) -> Result<usize, RouteError>;
     /// [`lookup_burst_raw`](Self::lookup_burst_raw) on keys (IPv4: the address in host
     /// order), without a conversion to addresses and back.
     fn lookup_burst_keys(
@@ -92,7 +81,7 @@ pub trait FibOps<A: Address>:
 }
 
 macro_rules! impl_fib {
-    ($t:ident $(, $extra:item)*) => {
+    ($t:ident) => {
         #[allow(private_interfaces)]
         impl<A: Address> sealed::Build<A> for $t<A> {
             fn build(routes: &[Route<A::Key>], s: u32) -> Self {
@@ -154,7 +143,16 @@ macro_rules! impl_fib {
             ) -> Result<usize, RouteError> {
                 $t::lookup_burst_raw(self, addrs, out, none)
             }
-            $($extra)*
+            #[inline]
+            fn lookup_burst_conv<S: Copy>(
+                &self,
+                raw: &[S],
+                conv: impl Fn(S) -> A,
+                out: &mut [u32],
+                none: u32,
+            ) -> Result<usize, RouteError> {
+                $t::lookup_burst_conv(self, raw, conv, out, none)
+            }
             #[inline]
             fn lookup_burst_keys(
                 &self,
@@ -178,16 +176,4 @@ macro_rules! impl_fib {
 }
 
 impl_fib!(Poptrie);
-impl_fib!(
-    LcTrie,
-    #[inline]
-    fn lookup_burst_conv<S: Copy>(
-        &self,
-        raw: &[S],
-        conv: impl Fn(S) -> A,
-        out: &mut [u32],
-        none: u32,
-    ) -> Result<usize, RouteError> {
-        LcTrie::lookup_burst_conv(self, raw, conv, out, none)
-    }
-);
+impl_fib!(LcTrie);

@@ -571,20 +571,15 @@ impl<A: Address> LcTrie<A> {
         hits
     }
 
-    /// [`lookup_burst_raw`](Self::lookup_burst_raw) on keys (converted to addresses: the
-    /// C API goes this way only for IPv4, a Poptrie).
+    /// [`lookup_burst_raw`](Self::lookup_burst_raw) on keys (each converted to its address as
+    /// the walk reads it: the C API goes this way only for IPv4, a Poptrie).
     pub fn lookup_burst_keys(
         &self,
         keys: &[A::Key],
         out: &mut [u32],
         none: u32,
     ) -> Result<usize, RouteError> {
-        RouteError::check_burst(keys.len(), out.len())?;
-        let mut addrs = [A::from_key(<A::Key as Key>::ZERO); MAX_BURST];
-        for (a, &k) in addrs.iter_mut().zip(keys) {
-            *a = A::from_key(k);
-        }
-        self.lookup_burst_raw(&addrs[..keys.len()], out, none)
+        self.lookup_burst_conv(keys, A::from_key, out, none)
     }
 
     /// [`lookup_burst`](Self::lookup_burst) writing `none` where no route matches.
@@ -609,14 +604,7 @@ impl<A: Address> LcTrie<A> {
     ) -> Result<usize, RouteError> {
         RouteError::check_burst(raw.len(), out.len())?;
         if let Some(p) = self.fallback.as_deref() {
-            let Some(&first) = raw.first() else {
-                return Ok(0);
-            };
-            let mut addrs = [conv(first); MAX_BURST];
-            for (d, s) in addrs.iter_mut().zip(raw) {
-                *d = conv(*s);
-            }
-            return raw_via_options(p, &addrs[..raw.len()], out, none);
+            return p.lookup_burst_conv(raw, conv, out, none);
         }
         let mut cur = [LEAF | NH_NONE; MAX_BURST];
         self.walk(raw, conv, &mut cur);
@@ -777,22 +765,6 @@ impl<A: Address> LcTrie<A> {
     pub(crate) fn lookup_portable(&self, addr: A) -> Option<u32> {
         self.lookup(addr)
     }
-}
-
-/// [`LcTrie::lookup_burst_raw`] through a Poptrie's `Option` output (the checks done).
-fn raw_via_options<A: Address>(
-    p: &Poptrie<A>,
-    addrs: &[A],
-    out: &mut [u32],
-    none: u32,
-) -> Result<usize, RouteError> {
-    let mut tmp = [None; MAX_BURST];
-    let n = addrs.len().min(MAX_BURST);
-    let hits = p.lookup_burst(addrs, &mut tmp[..n])?;
-    for (o, r) in out.iter_mut().zip(&tmp[..n]) {
-        *o = r.unwrap_or(none);
-    }
-    Ok(hits)
 }
 
 /// Entry `c`, read behind a skip node whose header is at `h`, for a key whose skipped bits

@@ -604,6 +604,21 @@ impl<A: Address> Fib<A> {
         Ok(self.burst_dispatch(addrs, |a: &A| a.to_key(), out, none))
     }
 
+    /// [`lookup_burst_raw`](Self::lookup_burst_raw) of the addresses `conv` makes of `raw`,
+    /// each converted as the walk reads it (no copy of the burst).
+    #[inline]
+    pub fn lookup_burst_conv<S: Copy>(
+        &self,
+        raw: &[S],
+        conv: impl Fn(S) -> A,
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        RouteError::check_burst(raw.len(), out.len())?;
+        let conv = &conv;
+        Ok(self.burst_dispatch(raw, |s: &S| conv(*s).to_key(), out, none))
+    }
+
     /// [`lookup_burst_raw`](Self::lookup_burst_raw) on keys (the address as the integer the
     /// structure walks: for IPv4 the address in host order, what the C API gets).
     pub fn lookup_burst_keys(
