@@ -92,7 +92,9 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{Dest, SegmentId};
-use crate::table::{Inserted, SlotIdx, Table, TableError, BURST_MAX, NO_SLOT, PIPE_MAX};
+use crate::table::{
+    Inserted, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT, PIPE_MAX,
+};
 use crate::wire::MacAddr;
 
 /// FDB sizing and policy, validated once by [`Fdb::new_in`].
@@ -289,30 +291,30 @@ pub struct FdbCounters {
 // ---- stored forms ----
 
 /// (segment, MAC) as stored: 4 bytes of segment and the first 4 MAC bytes in one word, the
-/// last 2 MAC bytes and 2 zero bytes in another, so building it takes two register stores
-/// that the table's hash and compare read back as the same two words.
+/// last 2 MAC bytes in a halfword, so building it takes two register stores that the table's
+/// hash and compare read back as the same word and halfword. 10 bytes, so key + [`Entry`] is a
+/// 32-byte slot.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout, Unaligned,
 )]
 #[repr(C)]
 struct Key {
     lo: [u8; 8],
-    hi: [u8; 4],
+    hi: [u8; 2],
 }
 
 impl Key {
     const ZERO: Key = Key {
         lo: [0; 8],
-        hi: [0; 4],
+        hi: [0; 2],
     };
     #[inline(always)]
     fn new(seg: SegmentId, mac: MacAddr) -> Key {
         let m = mac.0;
         let lo = u64::from(seg) | u64::from(u32::from_le_bytes([m[0], m[1], m[2], m[3]])) << 32;
-        let hi = u32::from(u16::from_le_bytes([m[4], m[5]]));
         Key {
             lo: lo.to_le_bytes(),
-            hi: hi.to_le_bytes(),
+            hi: [m[4], m[5]],
         }
     }
     fn seg(&self) -> SegmentId {
@@ -324,50 +326,65 @@ impl Key {
     }
 }
 
+/// A local port: `Entry::dest` is the port id.
 const KIND_PORT: u8 = 1;
+/// An IPv4 VTEP: `Entry::dest` is its address.
 const KIND_V4: u8 = 2;
+/// An IPv6 VTEP: the address is in the cold side table (`Fdb::v6`), under the entry's key.
 const KIND_V6: u8 = 3;
 const FLAG_STATIC: u8 = 1;
 const FLAG_MOVED: u8 = 2;
 
 /// An entry as stored, read and changed in place in the table's memory (all fields bytes, so
-/// no alignment is needed and no copy is made on the per-frame path).
+/// no alignment is needed and no copy is made on the per-frame path). 22 bytes: with the
+/// 10-byte key a slot is 32 bytes, half a cache line (the table aligns power-of-two slots, so a
+/// slot never straddles two lines), and every field sits at its natural alignment in the slot
+/// (flags at 10, kind 11, dest 12, `last_seen` 16, `last_move` 24).
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout, Unaligned)]
 #[repr(C)]
 struct Entry {
+    flags: u8,
+    kind: u8,
+    /// The port id (`KIND_PORT`), the IPv4 address (`KIND_V4`), or zero (`KIND_V6`).
+    dest: [u8; 4],
     last_seen: [u8; 8],
     /// When the MAC last moved; meaningful only with `FLAG_MOVED`.
     last_move: [u8; 8],
-    flags: u8,
-    kind: u8,
-    pad: [u8; 2],
-    port: [u8; 4],
-    addr: [u8; 16],
-    /// Pads key + entry to 64 bytes: the table then puts every slot on its own cache line, so
-    /// a lookup or learn reads one line of slot memory instead of two for most slots.
-    spare: [u8; 12],
 }
 
-/// A destination in its stored form, encoded once per frame and compared field by field.
+/// A destination in its stored form, encoded once and compared field by field: the hot part
+/// (kind, 4 bytes) and, for an IPv6 VTEP, the address kept in the side table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Enc {
     kind: u8,
-    port: [u8; 4],
-    addr: [u8; 16],
+    dest: [u8; 4],
+    v6: [u8; 16],
 }
 
 impl Enc {
     #[inline(always)]
     fn new(d: Dest) -> Enc {
-        let (kind, port, addr) = encode(d);
-        Enc {
-            kind,
-            port: port.to_ne_bytes(),
-            addr,
+        match d {
+            Dest::Port(p) => Enc {
+                kind: KIND_PORT,
+                dest: p.to_ne_bytes(),
+                v6: [0; 16],
+            },
+            Dest::Vtep(IpAddr::V4(a)) => Enc {
+                kind: KIND_V4,
+                dest: a.octets(),
+                v6: [0; 16],
+            },
+            Dest::Vtep(IpAddr::V6(a)) => Enc {
+                kind: KIND_V6,
+                dest: [0; 4],
+                v6: a.octets(),
+            },
         }
     }
 }
 
+/// The flood lists' stored form of a destination: (kind, port, address).
 #[inline(always)]
 fn encode(d: Dest) -> (u8, u32, [u8; 16]) {
     match d {
@@ -394,17 +411,13 @@ fn decode(kind: u8, port: u32, addr: [u8; 16]) -> Dest {
 
 impl Entry {
     #[inline(always)]
-    fn new(dest: Dest, now: u64, flags: u8) -> Entry {
-        let e = Enc::new(dest);
+    fn new(e: &Enc, now: u64, flags: u8) -> Entry {
         Entry {
-            last_seen: now.to_ne_bytes(),
-            last_move: [0; 8],
             flags,
             kind: e.kind,
-            pad: [0; 2],
-            port: e.port,
-            addr: e.addr,
-            spare: [0; 12],
+            dest: e.dest,
+            last_seen: now.to_ne_bytes(),
+            last_move: [0; 8],
         }
     }
     #[inline(always)]
@@ -415,44 +428,39 @@ impl Entry {
     fn last_move(&self) -> u64 {
         u64::from_ne_bytes(self.last_move)
     }
+    /// The destination of a port or IPv4 entry; `None` for an IPv6 VTEP (its address is in the
+    /// side table: [`Fdb::dest_of`]).
     #[inline(always)]
-    fn dest(&self) -> Dest {
-        decode(self.kind, u32::from_ne_bytes(self.port), self.addr)
+    fn hot_dest(&self) -> Option<Dest> {
+        match self.kind {
+            KIND_PORT => Some(Dest::Port(u32::from_ne_bytes(self.dest))),
+            KIND_V4 => Some(Dest::Vtep(IpAddr::V4(Ipv4Addr::from(self.dest)))),
+            _ => None,
+        }
     }
     #[inline(always)]
     fn is_static(&self) -> bool {
         self.flags & FLAG_STATIC != 0
     }
+    /// True when the entry is on `d` and that is decided in place: a port or an IPv4 VTEP.
+    /// False for an IPv6 VTEP either way (the general path compares it with the side table).
     #[inline(always)]
-    fn same_dest(&self, d: &Enc) -> bool {
-        self.kind == d.kind && self.port == d.port && self.addr == d.addr
-    }
-    /// `same_dest(&Enc::new(d))` without building the encoding: a port entry's address bytes
-    /// are always zero, so for a port only the kind and the port id are compared.
-    #[inline(always)]
-    fn is_dest(&self, d: Dest) -> bool {
+    fn is_hot_dest(&self, d: Dest) -> bool {
         match d {
-            Dest::Port(p) => self.kind == KIND_PORT && self.port == p.to_ne_bytes(),
-            Dest::Vtep(_) => self.same_dest(&Enc::new(d)),
+            Dest::Port(p) => self.kind == KIND_PORT && self.dest == p.to_ne_bytes(),
+            Dest::Vtep(IpAddr::V4(a)) => self.kind == KIND_V4 && self.dest == a.octets(),
+            Dest::Vtep(IpAddr::V6(_)) => false,
         }
     }
     #[inline(always)]
     fn set_dest(&mut self, d: &Enc) {
         self.kind = d.kind;
-        self.port = d.port;
-        self.addr = d.addr;
+        self.dest = d.dest;
     }
     /// A learned entry unseen for `age` ticks (never for static entries or `age == 0`).
     #[inline(always)]
     fn expired(&self, now: u64, age: u64) -> bool {
         !self.is_static() && age != 0 && now.saturating_sub(self.last_seen()) >= age
-    }
-    fn public(&self) -> FdbEntry {
-        FdbEntry {
-            dest: self.dest(),
-            is_static: self.is_static(),
-            last_seen: self.last_seen(),
-        }
     }
 }
 
@@ -544,11 +552,15 @@ fn flood_reason(dst: MacAddr) -> FloodReason {
 }
 
 type Macs<M> = Table<Key, Entry, M>;
+type V6s<M> = Table<Key, [u8; 16], M>;
 type Segs<M> = Table<[u8; 4], SegState, M>;
 
 /// The forwarding database over memory `M` (see the module doc).
 pub struct Fdb<M> {
     macs: Macs<M>,
+    /// The IPv6 VTEP address of every `KIND_V6` entry of `macs`, under the same key (and
+    /// nothing else): cold, read only when such an entry is looked up or changed.
+    v6: V6s<M>,
     segs: Segs<M>,
     flood: M,
     flood_len: usize,
@@ -568,9 +580,16 @@ impl<M> core::fmt::Debug for Fdb<M> {
     }
 }
 
-/// Byte sizes of the three regions.
-fn layout(cfg: &FdbConfig) -> Result<[usize; 3], FdbError> {
+/// Capacity of the IPv6 VTEP side table: one more than the MAC table, so the side entry of a
+/// new key can go in before the MAC table insert decides (and be taken out if it refuses).
+fn v6_capacity(cfg: &FdbConfig) -> usize {
+    cfg.mac_capacity.saturating_add(1).min(MAX_CAPACITY)
+}
+
+/// Byte sizes of the four regions.
+fn layout(cfg: &FdbConfig) -> Result<[usize; 4], FdbError> {
     let macs = Table::<Key, Entry, &mut [u8]>::mem_size(cfg.mac_capacity)?;
+    let v6 = Table::<Key, [u8; 16], &mut [u8]>::mem_size(v6_capacity(cfg))?;
     let segs = Table::<[u8; 4], SegState, &mut [u8]>::mem_size(cfg.segment_capacity)?;
     let flood = cfg
         .flood_capacity
@@ -578,14 +597,15 @@ fn layout(cfg: &FdbConfig) -> Result<[usize; 3], FdbError> {
         .ok_or(TableError::BadCapacity {
             capacity: cfg.flood_capacity,
         })?;
-    Ok([macs, segs, flood])
+    Ok([macs, v6, segs, flood])
 }
 
 impl Fdb<&mut [u8]> {
     /// Bytes of memory an FDB with `cfg` needs.
     pub fn mem_size(cfg: &FdbConfig) -> Result<usize, FdbError> {
-        let [a, b, c] = layout(cfg)?;
-        a.checked_add(b)
+        let [a, v, b, c] = layout(cfg)?;
+        a.checked_add(v)
+            .and_then(|s| s.checked_add(b))
             .and_then(|s| s.checked_add(c))
             .ok_or(FdbError::Table(TableError::BadCapacity {
                 capacity: cfg.mac_capacity,
@@ -597,14 +617,15 @@ impl<'m> Fdb<&'m mut [u8]> {
     /// Builds an empty FDB over `mem` (at least [`mem_size`](Fdb::mem_size) bytes).
     pub fn new_in(mem: &'m mut [u8], cfg: FdbConfig) -> Result<Self, FdbError> {
         let need = Fdb::mem_size(&cfg)?;
-        let [a, b, _] = layout(&cfg)?;
+        let [a, v, b, _] = layout(&cfg)?;
         let have = mem.len();
         if have < need {
             return Err(FdbError::MemTooSmall { need, have });
         }
         let (ma, rest) = mem.split_at_mut(a);
+        let (mv, rest) = rest.split_at_mut(v);
         let (mb, mc) = rest.split_at_mut(b);
-        Self::from_parts(ma, mb, mc, cfg)
+        Self::from_parts(ma, mv, mb, mc, cfg)
     }
 }
 
@@ -612,15 +633,16 @@ impl<'m> Fdb<&'m mut [u8]> {
 impl Fdb<alloc::boxed::Box<[u8]>> {
     /// An FDB owning its memory.
     pub fn with_config(cfg: FdbConfig) -> Result<Self, FdbError> {
-        let [a, b, c] = layout(&cfg)?;
+        let [a, v, b, c] = layout(&cfg)?;
         let z = |n: usize| alloc::vec![0u8; n].into_boxed_slice();
-        Self::from_parts(z(a), z(b), z(c), cfg)
+        Self::from_parts(z(a), z(v), z(b), z(c), cfg)
     }
 }
 
 impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
-    fn from_parts(ma: M, mb: M, mc: M, cfg: FdbConfig) -> Result<Self, FdbError> {
+    fn from_parts(ma: M, mv: M, mb: M, mc: M, cfg: FdbConfig) -> Result<Self, FdbError> {
         let macs = Table::new_in(ma, cfg.mac_capacity, cfg.seed)?;
+        let v6 = Table::new_in(mv, v6_capacity(&cfg), cfg.seed ^ 0x0076_3600_7636)?;
         let segs = Table::new_in(mb, cfg.segment_capacity, cfg.seed.rotate_left(32) ^ 0x5e65)?;
         let need = cfg.flood_capacity * FLOOD_LEN;
         if mc.as_ref().len() < need {
@@ -631,6 +653,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         }
         Ok(Fdb {
             macs,
+            v6,
             segs,
             flood: mc,
             flood_len: 0,
@@ -733,9 +756,10 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
 
     /// Learning of a unicast `key` whose slot index is `idx` ([`NO_SLOT`]: known absent).
     ///
-    /// The common case — a live learned MAC seen again on the same destination — is decided
-    /// in place in the table's memory: one flags test, one age test, one destination compare,
-    /// and a store of `last_seen` only when it changes (so a line is not dirtied for nothing).
+    /// The common case — a live learned MAC seen again on the same port or IPv4 VTEP — is
+    /// decided in place in the table's memory: one flags test, one age test, one destination
+    /// compare, and a store of `last_seen` only when it changes (so a line is not dirtied for
+    /// nothing).
     #[inline(always)]
     fn learn_idx(
         &mut self,
@@ -746,13 +770,13 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         idx: SlotIdx,
     ) -> Learned {
         if idx == NO_SLOT {
-            return self.learn_new(seg, key, Entry::new(from, now, 0));
+            return self.learn_new(seg, key, from, now);
         }
         let age = self.cfg.age;
         if let Some(e) = self.entry_mut(idx) {
             let seen = e.last_seen();
             let live = age == 0 || now.saturating_sub(seen) < age;
-            if e.flags & FLAG_STATIC == 0 && live && e.is_dest(from) {
+            if e.flags & FLAG_STATIC == 0 && live && e.is_hot_dest(from) {
                 if seen != now {
                     e.last_seen = now.to_ne_bytes();
                 }
@@ -760,36 +784,101 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 return Learned::Refreshed;
             }
         }
-        self.learn_other(idx, &Enc::new(from), from, now)
+        self.learn_other(idx, &key, from, now)
     }
 
-    /// Learning on a found entry that is static, dead, or on another destination.
+    /// The destination of entry `e` stored under `key`.
+    #[inline(always)]
+    fn dest_of(&self, key: &Key, e: &Entry) -> Dest {
+        match e.hot_dest() {
+            Some(d) => d,
+            None => self.v6_dest(key),
+        }
+    }
+
+    /// The IPv6 VTEP of the `KIND_V6` entry under `key`, from the side table.
+    #[cold]
     #[inline(never)]
-    fn learn_other(&mut self, idx: SlotIdx, enc: &Enc, from: Dest, now: u64) -> Learned {
+    fn v6_dest(&self, key: &Key) -> Dest {
+        // The side table holds the address of every `KIND_V6` entry; the unspecified address
+        // would show only if that invariant were broken.
+        Dest::Vtep(IpAddr::V6(Ipv6Addr::from(
+            self.v6.get(key).unwrap_or([0; 16]),
+        )))
+    }
+
+    /// True when entry `e` under `key` is on the destination encoded as `d`.
+    fn same_dest(&self, key: &Key, e: &Entry, d: &Enc) -> bool {
+        e.kind == d.kind
+            && e.dest == d.dest
+            && (d.kind != KIND_V6 || self.v6.get(key) == Some(d.v6))
+    }
+
+    fn public(&self, key: &Key, e: &Entry) -> FdbEntry {
+        FdbEntry {
+            dest: self.dest_of(key, e),
+            is_static: e.is_static(),
+            last_seen: e.last_seen(),
+        }
+    }
+
+    /// Replaces the entry `old` at `idx` (under `key`) with `new`, whose destination is `d`,
+    /// keeping the side table in step. False (nothing changed) when the side table refuses the
+    /// address (possible only if its buckets cannot make room, which its spare capacity makes
+    /// practically impossible).
+    fn replace_entry(&mut self, idx: SlotIdx, key: &Key, old: &Entry, new: Entry, d: &Enc) -> bool {
+        if d.kind == KIND_V6 {
+            if self.v6.insert(*key, d.v6).is_err() {
+                return false;
+            }
+        } else if old.kind == KIND_V6 {
+            self.v6.remove(key);
+        }
+        if let Some(e) = self.entry_mut(idx) {
+            *e = new;
+        }
+        true
+    }
+
+    /// Learning on a found entry that is static, dead, on another destination, or on an IPv6
+    /// VTEP.
+    #[inline(never)]
+    fn learn_other(&mut self, idx: SlotIdx, key: &Key, from: Dest, now: u64) -> Learned {
         let (hold, age) = (self.cfg.move_hold, self.cfg.age);
-        let Some(e) = self.entry_mut(idx) else {
+        let Some(&e) = self.entry(idx) else {
             // A found index is always in range.
             return Learned::Refused(Refusal::TableFull);
         };
+        let enc = Enc::new(from);
         let r = if e.is_static() {
             Learned::StaticKept
         } else if e.expired(now, age) {
             // Dead but not yet reclaimed: learn afresh in place (no move, no dampening).
-            *e = Entry::new(from, now, 0);
-            Learned::New
-        } else if e.same_dest(enc) {
-            e.last_seen = now.to_ne_bytes();
+            if self.replace_entry(idx, key, &e, Entry::new(&enc, now, 0), &enc) {
+                Learned::New
+            } else {
+                Learned::Refused(Refusal::TableFull)
+            }
+        } else if self.same_dest(key, &e, &enc) {
+            if let Some(m) = self.entry_mut(idx) {
+                m.last_seen = now.to_ne_bytes();
+            }
             Learned::Refreshed
         } else {
-            let old = e.dest();
+            let old = self.dest_of(key, &e);
             if e.flags & FLAG_MOVED != 0 && hold != 0 && now.saturating_sub(e.last_move()) < hold {
                 Learned::Dampened { stays: old }
             } else {
-                e.set_dest(enc);
-                e.last_seen = now.to_ne_bytes();
-                e.last_move = now.to_ne_bytes();
-                e.flags |= FLAG_MOVED;
-                Learned::Moved { from: old }
+                let mut n = e;
+                n.set_dest(&enc);
+                n.last_seen = now.to_ne_bytes();
+                n.last_move = now.to_ne_bytes();
+                n.flags |= FLAG_MOVED;
+                if self.replace_entry(idx, key, &e, n, &enc) {
+                    Learned::Moved { from: old }
+                } else {
+                    Learned::Refused(Refusal::TableFull)
+                }
             }
         };
         match r {
@@ -798,13 +887,13 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             Learned::Dampened { .. } => self.counters.move_dampened += 1,
             Learned::Moved { .. } => self.counters.moved += 1,
             Learned::New => self.counters.learned += 1,
-            Learned::Refused(_) => {}
+            Learned::Refused(_) => self.counters.refused_full += 1,
         }
         r
     }
 
     #[cold]
-    fn learn_new(&mut self, seg: SegmentId, key: Key, entry: Entry) -> Learned {
+    fn learn_new(&mut self, seg: SegmentId, key: Key, from: Dest, now: u64) -> Learned {
         let Ok(state) = self.seg_state(seg) else {
             self.counters.refused_segments += 1;
             return Learned::Refused(Refusal::SegmentTableFull);
@@ -813,8 +902,15 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             self.counters.refused_limit += 1;
             return Learned::Refused(Refusal::SegmentLimit);
         }
+        let enc = Enc::new(from);
+        let entry = Entry::new(&enc, now, 0);
+        // An IPv6 VTEP's address goes in first (the key is new to both tables), so a refusal
+        // below can take it out again and leave everything as it was.
+        if enc.kind == KIND_V6 && self.v6.insert(key, enc.v6).is_err() {
+            self.counters.refused_full += 1;
+            return Learned::Refused(Refusal::TableFull);
+        }
         let age = self.cfg.age;
-        let now = entry.last_seen();
         let res = if self.cfg.evict_when_full {
             self.macs.insert_or_evict(key, entry, |_, e| {
                 if e.is_static() {
@@ -829,12 +925,18 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             self.macs.insert(key, entry).map(|_| Inserted::New)
         };
         match res {
-            Ok(Inserted::Evicted(k, _)) => {
+            Ok(Inserted::Evicted(k, e)) => {
                 self.counters.evicted += 1;
                 self.seg_learned_add(k.seg(), -1);
+                if e.kind == KIND_V6 {
+                    self.v6.remove(&k);
+                }
             }
             Ok(_) => {}
             Err(_) => {
+                if enc.kind == KIND_V6 {
+                    self.v6.remove(&key);
+                }
                 self.counters.refused_full += 1;
                 return Learned::Refused(Refusal::TableFull);
             }
@@ -856,41 +958,69 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             return Err(FdbError::NotUnicast);
         }
         let key = Key::new(seg, mac);
-        let was_learned = matches!(self.macs.get(&key), Some(e) if !e.is_static());
-        match self.macs.insert(key, Entry::new(dest, now, FLAG_STATIC)) {
+        let enc = Enc::new(dest);
+        let old = self.macs.get(&key);
+        let old_v6 = self.v6.get(&key);
+        if enc.kind == KIND_V6 && self.v6.insert(key, enc.v6).is_err() {
+            return Err(FdbError::MacTableFull);
+        }
+        match self.macs.insert(key, Entry::new(&enc, now, FLAG_STATIC)) {
             Ok(_) => {
-                if was_learned {
+                if enc.kind != KIND_V6 && old_v6.is_some() {
+                    self.v6.remove(&key);
+                }
+                if matches!(old, Some(e) if !e.is_static()) {
                     self.seg_learned_add(seg, -1);
                 }
                 Ok(())
             }
-            Err(_) => Err(FdbError::MacTableFull),
+            Err(_) => {
+                // Only a new key is refused, so the side table had nothing under it before.
+                if enc.kind == KIND_V6 {
+                    match old_v6 {
+                        Some(a) => {
+                            let _ = self.v6.insert(key, a);
+                        }
+                        None => {
+                            self.v6.remove(&key);
+                        }
+                    }
+                }
+                Err(FdbError::MacTableFull)
+            }
         }
     }
 
     /// Removes an entry (static or learned); returns it.
     pub fn remove(&mut self, seg: SegmentId, mac: MacAddr) -> Option<FdbEntry> {
-        let e = self.macs.remove(&Key::new(seg, mac))?;
+        let key = Key::new(seg, mac);
+        let e = self.macs.remove(&key)?;
+        let out = self.public(&key, &e);
+        if e.kind == KIND_V6 {
+            self.v6.remove(&key);
+        }
         if !e.is_static() {
             self.seg_learned_add(seg, -1);
         }
-        Some(e.public())
+        Some(out)
     }
 
     /// The entry for `(seg, mac)`, live or not (no counters).
     pub fn get(&self, seg: SegmentId, mac: MacAddr) -> Option<FdbEntry> {
-        self.macs.get(&Key::new(seg, mac)).map(|e| e.public())
+        let key = Key::new(seg, mac);
+        self.macs.get(&key).map(|e| self.public(&key, &e))
     }
 
     /// Where a frame to `dst` on `seg` goes at time `now`.
     #[inline]
     pub fn lookup(&mut self, seg: SegmentId, dst: MacAddr, now: u64) -> Forward<'_> {
+        let key = Key::new(seg, dst);
         let idx = if dst.is_multicast() {
             NO_SLOT
         } else {
-            self.macs.find_key_idx(&Key::new(seg, dst))
+            self.macs.find_key_idx(&key)
         };
-        match self.resolve(dst, idx, now) {
+        match self.resolve(dst, &key, idx, now) {
             Some(d) => Forward::Unicast(d),
             None => Forward::Flood {
                 reason: flood_reason(dst),
@@ -899,9 +1029,9 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         }
     }
 
-    /// Counts and resolves a lookup whose table result is the slot index `idx`.
+    /// Counts and resolves a lookup of `key` whose table result is the slot index `idx`.
     #[inline(always)]
-    fn resolve(&mut self, dst: MacAddr, idx: SlotIdx, now: u64) -> Option<Dest> {
+    fn resolve(&mut self, dst: MacAddr, key: &Key, idx: SlotIdx, now: u64) -> Option<Dest> {
         if dst.is_multicast() {
             if dst.is_broadcast() {
                 self.counters.broadcast += 1;
@@ -915,7 +1045,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             let live = self
                 .entry(idx)
                 .filter(|e| !e.expired(now, age))
-                .map(Entry::dest);
+                .map(|e| self.dest_of(key, e));
             if live.is_some() {
                 self.counters.hits += 1;
                 return live;
@@ -948,8 +1078,14 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         let mut idx = [NO_SLOT; BURST_MAX];
         self.macs.find_idx(&k[..n], &mut idx);
         let mut hits = 0u64;
-        for (i, ((&x, (_, mac)), o)) in idx.iter().zip(keys).zip(out.iter_mut()).enumerate() {
-            *o = self.resolve(*mac, x, now);
+        for (i, (((&x, key), (_, mac)), o)) in idx
+            .iter()
+            .zip(&k)
+            .zip(keys)
+            .zip(out.iter_mut())
+            .enumerate()
+        {
+            *o = self.resolve(*mac, key, x, now);
             hits |= u64::from(o.is_some()) << i;
         }
         Ok(hits)
@@ -1004,7 +1140,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             let seen = e.last_seen();
             if e.flags & FLAG_STATIC != 0
                 || (age != 0 && now.saturating_sub(seen) >= age)
-                || !e.is_dest(f.from)
+                || !e.is_hot_dest(f.from)
             {
                 break;
             }
@@ -1022,9 +1158,9 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             learned[at] = Learned::Refreshed;
             // A port is the common destination: store it without the general decode.
             out[at] = Some(if d.kind == KIND_PORT {
-                Dest::Port(u32::from_ne_bytes(d.port))
+                Dest::Port(u32::from_ne_bytes(d.dest))
             } else {
-                d.dest()
+                self.dest_of(&keys[2 * at + 1], d)
             });
             hits |= 1 << at;
             at += 1;
@@ -1054,7 +1190,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             } else {
                 idx[2 * at + 1]
             };
-            let d = self.resolve(f.dst, di, now);
+            let d = self.resolve(f.dst, &kd, di, now);
             hits |= u64::from(d.is_some()) << at;
             out[at] = d;
             at += 1;
@@ -1069,9 +1205,12 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         if age == 0 {
             return 0;
         }
-        let segs = &mut self.segs;
+        let (segs, v6) = (&mut self.segs, &mut self.v6);
         let removed = self.macs.sweep(&mut self.cursor, budget, |k, e| {
             if e.expired(now, age) {
+                if e.kind == KIND_V6 {
+                    v6.remove(k);
+                }
                 segs.update(&k.seg().to_ne_bytes(), |s| {
                     s.learned = s.learned.saturating_sub(1)
                 });
@@ -1088,7 +1227,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
     pub fn entries(&self) -> impl Iterator<Item = (SegmentId, MacAddr, FdbEntry)> + '_ {
         self.macs
             .iter()
-            .map(|(k, e)| (k.seg(), k.mac(), e.public()))
+            .map(|(k, e)| (k.seg(), k.mac(), self.public(&k, &e)))
     }
 
     fn flood_members(&self) -> &[FloodRaw] {
