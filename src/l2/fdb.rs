@@ -1198,6 +1198,21 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         Ok(hits)
     }
 
+    /// The side table holds exactly the addresses of the `KIND_V6` entries (tests).
+    #[cfg(test)]
+    fn side_table_consistent(&self) -> bool {
+        let mut n = 0;
+        for (k, e) in self.macs.iter() {
+            if e.kind == KIND_V6 {
+                n += 1;
+                if self.v6.get(&k).is_none() {
+                    return false;
+                }
+            }
+        }
+        n == self.v6.len()
+    }
+
     /// Reclaims dead learned entries, visiting at most `budget` slots from where the previous
     /// call stopped. Returns the number removed.
     pub fn age(&mut self, now: u64, budget: usize) -> usize {

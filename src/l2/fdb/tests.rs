@@ -32,11 +32,13 @@ fn mac(i: u8) -> MacAddr {
 }
 
 fn dest(i: u8) -> Dest {
-    match i % 6 {
-        0..=2 => Dest::Port(u32::from(i % 6)),
+    match i % 7 {
+        0..=2 => Dest::Port(u32::from(i % 7)),
         3 => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
         4 => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2))),
-        _ => Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))),
+        5 => Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))),
+        // Two IPv6 VTEPs: a move between them changes only the side table's address.
+        _ => Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2))),
     }
 }
 
@@ -352,16 +354,16 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        8 => (0u8..4, 0u8..14, 0u8..6, proptest::sample::select(vec![0u8, 0, 1, 2, 10, 15, 29, 30, 31, 70, 100]))
+        8 => (0u8..4, 0u8..14, 0u8..7, proptest::sample::select(vec![0u8, 0, 1, 2, 10, 15, 29, 30, 31, 70, 100]))
             .prop_map(|(s, m, d, t)| Op::Learn(s, m, d, t)),
-        1 => (0u8..4, 0u8..14, 0u8..6).prop_map(|(s, m, d)| Op::Static(s, m, d)),
+        1 => (0u8..4, 0u8..14, 0u8..7).prop_map(|(s, m, d)| Op::Static(s, m, d)),
         1 => (0u8..4, 0u8..14).prop_map(|(s, m)| Op::Remove(s, m)),
         4 => (0u8..4, 0u8..14).prop_map(|(s, m)| Op::Lookup(s, m)),
         1 => Just(Op::AgeFull),
         1 => any::<u8>().prop_map(Op::AgePart),
         1 => (0u8..4, 0u8..8).prop_map(|(s, l)| Op::Limit(s, l)),
-        1 => (0u8..4, 0u8..6).prop_map(|(s, d)| Op::FloodAdd(s, d)),
-        1 => (0u8..4, 0u8..6).prop_map(|(s, d)| Op::FloodDel(s, d)),
+        1 => (0u8..4, 0u8..7).prop_map(|(s, d)| Op::FloodAdd(s, d)),
+        1 => (0u8..4, 0u8..7).prop_map(|(s, d)| Op::FloodDel(s, d)),
     ]
 }
 
@@ -376,6 +378,7 @@ proptest! {
         let mut m = Model::default();
         let mut now = 0u64;
         for o in ops {
+            prop_assert!(f.side_table_consistent());
             match o {
                 Op::Learn(s, mi, di, dt) => {
                     now += u64::from(dt);
@@ -474,6 +477,7 @@ proptest! {
                 prop_assert_eq!(f.segment(seg), want, "segment {}", seg);
             }
         }
+        prop_assert!(f.side_table_consistent());
         let got: BTreeMap<(u32, [u8; 6]), FdbEntry> = f.entries().map(|(s, mc, e)| ((s, mc.0), e)).collect();
         let want: BTreeMap<(u32, [u8; 6]), FdbEntry> = m.macs.iter().map(|(k, e)| (*k, FdbEntry { dest: e.dest, is_static: e.stat, last_seen: e.last_seen })).collect();
         prop_assert_eq!(got, want);
@@ -572,7 +576,7 @@ proptest! {
         cap in 4usize..40,
         evict in any::<bool>(),
         bursts in proptest::collection::vec(
-            proptest::collection::vec((0u8..3, 0u8..14, 0u8..14, 0u8..6), 0..=64), 1..6),
+            proptest::collection::vec((0u8..3, 0u8..14, 0u8..14, 0u8..7), 0..=64), 1..6),
     ) {
         let c = FdbConfig { evict_when_full: evict, ..cfg(cap, 3, 6) };
         let mut seq = Fdb::with_config(c).unwrap();
@@ -595,6 +599,7 @@ proptest! {
                 prop_assert_eq!(mask >> i & 1 == 1, want.is_some());
             }
         }
+        prop_assert!(seq.side_table_consistent() && bur.side_table_consistent());
         let a: BTreeMap<_, _> = seq.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
         let b: BTreeMap<_, _> = bur.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
         prop_assert_eq!(a, b);
