@@ -93,7 +93,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{Dest, SegmentId};
 use crate::table::{
-    Inserted, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT, PIPE_MAX,
+    Inserted, SlotIdx, SmallProbe, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT, PIPE_MAX,
 };
 use crate::wire::MacAddr;
 
@@ -352,6 +352,16 @@ struct Entry {
     last_move: [u8; 8],
 }
 
+// The burst's common case reads slots as words (`Fdb::learn_lookup_burst`): key bytes 0..10,
+// flags 10, kind 11, destination 12..16, `last_seen` 16..24.
+const _: () = {
+    assert!(core::mem::size_of::<Key>() + core::mem::size_of::<Entry>() == 32);
+    assert!(core::mem::size_of::<Key>() + core::mem::offset_of!(Entry, flags) == 10);
+    assert!(core::mem::size_of::<Key>() + core::mem::offset_of!(Entry, kind) == 11);
+    assert!(core::mem::size_of::<Key>() + core::mem::offset_of!(Entry, dest) == 12);
+    assert!(core::mem::size_of::<Key>() + core::mem::offset_of!(Entry, last_seen) == 16);
+};
+
 /// A destination in its stored form, encoded once and compared field by field: the hot part
 /// (kind, 4 bytes) and, for an IPv6 VTEP, the address kept in the side table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -416,17 +426,17 @@ impl Entry {
             flags,
             kind: e.kind,
             dest: e.dest,
-            last_seen: now.to_ne_bytes(),
+            last_seen: now.to_le_bytes(),
             last_move: [0; 8],
         }
     }
     #[inline(always)]
     fn last_seen(&self) -> u64 {
-        u64::from_ne_bytes(self.last_seen)
+        u64::from_le_bytes(self.last_seen)
     }
     #[inline(always)]
     fn last_move(&self) -> u64 {
-        u64::from_ne_bytes(self.last_move)
+        u64::from_le_bytes(self.last_move)
     }
     /// The destination of a port or IPv4 entry; `None` for an IPv6 VTEP (its address is in the
     /// side table: [`Fdb::dest_of`]).
@@ -537,6 +547,22 @@ impl<'a> FloodList<'a> {
     pub fn except(&self, from: Dest) -> impl Iterator<Item = Dest> + 'a {
         self.iter().filter(move |d| *d != from)
     }
+}
+
+/// The 8 bytes of a slot from `at` (0, 8, 16 or 24) as a little-endian word.
+#[inline(always)]
+fn word(s: &[u8; 32], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    if let Some(b) = s.get(at..at + 8) {
+        w.copy_from_slice(b);
+    }
+    u64::from_le_bytes(w)
+}
+
+/// Four stored bytes as a little-endian word (their place in a slot word).
+#[inline(always)]
+fn u32_le(b: [u8; 4]) -> u32 {
+    u32::from_le_bytes(b)
 }
 
 /// Why a frame to `dst` floods (when it does).
@@ -778,7 +804,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             let live = age == 0 || now.saturating_sub(seen) < age;
             if e.flags & FLAG_STATIC == 0 && live && e.is_hot_dest(from) {
                 if seen != now {
-                    e.last_seen = now.to_ne_bytes();
+                    e.last_seen = now.to_le_bytes();
                 }
                 self.counters.refreshed += 1;
                 return Learned::Refreshed;
@@ -861,7 +887,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             }
         } else if self.same_dest(key, &e, &enc) {
             if let Some(m) = self.entry_mut(idx) {
-                m.last_seen = now.to_ne_bytes();
+                m.last_seen = now.to_le_bytes();
             }
             Learned::Refreshed
         } else {
@@ -871,8 +897,8 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             } else {
                 let mut n = e;
                 n.set_dest(&enc);
-                n.last_seen = now.to_ne_bytes();
-                n.last_move = now.to_ne_bytes();
+                n.last_seen = now.to_le_bytes();
+                n.last_move = now.to_le_bytes();
                 n.flags |= FLAG_MOVED;
                 if self.replace_entry(idx, key, &e, n, &enc) {
                     Learned::Moved { from: old }
@@ -1078,12 +1104,8 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         let mut idx = [NO_SLOT; BURST_MAX];
         self.macs.find_idx(&k[..n], &mut idx);
         let mut hits = 0u64;
-        for (i, (((&x, key), (_, mac)), o)) in idx
-            .iter()
-            .zip(&k)
-            .zip(keys)
-            .zip(out.iter_mut())
-            .enumerate()
+        for (i, (((&x, key), (_, mac)), o)) in
+            idx.iter().zip(&k).zip(keys).zip(out.iter_mut()).enumerate()
         {
             *o = self.resolve(*mac, key, x, now);
             hits |= u64::from(o.is_some()) << i;
@@ -1112,83 +1134,123 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             }));
         }
         let (learned, out) = (&mut learned[..n], &mut out[..n]);
-        let mut keys = [Key::ZERO; PIPE_MAX];
-        for (i, f) in frames.iter().enumerate() {
-            keys[2 * i] = Key::new(f.seg, f.src);
-            keys[2 * i + 1] = Key::new(f.seg, f.dst);
+        // The table's pipeline, stage by stage over all 2n MACs (source 2i, destination
+        // 2i + 1): hash and prefetch the tag groups, then match the tags and prefetch the
+        // candidate slots. The keys are compared in the loop below, together with the entries.
+        let mut probes = [SmallProbe::default(); PIPE_MAX];
+        for i in 0..n {
+            let f = &frames[i];
+            probes[2 * i] = self.macs.pipe_hash(&Key::new(f.seg, f.src));
+            probes[2 * i + 1] = self.macs.pipe_hash(&Key::new(f.seg, f.dst));
         }
         let mut idx = [NO_SLOT; PIPE_MAX];
-        self.macs.find_idx(&keys[..2 * n], &mut idx);
+        for i in 0..2 * n {
+            idx[i] = self.macs.pipe_candidate(probes[i]);
+        }
+        // `seen >= min_live` is "live" for a learned entry: `now - seen < age` (saturating),
+        // folded into one compare.
         let age = self.cfg.age;
+        let min_live = if age == 0 || now < age {
+            0
+        } else {
+            now - age + 1
+        };
         let mut hits = 0u64;
         // Counted here and added once: the common cases touch no counter memory per frame.
         let (mut refreshed, mut found) = (0u64, 0u64);
         let mut at = 0;
-        // The common case in place: a found source that is a live learned entry on the same
-        // destination, a found live destination. A found key is unicast (only unicast MACs
-        // are ever stored), so neither needs the address checks. Anything else, and every
-        // frame after a learn that inserted, goes through the general path below.
+        // The common case, decided on the candidate slots' raw words: the source is found as a
+        // live learned entry on the frame's port or IPv4 VTEP, the destination is found live. A
+        // slot is the key's 10 bytes, then flags, kind, the 4-byte destination, `last_seen`: so
+        // the source's second key word, flags (not static), kind and destination are one 8-byte
+        // compare. A found key is unicast (only unicast MACs are ever stored), so neither
+        // needs the address checks. Anything else — a tag collision included — and every frame
+        // after it goes through the general path below.
         while at < n {
             let f = &frames[at];
+            // The entry's flags (0), kind and destination as they sit in the second word.
+            let hot = match f.from {
+                Dest::Port(p) => {
+                    u64::from(KIND_PORT) << 24 | u64::from(u32_le(p.to_ne_bytes())) << 32
+                }
+                Dest::Vtep(IpAddr::V4(a)) => {
+                    u64::from(KIND_V4) << 24 | u64::from(u32_le(a.octets())) << 32
+                }
+                Dest::Vtep(IpAddr::V6(_)) => break,
+            };
             let (si, di) = (idx[2 * at], idx[2 * at + 1]);
             if si == NO_SLOT || di == NO_SLOT {
                 break;
             }
-            let Some(e) = self.entry_mut(si) else {
+            let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+            let Some(s) = self.macs.slot_bytes_idx_mut(si) else {
                 break;
             };
-            let seen = e.last_seen();
-            if e.flags & FLAG_STATIC != 0
-                || (age != 0 && now.saturating_sub(seen) >= age)
-                || !e.is_hot_dest(f.from)
+            let Ok(s) = <&mut [u8; 32]>::try_from(s) else {
+                break;
+            };
+            let seen = word(s, 16);
+            if word(s, 0) != u64::from_le_bytes(ks.lo)
+                || word(s, 8) != u64::from(u16::from_le_bytes(ks.hi)) | hot
+                || seen < min_live
             {
                 break;
             }
             if seen != now {
-                e.last_seen = now.to_ne_bytes();
+                s[16..24].copy_from_slice(&now.to_le_bytes());
             }
-            let Some(d) = self.entry(di) else {
+            let Some(Ok(d)) = self.macs.slot_bytes_idx(di).map(<&[u8; 32]>::try_from) else {
                 break;
             };
-            if d.expired(now, age) {
+            let w1 = word(d, 8);
+            let (flags, dkind) = ((w1 >> 16) as u8, (w1 >> 24) as u8);
+            if word(d, 0) != u64::from_le_bytes(kd.lo)
+                || w1 as u16 != u16::from_le_bytes(kd.hi)
+                || (flags & FLAG_STATIC == 0 && word(d, 16) < min_live)
+                || dkind == KIND_V6
+            {
                 break;
             }
+            // The destination's stored bytes.
+            let d4 = ((w1 >> 32) as u32).to_le_bytes();
             refreshed += 1;
             found += 1;
             learned[at] = Learned::Refreshed;
-            // A port is the common destination: store it without the general decode.
-            out[at] = Some(if d.kind == KIND_PORT {
-                Dest::Port(u32::from_ne_bytes(d.dest))
+            out[at] = Some(if dkind == KIND_PORT {
+                Dest::Port(u32::from_ne_bytes(d4))
             } else {
-                self.dest_of(&keys[2 * at + 1], d)
+                Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4)))
             });
             hits |= 1 << at;
             at += 1;
         }
         self.counters.refreshed += refreshed;
         self.counters.hits += found;
-        // Once a learn has inserted (or evicted, or reused a dead entry), slot indexes found
-        // before may be stale and keys found absent may exist: look up afresh from then on.
+        // The candidates of the frames left are confirmed by their keys here. Once a learn has
+        // inserted (or evicted, or reused a dead entry), slot indexes found before may be stale
+        // and keys found absent may exist: look up afresh from then on.
         let mut changed = false;
         while at < n {
             let f = &frames[at];
-            let (ks, kd) = (keys[2 * at], keys[2 * at + 1]);
+            let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
             let r = if !f.src.is_unicast() {
                 self.refuse_source()
             } else {
                 let i = if changed {
                     self.macs.find_key_idx(&ks)
                 } else {
-                    idx[2 * at]
+                    self.macs.pipe_confirm(&ks, idx[2 * at])
                 };
                 self.learn_idx(f.seg, ks, f.from, now, i)
             };
             changed |= matches!(r, Learned::New);
             learned[at] = r;
-            let di = if changed && !f.dst.is_multicast() {
+            let di = if f.dst.is_multicast() {
+                NO_SLOT
+            } else if changed {
                 self.macs.find_key_idx(&kd)
             } else {
-                idx[2 * at + 1]
+                self.macs.pipe_confirm(&kd, idx[2 * at + 1])
             };
             let d = self.resolve(f.dst, &kd, di, now);
             hits |= u64::from(d.is_some()) << at;

@@ -193,7 +193,7 @@ pub(crate) const PIPE_MAX: usize = 2 * BURST_MAX;
 
 /// A probe as the pipeline stores it (12 bytes, so 128 of them stay in a few lines).
 #[derive(Clone, Copy, Debug, Default)]
-struct SmallProbe {
+pub(crate) struct SmallProbe {
     b1: u32,
     b2: u32,
     tag: u16,
@@ -716,6 +716,79 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         self.mem().get(off..off + Self::VS)
     }
 
+    /// Pipeline stage 1 for one key, for a caller running its own pipeline (the FDB's burst):
+    /// hashes `key` and prefetches both its tag groups (unless the table is cache-resident).
+    #[inline(always)]
+    pub(crate) fn pipe_hash(&self, key: &K) -> SmallProbe {
+        let q = self.probe(key);
+        if cfg!(test) || !self.resident {
+            let base = self.mem().as_ptr();
+            prefetch(base, q.b1 * TAGS_LEN);
+            prefetch(base, q.b2 * TAGS_LEN);
+        }
+        SmallProbe {
+            b1: q.b1 as u32,
+            b2: q.b2 as u32,
+            tag: q.tag,
+        }
+    }
+
+    /// Pipeline stage 2: the first slot whose tag matches (not yet confirmed by its key:
+    /// [`pipe_confirm`](Self::pipe_confirm)), prefetched; [`NO_SLOT`] when no tag matches, and
+    /// then the key is certainly absent.
+    #[inline(always)]
+    pub(crate) fn pipe_candidate(&self, pr: SmallProbe) -> SlotIdx {
+        let q = Probe {
+            b1: pr.b1 as usize,
+            b2: pr.b2 as usize,
+            tag: pr.tag,
+        };
+        match self.candidate(q) {
+            Some(pos) => {
+                let x = pos.idx();
+                if cfg!(test) || !self.resident {
+                    let off = self.idx_off(x);
+                    let base = self.mem().as_ptr();
+                    prefetch(base, off);
+                    if 64 % Self::SLOT != 0 {
+                        prefetch(base, off + Self::SLOT - 1);
+                    }
+                }
+                x
+            }
+            None => NO_SLOT,
+        }
+    }
+
+    /// Pipeline stage 3: `cand` (from [`pipe_candidate`](Self::pipe_candidate)) when it holds
+    /// `key`, else the full two-bucket search (after a tag collision, about once in 8000).
+    #[inline(always)]
+    pub(crate) fn pipe_confirm(&self, key: &K, cand: SlotIdx) -> SlotIdx {
+        if cand == NO_SLOT {
+            return NO_SLOT;
+        }
+        match self.slot_bytes_idx(cand) {
+            Some(s) if eq_bytes(s.get(..Self::KS).unwrap_or(&[]), key.as_bytes()) => cand,
+            _ => self.confirm_slow(key),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn confirm_slow(&self, key: &K) -> SlotIdx {
+        self.find_slow(self.probe(key), key.as_bytes())
+            .map_or(NO_SLOT, Pos::idx)
+    }
+
+    /// The bytes of the slot at `idx` (key then value); `None` when out of range (e.g.
+    /// [`NO_SLOT`]). Whether it holds a live entry is the caller's business (a candidate's key
+    /// must be compared).
+    #[inline(always)]
+    pub(crate) fn slot_bytes_idx(&self, idx: SlotIdx) -> Option<&[u8]> {
+        let off = self.idx_off(idx);
+        self.mem().get(off..off + Self::SLOT)
+    }
+
     /// The slot index of `key`, or [`NO_SLOT`].
     #[inline(always)]
     pub(crate) fn find_key_idx(&self, key: &K) -> SlotIdx {
@@ -798,6 +871,14 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
             s.copy_from_slice(val.as_bytes());
         }
         self.set_tag(pos, tag);
+    }
+
+    /// The bytes of the slot at `idx` (key then value), to change the value in place; `None`
+    /// when out of range. The caller must not change the key bytes.
+    #[inline(always)]
+    pub(crate) fn slot_bytes_idx_mut(&mut self, idx: SlotIdx) -> Option<&mut [u8]> {
+        let off = self.idx_off(idx);
+        self.mem_mut().get_mut(off..off + Self::SLOT)
     }
 
     /// The value bytes of the entry at `idx`, to change in place; `None` when out of range.
