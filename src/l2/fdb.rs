@@ -559,6 +559,13 @@ fn word(s: &[u8; 32], at: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// The byte range of slot `i` in `Table::slots_mut` (32-byte slots).
+#[inline(always)]
+fn slot_range(i: SlotIdx) -> Option<core::ops::Range<usize>> {
+    let o = usize::try_from(i).ok()?.checked_mul(32)?;
+    Some(o..o.checked_add(32)?)
+}
+
 /// Four stored bytes as a little-endian word (their place in a slot word).
 #[inline(always)]
 fn u32_le(b: [u8; 4]) -> u32 {
@@ -1157,15 +1164,18 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         };
         let mut hits = 0u64;
         // Counted here and added once: the common cases touch no counter memory per frame.
-        let (mut refreshed, mut found) = (0u64, 0u64);
+        let mut found = 0u64;
         let mut at = 0;
         // The common case, decided on the candidate slots' raw words: the source is found as a
-        // live learned entry on the frame's port or IPv4 VTEP, the destination is found live. A
-        // slot is the key's 10 bytes, then flags, kind, the 4-byte destination, `last_seen`: so
-        // the source's second key word, flags (not static), kind and destination are one 8-byte
-        // compare. A found key is unicast (only unicast MACs are ever stored), so neither
-        // needs the address checks. Anything else — a tag collision included — and every frame
-        // after it goes through the general path below.
+        // live learned entry on the frame's port or IPv4 VTEP, the destination is found live on
+        // a port or an IPv4 VTEP. A slot is the key's 10 bytes, then flags, kind, the 4-byte
+        // destination, `last_seen`: so the source's second key word, flags (not static), kind
+        // and destination are one 8-byte compare. A found key is unicast (only unicast MACs
+        // are ever stored), so neither needs the address checks. Anything else — a tag
+        // collision included — and every frame after it goes through the general path below.
+        // The slots are borrowed once for the loop, so the table's memory is not reloaded
+        // after each `last_seen` store.
+        let slots = self.macs.slots_mut();
         while at < n {
             let f = &frames[at];
             // The entry's flags (0), kind and destination as they sit in the second word.
@@ -1179,14 +1189,12 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 Dest::Vtep(IpAddr::V6(_)) => break,
             };
             let (si, di) = (idx[2 * at], idx[2 * at + 1]);
-            if si == NO_SLOT || di == NO_SLOT {
-                break;
-            }
             let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-            let Some(s) = self.macs.slot_bytes_idx_mut(si) else {
-                break;
-            };
-            let Ok(s) = <&mut [u8; 32]>::try_from(s) else {
+            // (`NO_SLOT` is past the end of any table: `get` refuses it.)
+            let Some(Ok(s)) = slot_range(si)
+                .and_then(|r| slots.get_mut(r))
+                .map(<&mut [u8; 32]>::try_from)
+            else {
                 break;
             };
             let seen = word(s, 16);
@@ -1199,7 +1207,10 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             if seen != now {
                 s[16..24].copy_from_slice(&now.to_le_bytes());
             }
-            let Some(Ok(d)) = self.macs.slot_bytes_idx(di).map(<&[u8; 32]>::try_from) else {
+            let Some(Ok(d)) = slot_range(di)
+                .and_then(|r| slots.get(r))
+                .map(<&[u8; 32]>::try_from)
+            else {
                 break;
             };
             let w1 = word(d, 8);
@@ -1213,7 +1224,6 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             }
             // The destination's stored bytes.
             let d4 = ((w1 >> 32) as u32).to_le_bytes();
-            refreshed += 1;
             found += 1;
             learned[at] = Learned::Refreshed;
             out[at] = Some(if dkind == KIND_PORT {
@@ -1224,6 +1234,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             hits |= 1 << at;
             at += 1;
         }
+        let refreshed = found;
         self.counters.refreshed += refreshed;
         self.counters.hits += found;
         // The candidates of the frames left are confirmed by their keys here. Once a learn has

@@ -191,12 +191,13 @@ pub(crate) const NO_SLOT: SlotIdx = u32::MAX;
 /// Most keys of one internal pipelined lookup (a burst of 64 frames has 128 MACs).
 pub(crate) const PIPE_MAX: usize = 2 * BURST_MAX;
 
-/// A probe as the pipeline stores it (12 bytes, so 128 of them stay in a few lines).
+/// A probe as the pipeline stores it (12 bytes, so 128 of them stay in a few lines; the tag
+/// widened to 32 bits so an array of them has no padding and zero-fills as one `memset`).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SmallProbe {
     b1: u32,
     b2: u32,
-    tag: u16,
+    tag: u32,
 }
 
 impl Pos {
@@ -658,7 +659,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             probes[i] = SmallProbe {
                 b1: q.b1 as u32,
                 b2: q.b2 as u32,
-                tag: q.tag,
+                tag: u32::from(q.tag),
             };
         }
         // Stage 2: match the tags and prefetch the first candidate slot of each key.
@@ -667,7 +668,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             let q = Probe {
                 b1: pr.b1 as usize,
                 b2: pr.b2 as usize,
-                tag: pr.tag,
+                tag: pr.tag as u16,
             };
             out[i] = match self.candidate(q) {
                 Some(pos) => {
@@ -701,7 +702,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                 let q = Probe {
                     b1: pr.b1 as usize,
                     b2: pr.b2 as usize,
-                    tag: pr.tag,
+                    tag: pr.tag as u16,
                 };
                 out[i] = self.find_slow(q, key.as_bytes()).map_or(NO_SLOT, Pos::idx);
             }
@@ -729,7 +730,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         SmallProbe {
             b1: q.b1 as u32,
             b2: q.b2 as u32,
-            tag: q.tag,
+            tag: u32::from(q.tag),
         }
     }
 
@@ -741,7 +742,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         let q = Probe {
             b1: pr.b1 as usize,
             b2: pr.b2 as usize,
-            tag: pr.tag,
+            tag: pr.tag as u16,
         };
         match self.candidate(q) {
             Some(pos) => {
@@ -873,12 +874,12 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
         self.set_tag(pos, tag);
     }
 
-    /// The bytes of the slot at `idx` (key then value), to change the value in place; `None`
-    /// when out of range. The caller must not change the key bytes.
+    /// All slots, slot index `i` at `i * SLOT` (key then value), to change values in place
+    /// over a whole burst with one borrow. The caller must not change key bytes.
     #[inline(always)]
-    pub(crate) fn slot_bytes_idx_mut(&mut self, idx: SlotIdx) -> Option<&mut [u8]> {
-        let off = self.idx_off(idx);
-        self.mem_mut().get_mut(off..off + Self::SLOT)
+    pub(crate) fn slots_mut(&mut self) -> &mut [u8] {
+        let (base, end) = (self.base, self.end);
+        self.mem_mut().get_mut(base..end).unwrap_or(&mut [])
     }
 
     /// The value bytes of the entry at `idx`, to change in place; `None` when out of range.
