@@ -1380,5 +1380,8 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
     }
 }
 
+#[cfg(all(feature = "alloc", any(test, feature = "fuzzing")))]
+#[doc(hidden)]
+pub mod model;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! FDB tests: a `BTreeMap` model is the oracle under random operation sequences.
 
+use super::model::{Model, ModelEntry};
 use super::*;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -306,38 +307,7 @@ fn burst_matches_single() {
     assert!(f.lookup_burst(&many, 0, &mut out65).is_err());
 }
 
-// ---- the oracle ----
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct ModelEntry {
-    dest: Dest,
-    stat: bool,
-    last_seen: u64,
-    last_move: Option<u64>,
-}
-
-impl ModelEntry {
-    fn expired(&self, now: u64) -> bool {
-        !self.stat && now.saturating_sub(self.last_seen) >= AGE
-    }
-}
-
-#[derive(Default)]
-struct Model {
-    macs: BTreeMap<(u32, [u8; 6]), ModelEntry>,
-    limits: BTreeMap<u32, u32>,
-    flood: BTreeSet<(u32, Dest)>,
-    c: FdbCounters,
-}
-
-impl Model {
-    fn learned(&self, seg: u32) -> u32 {
-        self.macs
-            .iter()
-            .filter(|((s, _), e)| *s == seg && !e.stat)
-            .count() as u32
-    }
-}
+// ---- the oracle: `model.rs` ----
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -375,7 +345,7 @@ proptest! {
         // Three segments of state for four segment ids; six flood members at most.
         let c = cfg(cap, 3, 6);
         let mut f = Fdb::with_config(c).unwrap();
-        let mut m = Model::default();
+        let mut m = Model::new(c);
         let mut now = 0u64;
         for o in ops {
             prop_assert!(f.side_table_consistent());
@@ -384,7 +354,7 @@ proptest! {
                     now += u64::from(dt);
                     let (seg, mc, d) = (u32::from(s), mac(mi), dest(di));
                     let got = f.learn(seg, mc, d, now);
-                    let want = model_learn(&mut m, &c, seg, mc, d, now, got);
+                    let want = m.learn(seg, mc, d, now, got);
                     prop_assert_eq!(got, want);
                 }
                 Op::Static(s, mi, di) => {
@@ -401,23 +371,14 @@ proptest! {
                 }
                 Op::Remove(s, mi) => {
                     let (seg, mc) = (u32::from(s), mac(mi));
-                    let want = m.macs.remove(&(seg, mc.0)).map(|e| FdbEntry { dest: e.dest, is_static: e.stat, last_seen: e.last_seen });
+                    let want = m.macs.remove(&(seg, mc.0)).map(|e| e.public());
                     prop_assert_eq!(f.remove(seg, mc), want);
                 }
                 Op::Lookup(s, mi) => {
                     let (seg, mc) = (u32::from(s), mac(mi));
-                    let flood: Vec<Dest> = m.flood.iter().filter(|(fs, _)| *fs == seg).map(|(_, d)| *d).collect();
+                    let flood = m.flood_list(seg);
                     let got = f.lookup(seg, mc, now);
-                    let (reason, want_dest) = if mc.is_broadcast() {
-                        m.c.broadcast += 1; (Some(FloodReason::Broadcast), None)
-                    } else if mc.is_multicast() {
-                        m.c.multicast += 1; (Some(FloodReason::Multicast), None)
-                    } else {
-                        match m.macs.get(&(seg, mc.0)) {
-                            Some(e) if !e.expired(now) => { m.c.hits += 1; (None, Some(e.dest)) }
-                            _ => { m.c.misses += 1; (Some(FloodReason::Unknown), None) }
-                        }
-                    };
+                    let (reason, want_dest) = m.lookup(seg, mc, now);
                     match got {
                         Forward::Unicast(d) => { prop_assert_eq!(Some(d), want_dest); prop_assert!(reason.is_none()); }
                         Forward::Flood { reason: r, list } => {
@@ -430,7 +391,7 @@ proptest! {
                     let slots = f.sweep_slots();
                     let n = f.age(now, slots) + f.age(now, slots);
                     let before = m.macs.len();
-                    m.macs.retain(|_, e| !e.expired(now));
+                    m.macs.retain(|_, e| !e.expired(now, AGE));
                     prop_assert_eq!(n, before - m.macs.len());
                     m.c.aged += n as u64;
                 }
@@ -440,7 +401,7 @@ proptest! {
                     let live: BTreeSet<(u32, [u8; 6])> = f.entries().map(|(s, mc, _)| (s, mc.0)).collect();
                     let mut gone = 0;
                     for (k, e) in &m.macs {
-                        if !live.contains(k) { prop_assert!(e.expired(now)); gone += 1; }
+                        if !live.contains(k) { prop_assert!(e.expired(now, AGE)); gone += 1; }
                     }
                     prop_assert_eq!(gone, n);
                     m.macs.retain(|k, _| live.contains(k));
@@ -479,91 +440,9 @@ proptest! {
         }
         prop_assert!(f.side_table_consistent());
         let got: BTreeMap<(u32, [u8; 6]), FdbEntry> = f.entries().map(|(s, mc, e)| ((s, mc.0), e)).collect();
-        let want: BTreeMap<(u32, [u8; 6]), FdbEntry> = m.macs.iter().map(|(k, e)| (*k, FdbEntry { dest: e.dest, is_static: e.stat, last_seen: e.last_seen })).collect();
-        prop_assert_eq!(got, want);
+        prop_assert_eq!(got, m.contents());
         prop_assert_eq!(f.counters(), &m.c);
     }
-}
-
-/// The model's learning rule. `got` is consulted only to accept a table refusal below
-/// capacity, which a cuckoo table may give when a key's two buckets are full.
-fn model_learn(
-    m: &mut Model,
-    c: &FdbConfig,
-    seg: u32,
-    mc: MacAddr,
-    d: Dest,
-    now: u64,
-    got: Learned,
-) -> Learned {
-    if !mc.is_unicast() {
-        m.c.refused_invalid_source += 1;
-        return Learned::Refused(Refusal::InvalidSource);
-    }
-    if let Some(e) = m.macs.get_mut(&(seg, mc.0)) {
-        if e.stat {
-            m.c.static_kept += 1;
-            return Learned::StaticKept;
-        }
-        if e.expired(now) {
-            *e = ModelEntry {
-                dest: d,
-                stat: false,
-                last_seen: now,
-                last_move: None,
-            };
-            m.c.learned += 1;
-            return Learned::New;
-        }
-        if e.dest == d {
-            e.last_seen = now;
-            m.c.refreshed += 1;
-            return Learned::Refreshed;
-        }
-        if let Some(t) = e.last_move {
-            if now - t < HOLD {
-                m.c.move_dampened += 1;
-                return Learned::Dampened { stays: e.dest };
-            }
-        }
-        let from = e.dest;
-        *e = ModelEntry {
-            dest: d,
-            stat: false,
-            last_seen: now,
-            last_move: Some(now),
-        };
-        m.c.moved += 1;
-        return Learned::Moved { from };
-    }
-    if !m.limits.contains_key(&seg) {
-        if m.limits.len() >= c.segment_capacity {
-            m.c.refused_segments += 1;
-            return Learned::Refused(Refusal::SegmentTableFull);
-        }
-        m.limits.insert(seg, c.default_segment_limit);
-    }
-    if m.learned(seg) >= m.limits[&seg] {
-        m.c.refused_limit += 1;
-        return Learned::Refused(Refusal::SegmentLimit);
-    }
-    let below_cap_refusal =
-        got == Learned::Refused(Refusal::TableFull) && m.macs.len() * 4 >= c.mac_capacity * 3;
-    if m.macs.len() >= c.mac_capacity || below_cap_refusal {
-        m.c.refused_full += 1;
-        return Learned::Refused(Refusal::TableFull);
-    }
-    m.macs.insert(
-        (seg, mc.0),
-        ModelEntry {
-            dest: d,
-            stat: false,
-            last_seen: now,
-            last_move: None,
-        },
-    );
-    m.c.learned += 1;
-    Learned::New
 }
 
 proptest! {
