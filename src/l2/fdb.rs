@@ -33,59 +33,79 @@
 //!   frame back where it came from, not flooding tunnel-received frames to other tunnels — is
 //!   the caller's choice while iterating it.
 //!
-//! Memory: the MAC table and the segment table are [`crate::table`] tables; the flood lists are
-//! one array sorted by segment, so a segment's list is a contiguous slice found by binary
-//! search. [`Fdb::mem_size`] covers all three; [`Fdb::new_in`] splits the caller's memory.
+//! Memory: the MAC table, the IPv6-VTEP side table and the segment table are [`crate::table`]
+//! tables; the flood lists are one array sorted by segment, so a segment's list is a contiguous
+//! slice found by binary search. [`Fdb::mem_size`] covers all four; [`Fdb::new_in`] splits the
+//! caller's memory.
 //!
 //! # The per-frame path
 //!
-//! A MAC entry is a 12-byte key (segment, MAC) and a 52-byte value: `last_seen`, `last_move`,
-//! flags, the destination (kind, port id, VTEP address) and padding, so a slot is exactly one
-//! 64-byte cache line (the table aligns such slots): learning or looking up a MAC touches one
-//! line of slot memory. (100k MACs: 7.3 MB of slots plus 230 KB of tag groups.)
+//! A MAC entry is a 10-byte key (segment, MAC) and a 22-byte value: flags (static, moved),
+//! the destination's kind, a 4-byte destination (the port id, or the IPv4 VTEP's address),
+//! `last_seen` and `last_move` — both full 64-bit ticks, so aging, `age` and `move_hold` mean
+//! exactly what they did. A slot is 32 bytes, half a cache line; the table aligns power-of-two
+//! slots, so a slot never straddles two lines. An IPv6 VTEP does not fit in 4 bytes: its entry
+//! has kind IPv6 and the address lives in a cold side table keyed like the MAC table, read only
+//! when such an entry is looked up or changed and kept in step by every learn, move, static
+//! entry, removal, eviction and aging sweep (the proptests check after every operation that it
+//! holds exactly the IPv6 entries' addresses). Its capacity is one more than the MAC table's,
+//! so it has room for every learn the MAC table accepts; should its buckets still refuse (the
+//! table's "no cuckoo path", practically impossible below capacity) the learn or `add_static`
+//! is refused as table-full and nothing changes.
+//!
+//! Memory for 100k MACs: 3.66 MB of slots and 229 KB of tag groups on the per-frame path
+//! (7.31 MB of slots with the previous 64-byte entries), plus 3.2 MB of cold IPv6 side table:
+//! 7.09 MB in all (7.54 MB before).
 //!
 //! The common cases are decided in place in the table's memory, without copying an entry:
-//! - learning a known, live, learned MAC on the same destination is a flags test, an age test
-//!   and a destination compare (for a port: kind and port id only), and `last_seen` is stored
-//!   only when it changes, so a frame burst within one tick does not dirty lines;
+//! - learning a known, live, learned MAC on the same port or IPv4 VTEP is a flags test, an age
+//!   test and a 5-byte destination compare, and `last_seen` is stored only when it changes, so a
+//!   frame burst within one tick does not dirty lines;
 //! - a lookup of a known destination reads the entry's flags, `last_seen` and destination.
 //!
-//! Everything else (static entries, dead entries, moves, dampening, new MACs, limits, full
-//! tables, eviction) takes out-of-line paths. [`Fdb::learn_lookup_burst`] hashes the 2×N MACs
-//! of up to 64 frames and resolves them through one three-stage prefetch pipeline (tags, then
-//! slots, then keys), then runs a tight loop over the frames while each is the common case (a
-//! found source that is a live learned entry on the same destination, a found live
-//! destination): no address checks (a found key is unicast: only unicast MACs are stored), the
-//! `refreshed` and `hits` counters added once per burst, a port destination stored without the
-//! general decode. At the first other frame it falls back to the general path for the rest of
-//! the burst; once a learn there inserts or evicts, the remaining frames look their MACs up
-//! again, so the result is always that of [`learn`](Fdb::learn) then [`lookup`](Fdb::lookup)
-//! frame after frame (a proptest checks this, counters included).
+//! Everything else (IPv6 VTEPs, static entries, dead entries, moves, dampening, new MACs,
+//! limits, full tables, eviction) takes out-of-line paths. [`Fdb::learn_lookup_burst`] runs the
+//! table's pipeline stages itself over the 2×N MACs of up to 64 frames — hash every key and
+//! prefetch both tag groups, then match the tags and prefetch each key's candidate slot — and
+//! then a tight loop decides each frame on the raw words of its two candidate slots while it is
+//! the common case: the source slot's first word is the key's first 8 bytes and its second word
+//! is the key's last 2 bytes, flags (not static), kind and destination, so key, flags and
+//! destination are two 8-byte compares; liveness is one compare of `last_seen` with
+//! `now - age + 1` (computed once per burst); the destination slot needs its two key words, the
+//! static flag or that compare, and a kind that is not IPv6. No address checks (a found key is
+//! unicast: only unicast MACs are stored), the `refreshed` and `hits` counters added once per
+//! burst, the slots borrowed once for the loop. A tag that matched a different key fails the
+//! key compare like any uncommon frame. At the first other frame the rest of the burst takes
+//! the general path, which confirms each candidate by its key (the full two-bucket search after
+//! a tag collision); once a learn there inserts or evicts, the remaining frames look their MACs
+//! up again, so the result is always that of [`learn`](Fdb::learn) then
+//! [`lookup`](Fdb::lookup) frame after frame (a proptest checks this, counters included, with
+//! ports, IPv4 and IPv6 VTEPs).
 //!
 //! Measured (`benches/l2.rs`, `fdb_100k`: 100k MACs over 100 segments, frames between random
-//! MACs of a segment, all known; thread CPU time, medians of 3 runs interleaved with the
-//! previous build on a shared 2-core VM; ns per frame; ratio = median of the per-run ratios to
-//! the hashbrown peer of the same run):
+//! MACs of a segment, all known; thread CPU time on a shared 2-core VM; ns per frame, medians
+//! of RUNS runs interleaved with the previous build; ratio = median of the per-run ratios to the
+//! hashbrown peer of the same run):
 //!
-//! | per frame | previous build | now | peer (previous's runs / now's) | previous / peer | now / peer |
-//! |-----------|---------------:|----:|-------------------------------:|----------------:|-----------:|
-//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 40.3 | 32.6 | 32.2 / 34.7 | 1.19× | 0.79× |
-//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 75.0 | 61.8 | 32.2 / 34.7 | 2.10× | 2.07× |
-//!
-//! (The machine was loaded during that set; over all 9 interleaved runs of the session, with
-//! the intermediate builds, the burst's ratio to the peer went from a median of 1.33× to
-//! 0.95×, 28 ns against 28 ns in a quieter set.)
+//! TABLE
 //!
 //! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
-//! destination; no aging, moves, limits or counters). Callgrind: 272 instructions per frame in
-//! the burst (391 before, ≈ 660 in the first design), 296 for learn + lookup (306 before). The goal
-//! of 10 ns per frame is not met. At ≈ 3 instructions per cycle, 10 ns is ≈ 100 instructions
-//! for two table lookups and a learn; and 128 random 64-byte lines per burst from 7.3 MB are
-//! not L2-resident. What would be needed: a compact hot entry (key, flags, a destination
-//! index and `last_seen`, with `last_move` and VTEP addresses in cold side arrays indexed by
-//! slot, which the table would have to move along with cuckoo moves) so 100k MACs come near
-//! L2 — 16 bytes an entry would fit, but only with a coarse `last_seen`, which the exact aging
-//! semantics would have to absorb — and a pipeline specialised to it; not done.
+//! destination; no aging, moves, limits or counters). Callgrind (`examples/fdb_prof.rs`): 211
+//! instructions per frame in the burst (272 before, ≈ 660 in the first design), 289 for
+//! learn + lookup (296 before).
+//!
+//! The goal of 10 ns per frame is not met. By table size the burst takes (one quiet
+//! run of `fdb_prof`) 15 ns per frame at 10k MACs, 17 at 40k (1.45 MB of slots, inside the
+//! 2 MiB L2), 19 at 60k, 24 at 100k, 28 at 200k: at 100k what the compact entry did not remove
+//! is about two L3-latency slot misses per frame, and under them ≈ 210 instructions, ≈ 15 ns
+//! when everything is cached. Tried and dropped: the FDB in memory advised to transparent
+//! huge pages (no change: the TLB is not the limit), prefetching slots into L2 only or
+//! non-temporally (`T1`, `T2`, `NTA`: no change), forcing [`learn`](Fdb::learn) inline (more
+//! instructions, no faster). What would be left to try: 16-byte slots (100k MACs in 1.8 MB,
+//! L2-resident), which need a destination index (ports and VTEPs interned) and a 32-bit
+//! `last_seen` (coarse ticks, or relative to an epoch the FDB advances), so a change of the
+//! documented tick semantics; and a cheaper hash-to-bucket step for the burst (the two range
+//! reductions and the SSE tag match are now most of its instructions).
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

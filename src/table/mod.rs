@@ -57,12 +57,14 @@
 //!
 //! Slots of 64 bytes (or a multiple) start on a cache line, and power-of-two slots below that
 //! never straddle one ([`Table::mem_size`] adds the slack): a lookup then touches one line of
-//! slot memory. The FDB pads its entries to use this.
+//! slot memory. The FDB's key + entry is 32 bytes for this.
 //!
-//! The burst path ([`Table::get_burst`], and the FDB's 128-key pipeline) runs three stages over
-//! all its keys: hash and prefetch both tag groups; match the tags and prefetch the candidate
-//! slot; compare the keys — dozens of cache misses in flight. Tables that fit in cache
-//! (≤ 1 MB) skip the prefetches and are looked up key by key.
+//! The burst path ([`Table::get_burst`]) runs three stages over all its keys: hash and
+//! prefetch both tag groups; match the tags and prefetch the candidate slot; compare the keys —
+//! dozens of cache misses in flight. Tables that fit in cache (≤ 1 MB) skip the prefetches and
+//! are looked up key by key. The stages are also open to the crate one key at a time
+//! (`pipe_hash`, `pipe_candidate`, `pipe_confirm`), so the FDB's 128-key burst runs them itself
+//! and fuses the key compare with its own per-frame decision on the slot's bytes.
 //!
 //! Measured against hashbrown (same 16-byte keys, `u64` values, `benches/table.rs`, thread CPU
 //! time, medians of 3 runs interleaved with the previous build on a shared 2-core VM, ns per
