@@ -202,6 +202,15 @@ pub(crate) struct SmallProbe {
     tag: u32,
 }
 
+impl SmallProbe {
+    /// Bucket pair and tag, for tests that need two keys indistinguishable before their key
+    /// compare.
+    #[cfg(test)]
+    pub(crate) fn fingerprint(&self) -> (u32, u32, u32) {
+        (self.b1, self.b2, self.tag)
+    }
+}
+
 impl Pos {
     #[inline(always)]
     fn idx(self) -> SlotIdx {

@@ -454,12 +454,18 @@ proptest! {
     fn learn_lookup_burst_is_sequential(
         cap in 4usize..40,
         evict in any::<bool>(),
+        statics in proptest::collection::vec((0u8..3, 0u8..14, 0u8..7), 0..6),
         bursts in proptest::collection::vec(
             proptest::collection::vec((0u8..3, 0u8..14, 0u8..14, 0u8..7), 0..=64), 1..6),
     ) {
         let c = FdbConfig { evict_when_full: evict, ..cfg(cap, 3, 6) };
         let mut seq = Fdb::with_config(c).unwrap();
         let mut bur = Fdb::with_config(c).unwrap();
+        // Static entries (never aged, never learned over) as sources and destinations.
+        for &(s, m, d) in &statics {
+            let (seg, mc, d) = (u32::from(s), mac(m), dest(d));
+            prop_assert_eq!(seq.add_static(seg, mc, d, 0), bur.add_static(seg, mc, d, 0));
+        }
         for (t, b) in bursts.iter().enumerate() {
             let now = t as u64 * 40;
             let frames: Vec<FrameAddr> = b.iter().map(|&(s, sm, dm, d)| FrameAddr {
@@ -483,5 +489,91 @@ proptest! {
         let b: BTreeMap<_, _> = bur.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
         prop_assert_eq!(a, b);
         prop_assert_eq!(seq.counters(), bur.counters());
+    }
+}
+
+/// Two MACs whose keys get the same tag and the same bucket pair: a lookup of the absent one
+/// finds the present one's slot as its candidate, and only the key compare tells them apart.
+/// The burst's common-case loop must treat that like any other uncommon frame.
+#[test]
+fn burst_tag_collision_is_not_a_hit() {
+    let c = FdbConfig {
+        default_segment_limit: u32::MAX,
+        ..cfg(8, 4, 4)
+    };
+    let probe = Fdb::with_config(c).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    let mut pair = None;
+    for i in 1..200_000u32 {
+        let b = i.to_be_bytes();
+        let m = MacAddr([0x02, 0x00, b[0], b[1], b[2], b[3]]);
+        let p = probe.macs.pipe_hash(&Key::new(1, m));
+        if let Some(&other) = seen.get(&p.fingerprint()) {
+            pair = Some((other, m));
+            break;
+        }
+        seen.insert(p.fingerprint(), m);
+    }
+    let (a, b) = pair.expect("a tag and bucket-pair collision among 200k MACs");
+    for from in [
+        Dest::Port(3),
+        Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7))),
+    ] {
+        let mut seq = Fdb::with_config(c).unwrap();
+        let mut bur = Fdb::with_config(c).unwrap();
+        assert_eq!(seq.learn(1, a, from, 1), Learned::New);
+        assert_eq!(bur.learn(1, a, from, 1), Learned::New);
+        // b is absent but its candidate slot is a's; as source, as destination, and both.
+        let frames = [
+            FrameAddr {
+                seg: 1,
+                src: a,
+                dst: a,
+                from,
+            },
+            FrameAddr {
+                seg: 1,
+                src: a,
+                dst: b,
+                from,
+            },
+            FrameAddr {
+                seg: 1,
+                src: b,
+                dst: a,
+                from,
+            },
+            FrameAddr {
+                seg: 1,
+                src: b,
+                dst: b,
+                from,
+            },
+            FrameAddr {
+                seg: 1,
+                src: a,
+                dst: b,
+                from,
+            },
+        ];
+        let mut learned = [Learned::New; 5];
+        let mut out = [None; 5];
+        let mask = bur
+            .learn_lookup_burst(&frames, 2, &mut learned, &mut out)
+            .unwrap();
+        for (i, f) in frames.iter().enumerate() {
+            assert_eq!(seq.learn(f.seg, f.src, f.from, 2), learned[i], "frame {i}");
+            let want = match seq.lookup(f.seg, f.dst, 2) {
+                Forward::Unicast(d) => Some(d),
+                Forward::Flood { .. } => None,
+            };
+            assert_eq!(out[i], want, "frame {i}");
+            assert_eq!(mask >> i & 1 == 1, want.is_some());
+        }
+        // Frame 1 finds no b, frame 2 learns it, frame 3 finds it.
+        assert_eq!(out[1], None);
+        assert_eq!(learned[2], Learned::New);
+        assert_eq!(out[3], Some(from));
+        assert_eq!(seq.counters(), bur.counters());
     }
 }
