@@ -84,28 +84,30 @@
 //!
 //! Measured (`benches/l2.rs`, `fdb_100k`: 100k MACs over 100 segments, frames between random
 //! MACs of a segment, all known; thread CPU time on a shared 2-core VM; ns per frame, medians
-//! of RUNS runs interleaved with the previous build; ratio = median of the per-run ratios to the
-//! hashbrown peer of the same run):
+//! of 5 runs interleaved with the previous build's (64-byte entries); ratio = median of the
+//! per-run ratios to the hashbrown peer of the same run):
 //!
-//! TABLE
+//! | per frame | previous build | now | peer (previous's runs / now's) | previous / peer | now / peer |
+//! |-----------|---------------:|----:|-------------------------------:|----------------:|-----------:|
+//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 21.1 | 16.0 | 23.8 / 23.3 | 0.90× | 0.68× |
+//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 42.7 | 40.5 | 23.8 / 23.3 | 1.79× | 1.73× |
 //!
 //! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
 //! destination; no aging, moves, limits or counters). Callgrind (`examples/fdb_prof.rs`): 211
 //! instructions per frame in the burst (272 before, ≈ 660 in the first design), 289 for
 //! learn + lookup (296 before).
 //!
-//! The goal of 10 ns per frame is not met. By table size the burst takes (one quiet
-//! run of `fdb_prof`) 15 ns per frame at 10k MACs, 17 at 40k (1.45 MB of slots, inside the
-//! 2 MiB L2), 19 at 60k, 24 at 100k, 28 at 200k: at 100k what the compact entry did not remove
-//! is about two L3-latency slot misses per frame, and under them ≈ 210 instructions, ≈ 15 ns
-//! when everything is cached. Tried and dropped: the FDB in memory advised to transparent
-//! huge pages (no change: the TLB is not the limit), prefetching slots into L2 only or
-//! non-temporally (`T1`, `T2`, `NTA`: no change), forcing [`learn`](Fdb::learn) inline (more
-//! instructions, no faster). What would be left to try: 16-byte slots (100k MACs in 1.8 MB,
-//! L2-resident), which need a destination index (ports and VTEPs interned) and a 32-bit
-//! `last_seen` (coarse ticks, or relative to an epoch the FDB advances), so a change of the
-//! documented tick semantics; and a cheaper hash-to-bucket step for the burst (the two range
-//! reductions and the SSE tag match are now most of its instructions).
+//! The goal of 10 ns per frame is not met. By table size the burst takes
+//! (`fdb_prof` with `FDB_PASSES=3`, one quiet set) 13–14 ns per frame from 10k to 60k MACs
+//! (the previous build: 18–20), 16.6 at 100k (22.4), 21.8 at 200k (26.1): with 32-byte slots
+//! the cache misses cost ≈ 3 ns per frame at 100k, and what is left is ≈ 210 instructions,
+//! ≈ 13 ns. Tried and dropped: the FDB in memory advised to transparent huge pages (no
+//! measurable change), prefetching slots into L2 only or non-temporally (`T1`, `NTA`: no
+//! faster), forcing [`learn`](Fdb::learn) inline (more instructions, no faster). Left to try:
+//! fewer instructions per key in the pipeline (the hash, the two range reductions and the SSE
+//! tag match are ≈ 55 of the ≈ 105 instructions of a frame's two keys before its common-case
+//! check), and 16-byte slots (100k MACs in 1.8 MB), which need interned destinations and a
+//! 32-bit `last_seen`, a change of the documented tick semantics.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
