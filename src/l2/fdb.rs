@@ -1174,8 +1174,15 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             probes[2 * i + 1] = self.macs.pipe_hash(&Key::new(f.seg, f.dst));
         }
         let mut idx = [NO_SLOT; PIPE_MAX];
-        for i in 0..2 * n {
-            idx[i] = self.macs.pipe_candidate(probes[i]);
+        // (The prefetch decision is taken once, not per key.)
+        if self.macs.pipe_prefetches() {
+            for i in 0..2 * n {
+                idx[i] = self.macs.pipe_candidate::<true>(probes[i]);
+            }
+        } else {
+            for i in 0..2 * n {
+                idx[i] = self.macs.pipe_candidate::<false>(probes[i]);
+            }
         }
         // `seen >= min_live` is "live" for a learned entry: `now - seen < age` (saturating),
         // folded into one compare.
@@ -1185,9 +1192,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         } else {
             now - age + 1
         };
-        let mut hits = 0u64;
-        // Counted here and added once: the common cases touch no counter memory per frame.
-        let mut found = 0u64;
+        // The counters and the hit mask of the common cases are added once, after the loop.
         let mut at = 0;
         // The common case, decided on the candidate slots' raw words: the source is found as a
         // live learned entry on the frame's port or IPv4 VTEP, the destination is found live on
@@ -1247,18 +1252,18 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             }
             // The destination's stored bytes.
             let d4 = ((w1 >> 32) as u32).to_le_bytes();
-            found += 1;
             learned[at] = Learned::Refreshed;
-            out[at] = Some(if dkind == KIND_PORT {
-                Dest::Port(u32::from_ne_bytes(d4))
+            if dkind == KIND_PORT {
+                out[at] = Some(Dest::Port(u32::from_ne_bytes(d4)));
             } else {
-                Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4)))
-            });
-            hits |= 1 << at;
+                out[at] = Some(Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4))));
+            }
             at += 1;
         }
-        let refreshed = found;
-        self.counters.refreshed += refreshed;
+        // Every frame so far was a refreshed source and a found destination.
+        let found = at as u64;
+        let mut hits = if at >= 64 { u64::MAX } else { (1u64 << at) - 1 };
+        self.counters.refreshed += found;
         self.counters.hits += found;
         // The candidates of the frames left are confirmed by their keys here. Once a learn has
         // inserted (or evicted, or reused a dead entry), slot indexes found before may be stale

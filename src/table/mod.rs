@@ -744,11 +744,18 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         }
     }
 
-    /// Pipeline stage 2: the first slot whose tag matches (not yet confirmed by its key:
-    /// [`pipe_confirm`](Self::pipe_confirm)), prefetched; [`NO_SLOT`] when no tag matches, and
-    /// then the key is certainly absent.
+    /// Whether a pipeline should prefetch (the table is not cache-resident; always in unit
+    /// tests): the `PF` of [`pipe_candidate`](Self::pipe_candidate), decided once per burst.
     #[inline(always)]
-    pub(crate) fn pipe_candidate(&self, pr: SmallProbe) -> SlotIdx {
+    pub(crate) fn pipe_prefetches(&self) -> bool {
+        cfg!(test) || !self.resident
+    }
+
+    /// Pipeline stage 2: the first slot whose tag matches (not yet confirmed by its key:
+    /// [`pipe_confirm`](Self::pipe_confirm)), prefetched when `PF`; [`NO_SLOT`] when no tag
+    /// matches, and then the key is certainly absent.
+    #[inline(always)]
+    pub(crate) fn pipe_candidate<const PF: bool>(&self, pr: SmallProbe) -> SlotIdx {
         let q = Probe {
             b1: pr.b1 as usize,
             b2: pr.b2 as usize,
@@ -757,7 +764,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         match self.candidate(q) {
             Some(pos) => {
                 let x = pos.idx();
-                if cfg!(test) || !self.resident {
+                if PF {
                     let off = self.idx_off(x);
                     let base = self.mem().as_ptr();
                     prefetch(base, off);
