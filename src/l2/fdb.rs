@@ -116,7 +116,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{Dest, SegmentId};
 use crate::table::{
-    Inserted, SlotIdx, SmallProbe, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT, PIPE_MAX,
+    Inserted, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT, PIPE_MAX,
 };
 use crate::wire::MacAddr;
 
@@ -1164,24 +1164,25 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             }));
         }
         let (learned, out) = (&mut learned[..n], &mut out[..n]);
-        // The table's pipeline, stage by stage over all 2n MACs (source 2i, destination
-        // 2i + 1): hash, then match the tags and prefetch the candidate slots. The keys are
-        // compared in the loop below, together with the entries.
-        let mut probes = [SmallProbe::default(); PIPE_MAX];
-        for i in 0..n {
-            let f = &frames[i];
-            probes[2 * i] = self.macs.pipe_hash(&Key::new(f.seg, f.src));
-            probes[2 * i + 1] = self.macs.pipe_hash(&Key::new(f.seg, f.dst));
-        }
+        // The table's pipeline over all 2n MACs (source 2i, destination 2i + 1): hash, match
+        // the tags and prefetch the candidate slot, key after key (the tag groups' loads of
+        // consecutive keys overlap out of order). The keys are compared in the loop below,
+        // together with the entries, once the slots have had the other keys' time to arrive.
         let mut idx = [NO_SLOT; PIPE_MAX];
         // (The prefetch decision is taken once, not per key.)
         if self.macs.pipe_prefetches() {
-            for i in 0..2 * n {
-                idx[i] = self.macs.pipe_candidate::<true>(probes[i]);
+            for i in 0..n {
+                let f = &frames[i];
+                let (s, d) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+                idx[2 * i] = self.macs.pipe_candidate::<true>(self.macs.pipe_hash(&s));
+                idx[2 * i + 1] = self.macs.pipe_candidate::<true>(self.macs.pipe_hash(&d));
             }
         } else {
-            for i in 0..2 * n {
-                idx[i] = self.macs.pipe_candidate::<false>(probes[i]);
+            for i in 0..n {
+                let f = &frames[i];
+                let (s, d) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+                idx[2 * i] = self.macs.pipe_candidate::<false>(self.macs.pipe_hash(&s));
+                idx[2 * i + 1] = self.macs.pipe_candidate::<false>(self.macs.pipe_hash(&d));
             }
         }
         // `seen >= min_live` is "live" for a learned entry: `now - seen < age` (saturating),
