@@ -65,17 +65,19 @@
 //!
 //! Everything else (IPv6 VTEPs, static entries, dead entries, moves, dampening, new MACs,
 //! limits, full tables, eviction) takes out-of-line paths. [`Fdb::learn_lookup_burst`] runs the
-//! table's pipeline stages itself over the 2×N MACs of up to 64 frames — hash every key, then
-//! match the tags and prefetch each key's candidate slot (the tag groups are not prefetched:
-//! 256 prefetches back to back measured slower than the second stage's own loads) — and
-//! then a tight loop decides each frame on the raw words of its two candidate slots while it is
+//! table's pipeline stages itself over the 2×N MACs of up to 64 frames: one loop hashes each
+//! key, matches its two tag groups and prefetches its candidate slot (the tag groups are not
+//! prefetched ahead: 256 prefetches back to back measured slower than the loop's own loads,
+//! which overlap out of order; whether to prefetch at all — not for a cache-resident table —
+//! is decided once per burst). Then a tight loop decides each frame on the raw words of its two
+//! candidate slots while it is
 //! the common case: the source slot's first word is the key's first 8 bytes and its second word
 //! is the key's last 2 bytes, flags (not static), kind and destination, so key, flags and
 //! destination are two 8-byte compares; liveness is one compare of `last_seen` with
 //! `now - age + 1` (computed once per burst); the destination slot needs its two key words, the
 //! static flag or that compare, and a kind that is not IPv6. No address checks (a found key is
-//! unicast: only unicast MACs are stored), the `refreshed` and `hits` counters added once per
-//! burst, the slots borrowed once for the loop. A tag that matched a different key fails the
+//! unicast: only unicast MACs are stored), the `refreshed` and `hits` counters and the hit mask
+//! set once after the loop (every frame it took is both), the slots borrowed once for it. A tag that matched a different key fails the
 //! key compare like any uncommon frame. At the first other frame the rest of the burst takes
 //! the general path, which confirms each candidate by its key (the full two-bucket search after
 //! a tag collision); once a learn there inserts or evicts, the remaining frames look their MACs
@@ -582,6 +584,33 @@ fn word(s: &[u8; 32], at: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// The flags (0: learned), kind and destination of an entry on `from`, as they sit in the
+/// second word of its slot (above the key's last 2 bytes); `None` for an IPv6 VTEP, whose
+/// entry is not decided on the slot's words.
+#[inline(always)]
+fn hot_word(from: Dest) -> Option<u64> {
+    match from {
+        Dest::Port(p) => {
+            Some(u64::from(KIND_PORT) << 24 | u64::from(u32_le(p.to_ne_bytes())) << 32)
+        }
+        Dest::Vtep(IpAddr::V4(a)) => {
+            Some(u64::from(KIND_V4) << 24 | u64::from(u32_le(a.octets())) << 32)
+        }
+        Dest::Vtep(IpAddr::V6(_)) => None,
+    }
+}
+
+/// The oldest `last_seen` of a live learned entry at `now`: `seen >= min_live(now, age)` is
+/// `age == 0 || now.saturating_sub(seen) < age`, folded into one compare.
+#[inline(always)]
+fn min_live(now: u64, age: u64) -> u64 {
+    if age == 0 || now < age {
+        0
+    } else {
+        now - age + 1
+    }
+}
+
 /// The byte range of slot `i` in `Table::slots_mut` (32-byte slots).
 #[inline(always)]
 fn slot_range(i: SlotIdx) -> Option<core::ops::Range<usize>> {
@@ -800,7 +829,29 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             return self.refuse_source();
         }
         let key = Key::new(seg, src);
-        let idx = self.macs.find_key_idx(&key);
+        let cand = self.macs.pipe_candidate::<false>(self.macs.pipe_hash(&key));
+        // The common case on the candidate slot's raw words, as in the burst.
+        if let Some(hot) = hot_word(from) {
+            let min_live = min_live(now, self.cfg.age);
+            let slots = self.macs.slots_mut();
+            if let Some(Ok(s)) = slot_range(cand)
+                .and_then(|r| slots.get_mut(r))
+                .map(<&mut [u8; 32]>::try_from)
+            {
+                let seen = word(s, 16);
+                if word(s, 0) == u64::from_le_bytes(key.lo)
+                    && word(s, 8) == u64::from(u16::from_le_bytes(key.hi)) | hot
+                    && seen >= min_live
+                {
+                    if seen != now {
+                        s[16..24].copy_from_slice(&now.to_le_bytes());
+                    }
+                    self.counters.refreshed += 1;
+                    return Learned::Refreshed;
+                }
+            }
+        }
+        let idx = self.macs.pipe_confirm(&key, cand);
         self.learn_idx(seg, key, from, now, idx)
     }
 
@@ -1074,7 +1125,30 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         let idx = if dst.is_multicast() {
             NO_SLOT
         } else {
-            self.macs.find_key_idx(&key)
+            let cand = self.macs.pipe_candidate::<false>(self.macs.pipe_hash(&key));
+            // The common case on the candidate slot's raw words, as in the burst: the key,
+            // live (static, or `last_seen` recent enough), on a port or an IPv4 VTEP.
+            if let Some(Ok(d)) = slot_range(cand)
+                .and_then(|r| self.macs.slots().get(r))
+                .map(<&[u8; 32]>::try_from)
+            {
+                let w1 = word(d, 8);
+                let (flags, kind) = ((w1 >> 16) as u8, (w1 >> 24) as u8);
+                if word(d, 0) == u64::from_le_bytes(key.lo)
+                    && w1 as u16 == u16::from_le_bytes(key.hi)
+                    && (flags & FLAG_STATIC != 0 || word(d, 16) >= min_live(now, self.cfg.age))
+                    && kind != KIND_V6
+                {
+                    let d4 = ((w1 >> 32) as u32).to_le_bytes();
+                    self.counters.hits += 1;
+                    return Forward::Unicast(if kind == KIND_PORT {
+                        Dest::Port(u32::from_ne_bytes(d4))
+                    } else {
+                        Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4)))
+                    });
+                }
+            }
+            self.macs.pipe_confirm(&key, cand)
         };
         match self.resolve(dst, &key, idx, now) {
             Some(d) => Forward::Unicast(d),
@@ -1185,14 +1259,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 idx[2 * i + 1] = self.macs.pipe_candidate::<false>(self.macs.pipe_hash(&d));
             }
         }
-        // `seen >= min_live` is "live" for a learned entry: `now - seen < age` (saturating),
-        // folded into one compare.
-        let age = self.cfg.age;
-        let min_live = if age == 0 || now < age {
-            0
-        } else {
-            now - age + 1
-        };
+        let min_live = min_live(now, self.cfg.age);
         // The counters and the hit mask of the common cases are added once, after the loop.
         let mut at = 0;
         // The common case, decided on the candidate slots' raw words: the source is found as a
@@ -1208,14 +1275,8 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         while at < n {
             let f = &frames[at];
             // The entry's flags (0), kind and destination as they sit in the second word.
-            let hot = match f.from {
-                Dest::Port(p) => {
-                    u64::from(KIND_PORT) << 24 | u64::from(u32_le(p.to_ne_bytes())) << 32
-                }
-                Dest::Vtep(IpAddr::V4(a)) => {
-                    u64::from(KIND_V4) << 24 | u64::from(u32_le(a.octets())) << 32
-                }
-                Dest::Vtep(IpAddr::V6(_)) => break,
+            let Some(hot) = hot_word(f.from) else {
+                break;
             };
             let (si, di) = (idx[2 * at], idx[2 * at + 1]);
             let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));

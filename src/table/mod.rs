@@ -891,6 +891,12 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
         self.set_tag(pos, tag);
     }
 
+    /// All slots, slot index `i` at `i * SLOT` (key then value).
+    #[inline(always)]
+    pub(crate) fn slots(&self) -> &[u8] {
+        self.mem().get(self.base..self.end).unwrap_or(&[])
+    }
+
     /// All slots, slot index `i` at `i * SLOT` (key then value), to change values in place
     /// over a whole burst with one borrow. The caller must not change key bytes.
     #[inline(always)]
