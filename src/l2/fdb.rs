@@ -92,25 +92,27 @@
 //!
 //! | per frame | previous build | now | peer (previous's runs / now's) | previous / peer | now / peer |
 //! |-----------|---------------:|----:|-------------------------------:|----------------:|-----------:|
-//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 21.1 | 16.0 | 23.8 / 23.3 | 0.90× | 0.68× |
-//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 42.7 | 40.5 | 23.8 / 23.3 | 1.79× | 1.73× |
+//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 22.7 | 15.7 | 24.3 / 25.3 | 0.91× | 0.62× |
+//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 46.4 | 35.7 | 24.3 / 25.3 | 1.86× | 1.41× |
 //!
 //! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
-//! destination; no aging, moves, limits or counters). Callgrind (`examples/fdb_prof.rs`): 211
-//! instructions per frame in the burst (272 before, ≈ 660 in the first design), 289 for
-//! learn + lookup (296 before).
+//! destination; no aging, moves, limits or counters). Callgrind (`examples/fdb_prof.rs`): 172
+//! instructions per frame in the burst (272 before, ≈ 660 in the first design), 285 for
+//! learn + lookup (296 before). [`learn`](Fdb::learn) and [`lookup`](Fdb::lookup) decide
+//! their common case on the candidate slot's words the same way.
 //!
 //! The goal of 10 ns per frame is not met. By table size the burst takes
-//! (`fdb_prof` with `FDB_PASSES=3`, one quiet set) 13–14 ns per frame from 10k to 60k MACs
-//! (the previous build: 18–20), 16.6 at 100k (22.4), 21.8 at 200k (26.1): with 32-byte slots
-//! the cache misses cost ≈ 3 ns per frame at 100k, and what is left is ≈ 210 instructions,
-//! ≈ 13 ns. Tried and dropped: the FDB in memory advised to transparent huge pages (no
-//! measurable change), prefetching slots into L2 only or non-temporally (`T1`, `NTA`: no
-//! faster), forcing [`learn`](Fdb::learn) inline (more instructions, no faster). Left to try:
-//! fewer instructions per key in the pipeline (the hash, the two range reductions and the SSE
-//! tag match are ≈ 55 of the ≈ 105 instructions of a frame's two keys before its common-case
-//! check), and 16-byte slots (100k MACs in 1.8 MB), which need interned destinations and a
-//! 32-bit `last_seen`, a change of the documented tick semantics.
+//! (`fdb_prof` with `FDB_PASSES=3`, best of 2 runs; the previous build in brackets) 12.4 ns
+//! per frame at 10k MACs (18.1), 14.0 at 40k (20.9), 16.9 at 60k (20.3), 16.8 at 100k (22.7),
+//! 20.0 at 200k (26.5), 36.5 at 1M (44.7): at 100k the cache misses now cost ≈ 4 ns per
+//! frame, and what is left is ≈ 170 instructions, ≈ 12 ns. Tried and dropped: prefetching the
+//! tag groups ahead (slower, see above), no prefetch at all (slower), the FDB in memory
+//! advised to transparent huge pages (no measurable change), prefetching slots into L2 only or
+//! non-temporally (`T1`, `NTA`: no faster), forcing [`learn`](Fdb::learn) inline (more
+//! instructions, no faster). Left to try: fewer instructions per key (hash, two range
+//! reductions and the SSE tag match are ≈ 40 per key, twice per frame, against ≈ 45 for the
+//! frame's common-case decision), and 16-byte slots (100k MACs in 1.8 MB), which need
+//! interned destinations and a 32-bit `last_seen`, a change of the documented tick semantics.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
