@@ -831,7 +831,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             return self.refuse_source();
         }
         let key = Key::new(seg, src);
-        let cand = self.macs.pipe_candidate::<false>(self.macs.pipe_hash(&key));
+        let cand = self.macs.pipe_candidate::<false>(&key);
         // The common case on the candidate slot's raw words, as in the burst.
         if let Some(hot) = hot_word(from) {
             let min_live = min_live(now, self.cfg.age);
@@ -1127,7 +1127,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         let idx = if dst.is_multicast() {
             NO_SLOT
         } else {
-            let cand = self.macs.pipe_candidate::<false>(self.macs.pipe_hash(&key));
+            let cand = self.macs.pipe_candidate::<false>(&key);
             // The common case on the candidate slot's raw words, as in the burst: the key,
             // live (static, or `last_seen` recent enough), on a port or an IPv4 VTEP.
             if let Some(Ok(d)) = slot_range(cand)
@@ -1250,15 +1250,15 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             for i in 0..n {
                 let f = &frames[i];
                 let (s, d) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-                idx[2 * i] = self.macs.pipe_candidate::<true>(self.macs.pipe_hash(&s));
-                idx[2 * i + 1] = self.macs.pipe_candidate::<true>(self.macs.pipe_hash(&d));
+                idx[2 * i] = self.macs.pipe_candidate::<true>(&s);
+                idx[2 * i + 1] = self.macs.pipe_candidate::<true>(&d);
             }
         } else {
             for i in 0..n {
                 let f = &frames[i];
                 let (s, d) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-                idx[2 * i] = self.macs.pipe_candidate::<false>(self.macs.pipe_hash(&s));
-                idx[2 * i + 1] = self.macs.pipe_candidate::<false>(self.macs.pipe_hash(&d));
+                idx[2 * i] = self.macs.pipe_candidate::<false>(&s);
+                idx[2 * i + 1] = self.macs.pipe_candidate::<false>(&d);
             }
         }
         let min_live = min_live(now, self.cfg.age);

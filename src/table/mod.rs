@@ -63,8 +63,9 @@
 //! prefetch both tag groups; match the tags and prefetch the candidate slot; compare the keys —
 //! dozens of cache misses in flight. Tables that fit in cache (≤ 1 MB) skip the prefetches and
 //! are looked up key by key. The stages are also open to the crate one key at a time
-//! (`pipe_hash`, `pipe_candidate`, `pipe_confirm`), so the FDB's 128-key burst runs them itself
-//! and fuses the key compare with its own per-frame decision on the slot's bytes.
+//! (`pipe_candidate`: hash, tag match, slot prefetch; `pipe_confirm`: the key compare), so the
+//! FDB's 128-key burst runs them itself and fuses the key compare with its own per-frame
+//! decision on the slot's bytes.
 //!
 //! Measured against hashbrown (same 16-byte keys, `u64` values, `benches/table.rs`, thread CPU
 //! time, medians of 3 runs interleaved with the previous build on a shared 2-core VM, ns per
@@ -196,19 +197,10 @@ pub(crate) const PIPE_MAX: usize = 2 * BURST_MAX;
 /// A probe as the pipeline stores it (12 bytes, so 128 of them stay in a few lines; the tag
 /// widened to 32 bits so an array of them has no padding and zero-fills as one `memset`).
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct SmallProbe {
+struct SmallProbe {
     b1: u32,
     b2: u32,
     tag: u32,
-}
-
-impl SmallProbe {
-    /// Bucket pair and tag, for tests that need two keys indistinguishable before their key
-    /// compare.
-    #[cfg(test)]
-    pub(crate) fn fingerprint(&self) -> (u32, u32, u32) {
-        (self.b1, self.b2, self.tag)
-    }
 }
 
 impl Pos {
@@ -728,22 +720,6 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         self.mem().get(off..off + Self::VS)
     }
 
-    /// Pipeline stage 1 for one key, for a caller running its own pipeline (the FDB's burst):
-    /// hashes `key` into its buckets and tag. Unlike [`find_idx`](Self::find_idx) it does not
-    /// prefetch the tag groups: in the FDB's 128-key burst, 256 tag prefetches issued back to
-    /// back measured slower than letting stage 2's loads of the groups overlap with its work
-    /// (`fdb_prof`, warm, medians of 5 interleaved pairs: 16.6 against 18.6 ns per frame at
-    /// 100k MACs, 35.7 against 54.5 at 1M).
-    #[inline(always)]
-    pub(crate) fn pipe_hash(&self, key: &K) -> SmallProbe {
-        let q = self.probe(key);
-        SmallProbe {
-            b1: q.b1 as u32,
-            b2: q.b2 as u32,
-            tag: u32::from(q.tag),
-        }
-    }
-
     /// Whether a pipeline should prefetch (the table is not cache-resident; always in unit
     /// tests): the `PF` of [`pipe_candidate`](Self::pipe_candidate), decided once per burst.
     #[inline(always)]
@@ -751,17 +727,19 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         cfg!(test) || !self.resident
     }
 
-    /// Pipeline stage 2: the first slot whose tag matches (not yet confirmed by its key:
-    /// [`pipe_confirm`](Self::pipe_confirm)), prefetched when `PF`; [`NO_SLOT`] when no tag
-    /// matches, and then the key is certainly absent.
+    /// Pipeline stages 1 and 2 for one key, for a caller running its own pipeline (the FDB's
+    /// burst): hashes `key`, matches its two tag groups and returns the first slot whose tag
+    /// matches (not yet confirmed by its key: [`pipe_confirm`](Self::pipe_confirm)), prefetched
+    /// when `PF`; [`NO_SLOT`] when no tag matches, and then the key is certainly absent.
+    ///
+    /// Unlike [`find_idx`](Self::find_idx) it does not prefetch the tag groups ahead: in the
+    /// FDB's 128-key burst, 256 tag prefetches issued back to back measured slower than the
+    /// groups' own loads overlapping out of order (`fdb_prof`, warm, medians of 5 interleaved
+    /// pairs: 16.6 against 18.6 ns per frame at 100k MACs, 35.7 against 54.5 at 1M).
     #[inline(always)]
-    pub(crate) fn pipe_candidate<const PF: bool>(&self, pr: SmallProbe) -> SlotIdx {
-        let q = Probe {
-            b1: pr.b1 as usize,
-            b2: pr.b2 as usize,
-            tag: pr.tag as u16,
-        };
-        match self.candidate(q) {
+    pub(crate) fn pipe_candidate<const PF: bool>(&self, key: &K) -> SlotIdx {
+        // The probe is computed here, from this table, so `candidate`'s bucket bounds hold.
+        match self.candidate(self.probe(key)) {
             Some(pos) => {
                 let x = pos.idx();
                 if PF {
@@ -776,6 +754,14 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             }
             None => NO_SLOT,
         }
+    }
+
+    /// The bucket pair and tag of `key`, for tests that need two keys indistinguishable before
+    /// their key compare.
+    #[cfg(test)]
+    pub(crate) fn probe_fingerprint(&self, key: &K) -> (usize, usize, u16) {
+        let p = self.probe(key);
+        (p.b1, p.b2, p.tag)
     }
 
     /// Pipeline stage 3: `cand` (from [`pipe_candidate`](Self::pipe_candidate)) when it holds

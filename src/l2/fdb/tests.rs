@@ -507,12 +507,12 @@ fn burst_tag_collision_is_not_a_hit() {
     for i in 1..200_000u32 {
         let b = i.to_be_bytes();
         let m = MacAddr([0x02, 0x00, b[0], b[1], b[2], b[3]]);
-        let p = probe.macs.pipe_hash(&Key::new(1, m));
-        if let Some(&other) = seen.get(&p.fingerprint()) {
+        let p = probe.macs.probe_fingerprint(&Key::new(1, m));
+        if let Some(&other) = seen.get(&p) {
             pair = Some((other, m));
             break;
         }
-        seen.insert(p.fingerprint(), m);
+        seen.insert(p, m);
     }
     let (a, b) = pair.expect("a tag and bucket-pair collision among 200k MACs");
     for from in [
