@@ -1245,15 +1245,17 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         // consecutive keys overlap out of order). The keys are compared in the loop below,
         // together with the entries, once the slots have had the other keys' time to arrive.
         let mut idx = [NO_SLOT; PIPE_MAX];
-        // (The prefetch decision is taken once, not per key.)
-        if self.macs.pipe_prefetches() {
+        // (The prefetch decision is taken once, not per key; so is the table's memory check,
+        // which then folds out of the loops. Without memory, every key is absent.)
+        let (ready, pf) = (self.macs.pipe_ready(), self.macs.pipe_prefetches());
+        if ready && pf {
             for i in 0..n {
                 let f = &frames[i];
                 let (s, d) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
                 idx[2 * i] = self.macs.pipe_candidate::<true>(&s);
                 idx[2 * i + 1] = self.macs.pipe_candidate::<true>(&d);
             }
-        } else {
+        } else if ready {
             for i in 0..n {
                 let f = &frames[i];
                 let (s, d) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));

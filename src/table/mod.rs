@@ -720,6 +720,13 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         self.mem().get(off..off + Self::VS)
     }
 
+    /// Whether the memory still covers the layout (see `mem_ok`): checked once before a
+    /// pipeline loop, it lets the compiler drop the same check from every key's lookup.
+    #[inline(always)]
+    pub(crate) fn pipe_ready(&self) -> bool {
+        self.mem_ok().is_some()
+    }
+
     /// Whether a pipeline should prefetch (the table is not cache-resident; always in unit
     /// tests): the `PF` of [`pipe_candidate`](Self::pipe_candidate), decided once per burst.
     #[inline(always)]
