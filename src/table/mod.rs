@@ -750,7 +750,8 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             Some(pos) => {
                 let x = pos.idx();
                 if PF {
-                    let off = self.idx_off(x);
+                    // From the position, not the 32-bit index: no truncation to undo.
+                    let off = self.slot_off(pos);
                     let base = self.mem().as_ptr();
                     prefetch(base, off);
                     if 64 % Self::SLOT != 0 {
