@@ -92,26 +92,26 @@
 //!
 //! | per frame | previous build | now | peer (previous's runs / now's) | previous / peer | now / peer |
 //! |-----------|---------------:|----:|-------------------------------:|----------------:|-----------:|
-//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 22.7 | 15.7 | 24.3 / 25.3 | 0.91× | 0.62× |
-//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 46.4 | 35.7 | 24.3 / 25.3 | 1.86× | 1.41× |
+//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 20.3 | 14.1 | 22.4 / 22.7 | 0.90× | 0.61× |
+//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 41.5 | 34.2 | 22.4 / 22.7 | 1.78× | 1.51× |
 //!
 //! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
-//! destination; no aging, moves, limits or counters). Callgrind (`examples/fdb_prof.rs`): 172
+//! destination; no aging, moves, limits or counters). Callgrind (`examples/fdb_prof.rs`): 162
 //! instructions per frame in the burst (272 before, ≈ 660 in the first design), 285 for
 //! learn + lookup (296 before). [`learn`](Fdb::learn) and [`lookup`](Fdb::lookup) decide
 //! their common case on the candidate slot's words the same way.
 //!
 //! The goal of 10 ns per frame is not met. By table size the burst takes
-//! (`fdb_prof` with `FDB_PASSES=3`, best of 2 runs; the previous build in brackets) 12.4 ns
-//! per frame at 10k MACs (18.1), 14.0 at 40k (20.9), 16.9 at 60k (20.3), 16.8 at 100k (22.7),
-//! 20.0 at 200k (26.5), 36.5 at 1M (44.7): at 100k the cache misses now cost ≈ 4 ns per
-//! frame, and what is left is ≈ 170 instructions, ≈ 12 ns. Tried and dropped: prefetching the
+//! (`fdb_prof` with `FDB_PASSES=3`, best of 2 runs; the previous build in brackets) 11.9 ns
+//! per frame at 10k MACs (18.4), 12.7 at 40k (19.5), 13.3 at 60k (18.7), 13.8 at 100k (20.5),
+//! 17.2 at 200k (24.2), 34.8 at 1M (45.0): at 100k the cache misses now cost ≈ 2 ns per
+//! frame, and what is left is ≈ 160 instructions, ≈ 12 ns. Tried and dropped: prefetching the
 //! tag groups ahead (slower, see above), no prefetch at all (slower), the FDB in memory
-//! advised to transparent huge pages (no measurable change), prefetching slots into L2 only or
+//! advised to transparent huge pages (no change in a short run), prefetching slots into L2 only or
 //! non-temporally (`T1`, `NTA`: no faster), forcing [`learn`](Fdb::learn) inline (more
 //! instructions, no faster). Left to try: fewer instructions per key (hash, two range
-//! reductions and the SSE tag match are ≈ 40 per key, twice per frame, against ≈ 45 for the
-//! frame's common-case decision), and 16-byte slots (100k MACs in 1.8 MB), which need
+//! reductions, the SSE tag match and the slot prefetch are ≈ 36 per key, twice per frame; the
+//! frame's common-case decision is ≈ 55), and 16-byte slots (100k MACs in 1.8 MB), which need
 //! interned destinations and a 32-bit `last_seen`, a change of the documented tick semantics.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
