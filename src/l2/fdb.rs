@@ -109,10 +109,32 @@
 //! tag groups ahead (slower, see above), no prefetch at all (slower), the FDB in memory
 //! advised to transparent huge pages (no change in a short run), prefetching slots into L2 only or
 //! non-temporally (`T1`, `NTA`: no faster), forcing [`learn`](Fdb::learn) inline (more
-//! instructions, no faster). Left to try: fewer instructions per key (hash, two range
-//! reductions, the SSE tag match and the slot prefetch are ≈ 36 per key, twice per frame; the
-//! frame's common-case decision is ≈ 55), and 16-byte slots (100k MACs in 1.8 MB), which need
-//! interned destinations and a 32-bit `last_seen`, a change of the documented tick semantics.
+//! instructions, no faster).
+//!
+//! Where the 161 instructions go (callgrind per instruction, 100k MACs): the pipeline loop 94
+//! per frame — per key ≈ 44: building the key 3–5, the hash 5 (already one keyed folded
+//! multiply over the 10 bytes, nothing left to cut there), the two range reductions and the
+//! second bucket's skip 10, the two tag-group addresses 6, the tag broadcast 3, the match 4, the
+//! candidate and its prefetch 12 — and the common-case decision 64. Tried on top and dropped
+//! (each measured with callgrind, then `benches/l2.rs` against this build, 4 interleaved
+//! pairs): a branch-free candidate (bit 16 as "no match", the second bucket's slots based at
+//! `(b2 - 1) * 8`, one conditional move): 161 → 160; the decision loop indexing the slots as
+//! 32-byte arrays (one bounds check per slot): no net change; candidates passed as byte
+//! offsets: 167 (the safe slice access kept two checks); the pipeline loop compiled with
+//! AVX2 + BMI2 behind runtime detection (`vpbroadcastw`, `vpcmpeqw` from memory, `mulx`) with
+//! the two above: 154.6 per frame in the burst, 280.5 for learn + lookup (284.5). Timed, that
+//! last one was no faster: burst 15.1 against 15.0 ns per frame, 0.60× against 0.61× the
+//! hashbrown peer (24.9 / 24.7 ns), learn + lookup 1.49× for both (medians of the per-run
+//! ratios); `fdb_prof` runs spread 15.6–21.9 ns for both builds under load. A 4 % cut is below
+//! what this machine resolves and does not justify the `unsafe` dispatch. Not tried: hashing
+//! 8 keys at once with SIMD — the folded multiply needs a 64 × 64 → 128-bit product, which
+//! neither AVX2 nor AVX-512 has, so it needs a different keyed hash for every table (valgrind
+//! 3.19 also cannot run AVX-512 code, so callgrind could not count it). The goal needs ≈ 50
+//! fewer instructions per frame, i.e. a structural change rather than cuts of a few: e.g. a
+//! power-of-two bucket count with the second bucket derived from the first and the tag (one
+//! range reduction instead of two, at the cost of the table's density), or 16-byte slots
+//! (100k MACs in 1.8 MB), which need interned destinations and a 32-bit `last_seen`, a change
+//! of the documented tick semantics.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
