@@ -116,17 +116,18 @@
 //! multiply over the 10 bytes, nothing left to cut there), the two range reductions and the
 //! second bucket's skip 10, the two tag-group addresses 6, the tag broadcast 3, the match 4, the
 //! candidate and its prefetch 12 — and the common-case decision 64. Tried on top and dropped
-//! (each measured with callgrind, then `benches/l2.rs` against this build, 4 interleaved
+//! (each measured with callgrind, then `benches/l2.rs` against this build, 7 interleaved
 //! pairs): a branch-free candidate (bit 16 as "no match", the second bucket's slots based at
 //! `(b2 - 1) * 8`, one conditional move): 161 → 160; the decision loop indexing the slots as
 //! 32-byte arrays (one bounds check per slot): no net change; candidates passed as byte
 //! offsets: 167 (the safe slice access kept two checks); the pipeline loop compiled with
 //! AVX2 + BMI2 behind runtime detection (`vpbroadcastw`, `vpcmpeqw` from memory, `mulx`) with
 //! the two above: 154.6 per frame in the burst, 280.5 for learn + lookup (284.5). Timed, that
-//! last one was no faster: burst 15.1 against 15.0 ns per frame, 0.60× against 0.61× the
-//! hashbrown peer (24.9 / 24.7 ns), learn + lookup 1.49× for both (medians of the per-run
-//! ratios); `fdb_prof` runs spread 15.6–21.9 ns for both builds under load. A 4 % cut is below
-//! what this machine resolves and does not justify the `unsafe` dispatch. Not tried: hashing
+//! last one was no faster: burst 15.0 against 14.8 ns per frame, 0.61× the hashbrown peer
+//! for both (24.4 / 23.8 ns), learn + lookup 37.0 against 36.0 ns, 1.49× against 1.50×
+//! (medians; ratios are medians of the per-run ratios); `fdb_prof` runs spread 15.6–21.9 ns
+//! for both builds under load. A 4 % cut is below what this machine resolves and does not
+//! justify the `unsafe` dispatch. Not tried: hashing
 //! 8 keys at once with SIMD — the folded multiply needs a 64 × 64 → 128-bit product, which
 //! neither AVX2 nor AVX-512 has, so it needs a different keyed hash for every table (valgrind
 //! 3.19 also cannot run AVX-512 code, so callgrind could not count it). The goal needs ≈ 50
