@@ -1,19 +1,18 @@
-//! The FDB under arbitrary operation sequences against a `BTreeMap` model: learn (with time
+//! The FDB under arbitrary operation sequences against its `BTreeMap` reference model (the
+//! same one the unit proptests use: `neutrino::l2::fdb::model`, feature `fuzzing`): learn (with time
 //! steps around the aging and move-hold thresholds), static entries, removal, lookup, full and
 //! partial aging sweeps, segment limits, flood lists and the per-frame burst. Asserts every
 //! result, the segment counts, the final contents and every counter. Small capacities keep the
 //! tables full; a refused learn below capacity is accepted only when the model is at least 3/4
 //! full (a cuckoo bucket pair can fill up first) and must leave the table unchanged.
 #![no_main]
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use neutrino::l2::fdb::{
-    Fdb, FdbConfig, FdbCounters, FdbEntry, FdbError, FloodReason, Forward, FrameAddr, Learned,
-    Refusal,
-};
+use neutrino::l2::fdb::model::{Model, ModelEntry};
+use neutrino::l2::fdb::{Fdb, FdbConfig, FdbEntry, FdbError, Forward, FrameAddr, Learned};
 use neutrino::l2::Dest;
 use neutrino::wire::MacAddr;
 
@@ -81,138 +80,13 @@ fn mac(i: u8) -> MacAddr {
 }
 
 fn dest(i: u8) -> Dest {
-    match i % 4 {
-        0..=2 => Dest::Port(u32::from(i % 4)),
-        _ => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Debug)]
-struct E {
-    dest: Dest,
-    stat: bool,
-    seen: u64,
-    moved: Option<u64>,
-}
-
-impl E {
-    fn dead(&self, now: u64) -> bool {
-        !self.stat && now.saturating_sub(self.seen) >= AGE
-    }
-    fn public(&self) -> FdbEntry {
-        FdbEntry {
-            dest: self.dest,
-            is_static: self.stat,
-            last_seen: self.seen,
-        }
-    }
-}
-
-#[derive(Default)]
-struct Model {
-    cap: usize,
-    macs: BTreeMap<(u32, [u8; 6]), E>,
-    limits: BTreeMap<u32, u32>,
-    flood: BTreeSet<(u32, Dest)>,
-    c: FdbCounters,
-}
-
-impl Model {
-    fn learned(&self, seg: u32) -> u32 {
-        self.macs
-            .iter()
-            .filter(|((s, _), e)| *s == seg && !e.stat)
-            .count() as u32
-    }
-
-    fn learn(&mut self, seg: u32, m: MacAddr, d: Dest, now: u64, got: Learned) -> Learned {
-        if !m.is_unicast() {
-            self.c.refused_invalid_source += 1;
-            return Learned::Refused(Refusal::InvalidSource);
-        }
-        if let Some(e) = self.macs.get_mut(&(seg, m.0)) {
-            if e.stat {
-                self.c.static_kept += 1;
-                return Learned::StaticKept;
-            }
-            if e.dead(now) {
-                *e = E {
-                    dest: d,
-                    stat: false,
-                    seen: now,
-                    moved: None,
-                };
-                self.c.learned += 1;
-                return Learned::New;
-            }
-            if e.dest == d {
-                e.seen = now;
-                self.c.refreshed += 1;
-                return Learned::Refreshed;
-            }
-            if e.moved.is_some_and(|t| now - t < HOLD) {
-                self.c.move_dampened += 1;
-                return Learned::Dampened { stays: e.dest };
-            }
-            let from = e.dest;
-            *e = E {
-                dest: d,
-                stat: false,
-                seen: now,
-                moved: Some(now),
-            };
-            self.c.moved += 1;
-            return Learned::Moved { from };
-        }
-        if !self.limits.contains_key(&seg) {
-            if self.limits.len() >= SEGS {
-                self.c.refused_segments += 1;
-                return Learned::Refused(Refusal::SegmentTableFull);
-            }
-            self.limits.insert(seg, 4);
-        }
-        if self.learned(seg) >= self.limits[&seg] {
-            self.c.refused_limit += 1;
-            return Learned::Refused(Refusal::SegmentLimit);
-        }
-        let early =
-            got == Learned::Refused(Refusal::TableFull) && self.macs.len() * 4 >= self.cap * 3;
-        if self.macs.len() >= self.cap || early {
-            self.c.refused_full += 1;
-            return Learned::Refused(Refusal::TableFull);
-        }
-        self.macs.insert(
-            (seg, m.0),
-            E {
-                dest: d,
-                stat: false,
-                seen: now,
-                moved: None,
-            },
-        );
-        self.c.learned += 1;
-        Learned::New
-    }
-
-    fn lookup(&mut self, seg: u32, m: MacAddr, now: u64) -> (Option<FloodReason>, Option<Dest>) {
-        if m.is_broadcast() {
-            self.c.broadcast += 1;
-            (Some(FloodReason::Broadcast), None)
-        } else if m.is_multicast() {
-            self.c.multicast += 1;
-            (Some(FloodReason::Multicast), None)
-        } else {
-            match self.macs.get(&(seg, m.0)) {
-                Some(e) if !e.dead(now) => {
-                    self.c.hits += 1;
-                    (None, Some(e.dest))
-                }
-                _ => {
-                    self.c.misses += 1;
-                    (Some(FloodReason::Unknown), None)
-                }
-            }
-        }
+    match i % 6 {
+        0..=2 => Dest::Port(u32::from(i % 6)),
+        3 => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
+        // IPv6 VTEPs keep their address in the FDB's side table: moves between them and to
+        // or from other destinations must keep it in step.
+        4 => Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))),
+        _ => Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2))),
     }
 }
 
@@ -233,10 +107,7 @@ fuzz_target!(|input: Input| {
         seed: 0xf022,
     };
     let mut f = Fdb::with_config(cfg).unwrap();
-    let mut m = Model {
-        cap,
-        ..Model::default()
-    };
+    let mut m = Model::new(cfg);
     let mut now = 0u64;
     for op in input.ops.into_iter().take(500) {
         match op {
@@ -267,11 +138,11 @@ fuzz_target!(|input: Input| {
                 } else if got.is_ok() {
                     m.macs.insert(
                         (seg, mc.0),
-                        E {
+                        ModelEntry {
                             dest: d,
                             stat: true,
-                            seen: now,
-                            moved: None,
+                            last_seen: now,
+                            last_move: None,
                         },
                     );
                 } else {
@@ -290,12 +161,7 @@ fuzz_target!(|input: Input| {
             Op::Lookup { seg, mac: mi } => {
                 let (seg, mc) = (u32::from(seg % 4), mac(mi));
                 let (reason, d) = m.lookup(seg, mc, now);
-                let list: Vec<Dest> = m
-                    .flood
-                    .iter()
-                    .filter(|(s, _)| *s == seg)
-                    .map(|(_, d)| *d)
-                    .collect();
+                let list = m.flood_list(seg);
                 match f.lookup(seg, mc, now) {
                     Forward::Unicast(got) => assert_eq!((reason, d), (None, Some(got))),
                     Forward::Flood { reason: r, list: l } => {
@@ -308,7 +174,7 @@ fuzz_target!(|input: Input| {
                 let slots = f.sweep_slots();
                 let n = f.age(now, slots) + f.age(now, slots);
                 let before = m.macs.len();
-                m.macs.retain(|_, e| !e.dead(now));
+                m.macs.retain(|_, e| !e.expired(now, AGE));
                 assert_eq!(n, before - m.macs.len());
                 m.c.aged += n as u64;
             }
@@ -323,7 +189,7 @@ fuzz_target!(|input: Input| {
                     .collect();
                 assert_eq!(gone.len(), n);
                 for k in gone {
-                    assert!(m.macs.remove(&k).unwrap().dead(now));
+                    assert!(m.macs.remove(&k).unwrap().expired(now, AGE));
                 }
                 m.c.aged += n as u64;
             }
@@ -387,7 +253,6 @@ fuzz_target!(|input: Input| {
             );
         }
     }
-    let want: BTreeMap<_, _> = m.macs.iter().map(|(k, e)| (*k, e.public())).collect();
-    assert_eq!(contents(&f), want);
+    assert_eq!(contents(&f), m.contents());
     assert_eq!(f.counters(), &m.c);
 });

@@ -33,66 +33,118 @@
 //!   frame back where it came from, not flooding tunnel-received frames to other tunnels — is
 //!   the caller's choice while iterating it.
 //!
-//! Memory: the MAC table and the segment table are [`crate::table`] tables; the flood lists are
-//! one array sorted by segment, so a segment's list is a contiguous slice found by binary
-//! search. [`Fdb::mem_size`] covers all three; [`Fdb::new_in`] splits the caller's memory.
+//! Memory: the MAC table, the IPv6-VTEP side table and the segment table are [`crate::table`]
+//! tables; the flood lists are one array sorted by segment, so a segment's list is a contiguous
+//! slice found by binary search. [`Fdb::mem_size`] covers all four; [`Fdb::new_in`] splits the
+//! caller's memory.
 //!
 //! # The per-frame path
 //!
-//! A MAC entry is a 12-byte key (segment, MAC) and a 52-byte value: `last_seen`, `last_move`,
-//! flags, the destination (kind, port id, VTEP address) and padding, so a slot is exactly one
-//! 64-byte cache line (the table aligns such slots): learning or looking up a MAC touches one
-//! line of slot memory. (100k MACs: 7.3 MB of slots plus 230 KB of tag groups.)
+//! A MAC entry is a 10-byte key (segment, MAC) and a 22-byte value: flags (static, moved),
+//! the destination's kind, a 4-byte destination (the port id, or the IPv4 VTEP's address),
+//! `last_seen` and `last_move` — both full 64-bit ticks, so aging, `age` and `move_hold` mean
+//! exactly what they did. A slot is 32 bytes, half a cache line; the table aligns power-of-two
+//! slots, so a slot never straddles two lines. An IPv6 VTEP does not fit in 4 bytes: its entry
+//! has kind IPv6 and the address lives in a cold side table keyed like the MAC table, read only
+//! when such an entry is looked up or changed and kept in step by every learn, move, static
+//! entry, removal, eviction and aging sweep (the proptests check after every operation that it
+//! holds exactly the IPv6 entries' addresses). Its capacity is one more than the MAC table's,
+//! so it has room for every learn the MAC table accepts; should its buckets still refuse (the
+//! table's "no cuckoo path", practically impossible below capacity) the learn or `add_static`
+//! is refused as table-full and nothing changes.
+//!
+//! Memory for 100k MACs: 3.66 MB of slots and 229 KB of tag groups on the per-frame path
+//! (7.31 MB of slots with the previous 64-byte entries), plus 3.2 MB of cold IPv6 side table:
+//! 7.09 MB in all (7.54 MB before).
 //!
 //! The common cases are decided in place in the table's memory, without copying an entry:
-//! - learning a known, live, learned MAC on the same destination is a flags test, an age test
-//!   and a destination compare (for a port: kind and port id only), and `last_seen` is stored
-//!   only when it changes, so a frame burst within one tick does not dirty lines;
+//! - learning a known, live, learned MAC on the same port or IPv4 VTEP is a flags test, an age
+//!   test and a 5-byte destination compare, and `last_seen` is stored only when it changes, so a
+//!   frame burst within one tick does not dirty lines;
 //! - a lookup of a known destination reads the entry's flags, `last_seen` and destination.
 //!
-//! Everything else (static entries, dead entries, moves, dampening, new MACs, limits, full
-//! tables, eviction) takes out-of-line paths. [`Fdb::learn_lookup_burst`] hashes the 2×N MACs
-//! of up to 64 frames and resolves them through one three-stage prefetch pipeline (tags, then
-//! slots, then keys), then runs a tight loop over the frames while each is the common case (a
-//! found source that is a live learned entry on the same destination, a found live
-//! destination): no address checks (a found key is unicast: only unicast MACs are stored), the
-//! `refreshed` and `hits` counters added once per burst, a port destination stored without the
-//! general decode. At the first other frame it falls back to the general path for the rest of
-//! the burst; once a learn there inserts or evicts, the remaining frames look their MACs up
-//! again, so the result is always that of [`learn`](Fdb::learn) then [`lookup`](Fdb::lookup)
-//! frame after frame (a proptest checks this, counters included).
+//! Everything else (IPv6 VTEPs, static entries, dead entries, moves, dampening, new MACs,
+//! limits, full tables, eviction) takes out-of-line paths. [`Fdb::learn_lookup_burst`] runs the
+//! table's pipeline stages itself over the 2×N MACs of up to 64 frames: one loop hashes each
+//! key, matches its two tag groups and prefetches its candidate slot (the tag groups are not
+//! prefetched ahead: 256 prefetches back to back measured slower than the loop's own loads,
+//! which overlap out of order; whether to prefetch at all — not for a cache-resident table —
+//! is decided once per burst). Then a tight loop decides each frame on the raw words of its two
+//! candidate slots while it is
+//! the common case: the source slot's first word is the key's first 8 bytes and its second word
+//! is the key's last 2 bytes, flags (not static), kind and destination, so key, flags and
+//! destination are two 8-byte compares; liveness is one compare of `last_seen` with
+//! `now - age + 1` (computed once per burst); the destination slot needs its two key words, the
+//! static flag or that compare, and a kind that is not IPv6. No address checks (a found key is
+//! unicast: only unicast MACs are stored), the `refreshed` and `hits` counters and the hit mask
+//! set once after the loop (every frame it took is both), the slots borrowed once for it. A tag that matched a different key fails the
+//! key compare like any uncommon frame. At the first other frame the rest of the burst takes
+//! the general path, which confirms each candidate by its key (the full two-bucket search after
+//! a tag collision); once a learn there inserts or evicts, the remaining frames look their MACs
+//! up again, so the result is always that of [`learn`](Fdb::learn) then
+//! [`lookup`](Fdb::lookup) frame after frame (a proptest checks this, counters included, with
+//! ports, IPv4 and IPv6 VTEPs).
 //!
 //! Measured (`benches/l2.rs`, `fdb_100k`: 100k MACs over 100 segments, frames between random
-//! MACs of a segment, all known; thread CPU time, medians of 3 runs interleaved with the
-//! previous build on a shared 2-core VM; ns per frame; ratio = median of the per-run ratios to
-//! the hashbrown peer of the same run):
+//! MACs of a segment, all known; thread CPU time on a shared 2-core VM; ns per frame, medians
+//! of 5 runs interleaved with the previous build's (64-byte entries); ratio = median of the
+//! per-run ratios to the hashbrown peer of the same run):
 //!
 //! | per frame | previous build | now | peer (previous's runs / now's) | previous / peer | now / peer |
 //! |-----------|---------------:|----:|-------------------------------:|----------------:|-----------:|
-//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 40.3 | 32.6 | 32.2 / 34.7 | 1.19× | 0.79× |
-//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 75.0 | 61.8 | 32.2 / 34.7 | 2.10× | 2.07× |
-//!
-//! (The machine was loaded during that set; over all 9 interleaved runs of the session, with
-//! the intermediate builds, the burst's ratio to the peer went from a median of 1.33× to
-//! 0.95×, 28 ns against 28 ns in a quieter set.)
+//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 20.3 | 14.1 | 22.4 / 22.7 | 0.90× | 0.61× |
+//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 41.5 | 34.2 | 22.4 / 22.7 | 1.78× | 1.51× |
 //!
 //! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
-//! destination; no aging, moves, limits or counters). Callgrind: 272 instructions per frame in
-//! the burst (391 before, ≈ 660 in the first design), 296 for learn + lookup (306 before). The goal
-//! of 10 ns per frame is not met. At ≈ 3 instructions per cycle, 10 ns is ≈ 100 instructions
-//! for two table lookups and a learn; and 128 random 64-byte lines per burst from 7.3 MB are
-//! not L2-resident. What would be needed: a compact hot entry (key, flags, a destination
-//! index and `last_seen`, with `last_move` and VTEP addresses in cold side arrays indexed by
-//! slot, which the table would have to move along with cuckoo moves) so 100k MACs come near
-//! L2 — 16 bytes an entry would fit, but only with a coarse `last_seen`, which the exact aging
-//! semantics would have to absorb — and a pipeline specialised to it; not done.
+//! destination; no aging, moves, limits or counters). Callgrind (`examples/fdb_prof.rs`): 162
+//! instructions per frame in the burst (272 before, ≈ 660 in the first design), 285 for
+//! learn + lookup (296 before). [`learn`](Fdb::learn) and [`lookup`](Fdb::lookup) decide
+//! their common case on the candidate slot's words the same way.
+//!
+//! The goal of 10 ns per frame is not met. By table size the burst takes
+//! (`fdb_prof` with `FDB_PASSES=3`, best of 2 runs; the previous build in brackets) 11.9 ns
+//! per frame at 10k MACs (18.4), 12.7 at 40k (19.5), 13.3 at 60k (18.7), 13.8 at 100k (20.5),
+//! 17.2 at 200k (24.2), 34.8 at 1M (45.0): at 100k the cache misses now cost ≈ 2 ns per
+//! frame, and what is left is ≈ 160 instructions, ≈ 12 ns. Tried and dropped: prefetching the
+//! tag groups ahead (slower, see above), no prefetch at all (slower), the FDB in memory
+//! advised to transparent huge pages (no change in a short run), prefetching slots into L2 only or
+//! non-temporally (`T1`, `NTA`: no faster), forcing [`learn`](Fdb::learn) inline (more
+//! instructions, no faster).
+//!
+//! Where the 161 instructions go (callgrind per instruction, 100k MACs): the pipeline loop 94
+//! per frame — per key ≈ 44: building the key 3–5, the hash 5 (already one keyed folded
+//! multiply over the 10 bytes, nothing left to cut there), the two range reductions and the
+//! second bucket's skip 10, the two tag-group addresses 6, the tag broadcast 3, the match 4, the
+//! candidate and its prefetch 12 — and the common-case decision 64. Tried on top and dropped
+//! (each measured with callgrind, then `benches/l2.rs` against this build, 7 interleaved
+//! pairs): a branch-free candidate (bit 16 as "no match", the second bucket's slots based at
+//! `(b2 - 1) * 8`, one conditional move): 161 → 160; the decision loop indexing the slots as
+//! 32-byte arrays (one bounds check per slot): no net change; candidates passed as byte
+//! offsets: 167 (the safe slice access kept two checks); the pipeline loop compiled with
+//! AVX2 + BMI2 behind runtime detection (`vpbroadcastw`, `vpcmpeqw` from memory, `mulx`) with
+//! the two above: 154.6 per frame in the burst, 280.5 for learn + lookup (284.5). Timed, that
+//! last one was no faster: burst 15.0 against 14.8 ns per frame, 0.61× the hashbrown peer
+//! for both (24.4 / 23.8 ns), learn + lookup 37.0 against 36.0 ns, 1.49× against 1.50×
+//! (medians; ratios are medians of the per-run ratios); `fdb_prof` runs spread 15.6–21.9 ns
+//! for both builds under load. A 4 % cut is below what this machine resolves and does not
+//! justify the `unsafe` dispatch. Not tried: hashing
+//! 8 keys at once with SIMD — the folded multiply needs a 64 × 64 → 128-bit product, which
+//! neither AVX2 nor AVX-512 has, so it needs a different keyed hash for every table (valgrind
+//! 3.19 also cannot run AVX-512 code, so callgrind could not count it). The goal needs ≈ 50
+//! fewer instructions per frame, i.e. a structural change rather than cuts of a few: e.g. a
+//! power-of-two bucket count with the second bucket derived from the first and the tag (one
+//! range reduction instead of two, at the cost of the table's density), or 16-byte slots
+//! (100k MACs in 1.8 MB), which need interned destinations and a 32-bit `last_seen`, a change
+//! of the documented tick semantics.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{Dest, SegmentId};
-use crate::table::{Inserted, SlotIdx, Table, TableError, BURST_MAX, NO_SLOT, PIPE_MAX};
+use crate::table::{
+    Inserted, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT, PIPE_MAX,
+};
 use crate::wire::MacAddr;
 
 /// FDB sizing and policy, validated once by [`Fdb::new_in`].
@@ -289,30 +341,30 @@ pub struct FdbCounters {
 // ---- stored forms ----
 
 /// (segment, MAC) as stored: 4 bytes of segment and the first 4 MAC bytes in one word, the
-/// last 2 MAC bytes and 2 zero bytes in another, so building it takes two register stores
-/// that the table's hash and compare read back as the same two words.
+/// last 2 MAC bytes in a halfword, so building it takes two register stores that the table's
+/// hash and compare read back as the same word and halfword. 10 bytes, so key + [`Entry`] is a
+/// 32-byte slot.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout, Unaligned,
 )]
 #[repr(C)]
 struct Key {
     lo: [u8; 8],
-    hi: [u8; 4],
+    hi: [u8; 2],
 }
 
 impl Key {
     const ZERO: Key = Key {
         lo: [0; 8],
-        hi: [0; 4],
+        hi: [0; 2],
     };
     #[inline(always)]
     fn new(seg: SegmentId, mac: MacAddr) -> Key {
         let m = mac.0;
         let lo = u64::from(seg) | u64::from(u32::from_le_bytes([m[0], m[1], m[2], m[3]])) << 32;
-        let hi = u32::from(u16::from_le_bytes([m[4], m[5]]));
         Key {
             lo: lo.to_le_bytes(),
-            hi: hi.to_le_bytes(),
+            hi: [m[4], m[5]],
         }
     }
     fn seg(&self) -> SegmentId {
@@ -324,50 +376,75 @@ impl Key {
     }
 }
 
+/// A local port: `Entry::dest` is the port id.
 const KIND_PORT: u8 = 1;
+/// An IPv4 VTEP: `Entry::dest` is its address.
 const KIND_V4: u8 = 2;
+/// An IPv6 VTEP: the address is in the cold side table (`Fdb::v6`), under the entry's key.
 const KIND_V6: u8 = 3;
 const FLAG_STATIC: u8 = 1;
 const FLAG_MOVED: u8 = 2;
 
 /// An entry as stored, read and changed in place in the table's memory (all fields bytes, so
-/// no alignment is needed and no copy is made on the per-frame path).
+/// no alignment is needed and no copy is made on the per-frame path). 22 bytes: with the
+/// 10-byte key a slot is 32 bytes, half a cache line (the table aligns power-of-two slots, so a
+/// slot never straddles two lines), and every field sits at its natural alignment in the slot
+/// (flags at 10, kind 11, dest 12, `last_seen` 16, `last_move` 24).
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout, Unaligned)]
 #[repr(C)]
 struct Entry {
+    flags: u8,
+    kind: u8,
+    /// The port id (`KIND_PORT`), the IPv4 address (`KIND_V4`), or zero (`KIND_V6`).
+    dest: [u8; 4],
     last_seen: [u8; 8],
     /// When the MAC last moved; meaningful only with `FLAG_MOVED`.
     last_move: [u8; 8],
-    flags: u8,
-    kind: u8,
-    pad: [u8; 2],
-    port: [u8; 4],
-    addr: [u8; 16],
-    /// Pads key + entry to 64 bytes: the table then puts every slot on its own cache line, so
-    /// a lookup or learn reads one line of slot memory instead of two for most slots.
-    spare: [u8; 12],
 }
 
-/// A destination in its stored form, encoded once per frame and compared field by field.
+// The burst's common case reads slots as words (`Fdb::learn_lookup_burst`): key bytes 0..10,
+// flags 10, kind 11, destination 12..16, `last_seen` 16..24.
+const _: () = {
+    assert!(core::mem::size_of::<Key>() + core::mem::size_of::<Entry>() == 32);
+    assert!(core::mem::size_of::<Key>() + core::mem::offset_of!(Entry, flags) == 10);
+    assert!(core::mem::size_of::<Key>() + core::mem::offset_of!(Entry, kind) == 11);
+    assert!(core::mem::size_of::<Key>() + core::mem::offset_of!(Entry, dest) == 12);
+    assert!(core::mem::size_of::<Key>() + core::mem::offset_of!(Entry, last_seen) == 16);
+};
+
+/// A destination in its stored form, encoded once and compared field by field: the hot part
+/// (kind, 4 bytes) and, for an IPv6 VTEP, the address kept in the side table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Enc {
     kind: u8,
-    port: [u8; 4],
-    addr: [u8; 16],
+    dest: [u8; 4],
+    v6: [u8; 16],
 }
 
 impl Enc {
     #[inline(always)]
     fn new(d: Dest) -> Enc {
-        let (kind, port, addr) = encode(d);
-        Enc {
-            kind,
-            port: port.to_ne_bytes(),
-            addr,
+        match d {
+            Dest::Port(p) => Enc {
+                kind: KIND_PORT,
+                dest: p.to_ne_bytes(),
+                v6: [0; 16],
+            },
+            Dest::Vtep(IpAddr::V4(a)) => Enc {
+                kind: KIND_V4,
+                dest: a.octets(),
+                v6: [0; 16],
+            },
+            Dest::Vtep(IpAddr::V6(a)) => Enc {
+                kind: KIND_V6,
+                dest: [0; 4],
+                v6: a.octets(),
+            },
         }
     }
 }
 
+/// The flood lists' stored form of a destination: (kind, port, address).
 #[inline(always)]
 fn encode(d: Dest) -> (u8, u32, [u8; 16]) {
     match d {
@@ -394,65 +471,56 @@ fn decode(kind: u8, port: u32, addr: [u8; 16]) -> Dest {
 
 impl Entry {
     #[inline(always)]
-    fn new(dest: Dest, now: u64, flags: u8) -> Entry {
-        let e = Enc::new(dest);
+    fn new(e: &Enc, now: u64, flags: u8) -> Entry {
         Entry {
-            last_seen: now.to_ne_bytes(),
-            last_move: [0; 8],
             flags,
             kind: e.kind,
-            pad: [0; 2],
-            port: e.port,
-            addr: e.addr,
-            spare: [0; 12],
+            dest: e.dest,
+            last_seen: now.to_le_bytes(),
+            last_move: [0; 8],
         }
     }
     #[inline(always)]
     fn last_seen(&self) -> u64 {
-        u64::from_ne_bytes(self.last_seen)
+        u64::from_le_bytes(self.last_seen)
     }
     #[inline(always)]
     fn last_move(&self) -> u64 {
-        u64::from_ne_bytes(self.last_move)
+        u64::from_le_bytes(self.last_move)
     }
+    /// The destination of a port or IPv4 entry; `None` for an IPv6 VTEP (its address is in the
+    /// side table: [`Fdb::dest_of`]).
     #[inline(always)]
-    fn dest(&self) -> Dest {
-        decode(self.kind, u32::from_ne_bytes(self.port), self.addr)
+    fn hot_dest(&self) -> Option<Dest> {
+        match self.kind {
+            KIND_PORT => Some(Dest::Port(u32::from_ne_bytes(self.dest))),
+            KIND_V4 => Some(Dest::Vtep(IpAddr::V4(Ipv4Addr::from(self.dest)))),
+            _ => None,
+        }
     }
     #[inline(always)]
     fn is_static(&self) -> bool {
         self.flags & FLAG_STATIC != 0
     }
+    /// True when the entry is on `d` and that is decided in place: a port or an IPv4 VTEP.
+    /// False for an IPv6 VTEP either way (the general path compares it with the side table).
     #[inline(always)]
-    fn same_dest(&self, d: &Enc) -> bool {
-        self.kind == d.kind && self.port == d.port && self.addr == d.addr
-    }
-    /// `same_dest(&Enc::new(d))` without building the encoding: a port entry's address bytes
-    /// are always zero, so for a port only the kind and the port id are compared.
-    #[inline(always)]
-    fn is_dest(&self, d: Dest) -> bool {
+    fn is_hot_dest(&self, d: Dest) -> bool {
         match d {
-            Dest::Port(p) => self.kind == KIND_PORT && self.port == p.to_ne_bytes(),
-            Dest::Vtep(_) => self.same_dest(&Enc::new(d)),
+            Dest::Port(p) => self.kind == KIND_PORT && self.dest == p.to_ne_bytes(),
+            Dest::Vtep(IpAddr::V4(a)) => self.kind == KIND_V4 && self.dest == a.octets(),
+            Dest::Vtep(IpAddr::V6(_)) => false,
         }
     }
     #[inline(always)]
     fn set_dest(&mut self, d: &Enc) {
         self.kind = d.kind;
-        self.port = d.port;
-        self.addr = d.addr;
+        self.dest = d.dest;
     }
     /// A learned entry unseen for `age` ticks (never for static entries or `age == 0`).
     #[inline(always)]
     fn expired(&self, now: u64, age: u64) -> bool {
         !self.is_static() && age != 0 && now.saturating_sub(self.last_seen()) >= age
-    }
-    fn public(&self) -> FdbEntry {
-        FdbEntry {
-            dest: self.dest(),
-            is_static: self.is_static(),
-            last_seen: self.last_seen(),
-        }
     }
 }
 
@@ -531,6 +599,56 @@ impl<'a> FloodList<'a> {
     }
 }
 
+/// The 8 bytes of a slot from `at` (0, 8, 16 or 24) as a little-endian word.
+#[inline(always)]
+fn word(s: &[u8; 32], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    if let Some(b) = s.get(at..at + 8) {
+        w.copy_from_slice(b);
+    }
+    u64::from_le_bytes(w)
+}
+
+/// The flags (0: learned), kind and destination of an entry on `from`, as they sit in the
+/// second word of its slot (above the key's last 2 bytes); `None` for an IPv6 VTEP, whose
+/// entry is not decided on the slot's words.
+#[inline(always)]
+fn hot_word(from: Dest) -> Option<u64> {
+    match from {
+        Dest::Port(p) => {
+            Some(u64::from(KIND_PORT) << 24 | u64::from(u32_le(p.to_ne_bytes())) << 32)
+        }
+        Dest::Vtep(IpAddr::V4(a)) => {
+            Some(u64::from(KIND_V4) << 24 | u64::from(u32_le(a.octets())) << 32)
+        }
+        Dest::Vtep(IpAddr::V6(_)) => None,
+    }
+}
+
+/// The oldest `last_seen` of a live learned entry at `now`: `seen >= min_live(now, age)` is
+/// `age == 0 || now.saturating_sub(seen) < age`, folded into one compare.
+#[inline(always)]
+fn min_live(now: u64, age: u64) -> u64 {
+    if age == 0 || now < age {
+        0
+    } else {
+        now - age + 1
+    }
+}
+
+/// The byte range of slot `i` in `Table::slots_mut` (32-byte slots).
+#[inline(always)]
+fn slot_range(i: SlotIdx) -> Option<core::ops::Range<usize>> {
+    let o = usize::try_from(i).ok()?.checked_mul(32)?;
+    Some(o..o.checked_add(32)?)
+}
+
+/// Four stored bytes as a little-endian word (their place in a slot word).
+#[inline(always)]
+fn u32_le(b: [u8; 4]) -> u32 {
+    u32::from_le_bytes(b)
+}
+
 /// Why a frame to `dst` floods (when it does).
 #[inline(always)]
 fn flood_reason(dst: MacAddr) -> FloodReason {
@@ -544,11 +662,15 @@ fn flood_reason(dst: MacAddr) -> FloodReason {
 }
 
 type Macs<M> = Table<Key, Entry, M>;
+type V6s<M> = Table<Key, [u8; 16], M>;
 type Segs<M> = Table<[u8; 4], SegState, M>;
 
 /// The forwarding database over memory `M` (see the module doc).
 pub struct Fdb<M> {
     macs: Macs<M>,
+    /// The IPv6 VTEP address of every `KIND_V6` entry of `macs`, under the same key (and
+    /// nothing else): cold, read only when such an entry is looked up or changed.
+    v6: V6s<M>,
     segs: Segs<M>,
     flood: M,
     flood_len: usize,
@@ -568,9 +690,16 @@ impl<M> core::fmt::Debug for Fdb<M> {
     }
 }
 
-/// Byte sizes of the three regions.
-fn layout(cfg: &FdbConfig) -> Result<[usize; 3], FdbError> {
+/// Capacity of the IPv6 VTEP side table: one more than the MAC table, so the side entry of a
+/// new key can go in before the MAC table insert decides (and be taken out if it refuses).
+fn v6_capacity(cfg: &FdbConfig) -> usize {
+    cfg.mac_capacity.saturating_add(1).min(MAX_CAPACITY)
+}
+
+/// Byte sizes of the four regions.
+fn layout(cfg: &FdbConfig) -> Result<[usize; 4], FdbError> {
     let macs = Table::<Key, Entry, &mut [u8]>::mem_size(cfg.mac_capacity)?;
+    let v6 = Table::<Key, [u8; 16], &mut [u8]>::mem_size(v6_capacity(cfg))?;
     let segs = Table::<[u8; 4], SegState, &mut [u8]>::mem_size(cfg.segment_capacity)?;
     let flood = cfg
         .flood_capacity
@@ -578,14 +707,15 @@ fn layout(cfg: &FdbConfig) -> Result<[usize; 3], FdbError> {
         .ok_or(TableError::BadCapacity {
             capacity: cfg.flood_capacity,
         })?;
-    Ok([macs, segs, flood])
+    Ok([macs, v6, segs, flood])
 }
 
 impl Fdb<&mut [u8]> {
     /// Bytes of memory an FDB with `cfg` needs.
     pub fn mem_size(cfg: &FdbConfig) -> Result<usize, FdbError> {
-        let [a, b, c] = layout(cfg)?;
-        a.checked_add(b)
+        let [a, v, b, c] = layout(cfg)?;
+        a.checked_add(v)
+            .and_then(|s| s.checked_add(b))
             .and_then(|s| s.checked_add(c))
             .ok_or(FdbError::Table(TableError::BadCapacity {
                 capacity: cfg.mac_capacity,
@@ -597,14 +727,15 @@ impl<'m> Fdb<&'m mut [u8]> {
     /// Builds an empty FDB over `mem` (at least [`mem_size`](Fdb::mem_size) bytes).
     pub fn new_in(mem: &'m mut [u8], cfg: FdbConfig) -> Result<Self, FdbError> {
         let need = Fdb::mem_size(&cfg)?;
-        let [a, b, _] = layout(&cfg)?;
+        let [a, v, b, _] = layout(&cfg)?;
         let have = mem.len();
         if have < need {
             return Err(FdbError::MemTooSmall { need, have });
         }
         let (ma, rest) = mem.split_at_mut(a);
+        let (mv, rest) = rest.split_at_mut(v);
         let (mb, mc) = rest.split_at_mut(b);
-        Self::from_parts(ma, mb, mc, cfg)
+        Self::from_parts(ma, mv, mb, mc, cfg)
     }
 }
 
@@ -612,15 +743,16 @@ impl<'m> Fdb<&'m mut [u8]> {
 impl Fdb<alloc::boxed::Box<[u8]>> {
     /// An FDB owning its memory.
     pub fn with_config(cfg: FdbConfig) -> Result<Self, FdbError> {
-        let [a, b, c] = layout(&cfg)?;
+        let [a, v, b, c] = layout(&cfg)?;
         let z = |n: usize| alloc::vec![0u8; n].into_boxed_slice();
-        Self::from_parts(z(a), z(b), z(c), cfg)
+        Self::from_parts(z(a), z(v), z(b), z(c), cfg)
     }
 }
 
 impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
-    fn from_parts(ma: M, mb: M, mc: M, cfg: FdbConfig) -> Result<Self, FdbError> {
+    fn from_parts(ma: M, mv: M, mb: M, mc: M, cfg: FdbConfig) -> Result<Self, FdbError> {
         let macs = Table::new_in(ma, cfg.mac_capacity, cfg.seed)?;
+        let v6 = Table::new_in(mv, v6_capacity(&cfg), cfg.seed ^ 0x0076_3600_7636)?;
         let segs = Table::new_in(mb, cfg.segment_capacity, cfg.seed.rotate_left(32) ^ 0x5e65)?;
         let need = cfg.flood_capacity * FLOOD_LEN;
         if mc.as_ref().len() < need {
@@ -631,6 +763,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         }
         Ok(Fdb {
             macs,
+            v6,
             segs,
             flood: mc,
             flood_len: 0,
@@ -721,7 +854,29 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             return self.refuse_source();
         }
         let key = Key::new(seg, src);
-        let idx = self.macs.find_key_idx(&key);
+        let cand = self.macs.pipe_candidate::<false>(&key);
+        // The common case on the candidate slot's raw words, as in the burst.
+        if let Some(hot) = hot_word(from) {
+            let min_live = min_live(now, self.cfg.age);
+            let slots = self.macs.slots_mut();
+            if let Some(Ok(s)) = slot_range(cand)
+                .and_then(|r| slots.get_mut(r))
+                .map(<&mut [u8; 32]>::try_from)
+            {
+                let seen = word(s, 16);
+                if word(s, 0) == u64::from_le_bytes(key.lo)
+                    && word(s, 8) == u64::from(u16::from_le_bytes(key.hi)) | hot
+                    && seen >= min_live
+                {
+                    if seen != now {
+                        s[16..24].copy_from_slice(&now.to_le_bytes());
+                    }
+                    self.counters.refreshed += 1;
+                    return Learned::Refreshed;
+                }
+            }
+        }
+        let idx = self.macs.pipe_confirm(&key, cand);
         self.learn_idx(seg, key, from, now, idx)
     }
 
@@ -733,9 +888,10 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
 
     /// Learning of a unicast `key` whose slot index is `idx` ([`NO_SLOT`]: known absent).
     ///
-    /// The common case — a live learned MAC seen again on the same destination — is decided
-    /// in place in the table's memory: one flags test, one age test, one destination compare,
-    /// and a store of `last_seen` only when it changes (so a line is not dirtied for nothing).
+    /// The common case — a live learned MAC seen again on the same port or IPv4 VTEP — is
+    /// decided in place in the table's memory: one flags test, one age test, one destination
+    /// compare, and a store of `last_seen` only when it changes (so a line is not dirtied for
+    /// nothing).
     #[inline(always)]
     fn learn_idx(
         &mut self,
@@ -746,50 +902,115 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         idx: SlotIdx,
     ) -> Learned {
         if idx == NO_SLOT {
-            return self.learn_new(seg, key, Entry::new(from, now, 0));
+            return self.learn_new(seg, key, from, now);
         }
         let age = self.cfg.age;
         if let Some(e) = self.entry_mut(idx) {
             let seen = e.last_seen();
             let live = age == 0 || now.saturating_sub(seen) < age;
-            if e.flags & FLAG_STATIC == 0 && live && e.is_dest(from) {
+            if e.flags & FLAG_STATIC == 0 && live && e.is_hot_dest(from) {
                 if seen != now {
-                    e.last_seen = now.to_ne_bytes();
+                    e.last_seen = now.to_le_bytes();
                 }
                 self.counters.refreshed += 1;
                 return Learned::Refreshed;
             }
         }
-        self.learn_other(idx, &Enc::new(from), from, now)
+        self.learn_other(idx, &key, from, now)
     }
 
-    /// Learning on a found entry that is static, dead, or on another destination.
+    /// The destination of entry `e` stored under `key`.
+    #[inline(always)]
+    fn dest_of(&self, key: &Key, e: &Entry) -> Dest {
+        match e.hot_dest() {
+            Some(d) => d,
+            None => self.v6_dest(key),
+        }
+    }
+
+    /// The IPv6 VTEP of the `KIND_V6` entry under `key`, from the side table.
+    #[cold]
     #[inline(never)]
-    fn learn_other(&mut self, idx: SlotIdx, enc: &Enc, from: Dest, now: u64) -> Learned {
+    fn v6_dest(&self, key: &Key) -> Dest {
+        // The side table holds the address of every `KIND_V6` entry; the unspecified address
+        // would show only if that invariant were broken.
+        Dest::Vtep(IpAddr::V6(Ipv6Addr::from(
+            self.v6.get(key).unwrap_or([0; 16]),
+        )))
+    }
+
+    /// True when entry `e` under `key` is on the destination encoded as `d`.
+    fn same_dest(&self, key: &Key, e: &Entry, d: &Enc) -> bool {
+        e.kind == d.kind
+            && e.dest == d.dest
+            && (d.kind != KIND_V6 || self.v6.get(key) == Some(d.v6))
+    }
+
+    fn public(&self, key: &Key, e: &Entry) -> FdbEntry {
+        FdbEntry {
+            dest: self.dest_of(key, e),
+            is_static: e.is_static(),
+            last_seen: e.last_seen(),
+        }
+    }
+
+    /// Replaces the entry `old` at `idx` (under `key`) with `new`, whose destination is `d`,
+    /// keeping the side table in step. False (nothing changed) when the side table refuses the
+    /// address (possible only if its buckets cannot make room, which its spare capacity makes
+    /// practically impossible).
+    fn replace_entry(&mut self, idx: SlotIdx, key: &Key, old: &Entry, new: Entry, d: &Enc) -> bool {
+        if d.kind == KIND_V6 {
+            if self.v6.insert(*key, d.v6).is_err() {
+                return false;
+            }
+        } else if old.kind == KIND_V6 {
+            self.v6.remove(key);
+        }
+        if let Some(e) = self.entry_mut(idx) {
+            *e = new;
+        }
+        true
+    }
+
+    /// Learning on a found entry that is static, dead, on another destination, or on an IPv6
+    /// VTEP.
+    #[inline(never)]
+    fn learn_other(&mut self, idx: SlotIdx, key: &Key, from: Dest, now: u64) -> Learned {
         let (hold, age) = (self.cfg.move_hold, self.cfg.age);
-        let Some(e) = self.entry_mut(idx) else {
+        let Some(&e) = self.entry(idx) else {
             // A found index is always in range.
             return Learned::Refused(Refusal::TableFull);
         };
+        let enc = Enc::new(from);
         let r = if e.is_static() {
             Learned::StaticKept
         } else if e.expired(now, age) {
             // Dead but not yet reclaimed: learn afresh in place (no move, no dampening).
-            *e = Entry::new(from, now, 0);
-            Learned::New
-        } else if e.same_dest(enc) {
-            e.last_seen = now.to_ne_bytes();
+            if self.replace_entry(idx, key, &e, Entry::new(&enc, now, 0), &enc) {
+                Learned::New
+            } else {
+                Learned::Refused(Refusal::TableFull)
+            }
+        } else if self.same_dest(key, &e, &enc) {
+            if let Some(m) = self.entry_mut(idx) {
+                m.last_seen = now.to_le_bytes();
+            }
             Learned::Refreshed
         } else {
-            let old = e.dest();
+            let old = self.dest_of(key, &e);
             if e.flags & FLAG_MOVED != 0 && hold != 0 && now.saturating_sub(e.last_move()) < hold {
                 Learned::Dampened { stays: old }
             } else {
-                e.set_dest(enc);
-                e.last_seen = now.to_ne_bytes();
-                e.last_move = now.to_ne_bytes();
-                e.flags |= FLAG_MOVED;
-                Learned::Moved { from: old }
+                let mut n = e;
+                n.set_dest(&enc);
+                n.last_seen = now.to_le_bytes();
+                n.last_move = now.to_le_bytes();
+                n.flags |= FLAG_MOVED;
+                if self.replace_entry(idx, key, &e, n, &enc) {
+                    Learned::Moved { from: old }
+                } else {
+                    Learned::Refused(Refusal::TableFull)
+                }
             }
         };
         match r {
@@ -798,13 +1019,13 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             Learned::Dampened { .. } => self.counters.move_dampened += 1,
             Learned::Moved { .. } => self.counters.moved += 1,
             Learned::New => self.counters.learned += 1,
-            Learned::Refused(_) => {}
+            Learned::Refused(_) => self.counters.refused_full += 1,
         }
         r
     }
 
     #[cold]
-    fn learn_new(&mut self, seg: SegmentId, key: Key, entry: Entry) -> Learned {
+    fn learn_new(&mut self, seg: SegmentId, key: Key, from: Dest, now: u64) -> Learned {
         let Ok(state) = self.seg_state(seg) else {
             self.counters.refused_segments += 1;
             return Learned::Refused(Refusal::SegmentTableFull);
@@ -813,8 +1034,15 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             self.counters.refused_limit += 1;
             return Learned::Refused(Refusal::SegmentLimit);
         }
+        let enc = Enc::new(from);
+        let entry = Entry::new(&enc, now, 0);
+        // An IPv6 VTEP's address goes in first (the key is new to both tables), so a refusal
+        // below can take it out again and leave everything as it was.
+        if enc.kind == KIND_V6 && self.v6.insert(key, enc.v6).is_err() {
+            self.counters.refused_full += 1;
+            return Learned::Refused(Refusal::TableFull);
+        }
         let age = self.cfg.age;
-        let now = entry.last_seen();
         let res = if self.cfg.evict_when_full {
             self.macs.insert_or_evict(key, entry, |_, e| {
                 if e.is_static() {
@@ -829,12 +1057,18 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             self.macs.insert(key, entry).map(|_| Inserted::New)
         };
         match res {
-            Ok(Inserted::Evicted(k, _)) => {
+            Ok(Inserted::Evicted(k, e)) => {
                 self.counters.evicted += 1;
                 self.seg_learned_add(k.seg(), -1);
+                if e.kind == KIND_V6 {
+                    self.v6.remove(&k);
+                }
             }
             Ok(_) => {}
             Err(_) => {
+                if enc.kind == KIND_V6 {
+                    self.v6.remove(&key);
+                }
                 self.counters.refused_full += 1;
                 return Learned::Refused(Refusal::TableFull);
             }
@@ -856,41 +1090,92 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             return Err(FdbError::NotUnicast);
         }
         let key = Key::new(seg, mac);
-        let was_learned = matches!(self.macs.get(&key), Some(e) if !e.is_static());
-        match self.macs.insert(key, Entry::new(dest, now, FLAG_STATIC)) {
+        let enc = Enc::new(dest);
+        let old = self.macs.get(&key);
+        let old_v6 = self.v6.get(&key);
+        if enc.kind == KIND_V6 && self.v6.insert(key, enc.v6).is_err() {
+            return Err(FdbError::MacTableFull);
+        }
+        match self.macs.insert(key, Entry::new(&enc, now, FLAG_STATIC)) {
             Ok(_) => {
-                if was_learned {
+                if enc.kind != KIND_V6 && old_v6.is_some() {
+                    self.v6.remove(&key);
+                }
+                if matches!(old, Some(e) if !e.is_static()) {
                     self.seg_learned_add(seg, -1);
                 }
                 Ok(())
             }
-            Err(_) => Err(FdbError::MacTableFull),
+            Err(_) => {
+                // Only a new key is refused, so the side table had nothing under it before.
+                if enc.kind == KIND_V6 {
+                    match old_v6 {
+                        Some(a) => {
+                            let _ = self.v6.insert(key, a);
+                        }
+                        None => {
+                            self.v6.remove(&key);
+                        }
+                    }
+                }
+                Err(FdbError::MacTableFull)
+            }
         }
     }
 
     /// Removes an entry (static or learned); returns it.
     pub fn remove(&mut self, seg: SegmentId, mac: MacAddr) -> Option<FdbEntry> {
-        let e = self.macs.remove(&Key::new(seg, mac))?;
+        let key = Key::new(seg, mac);
+        let e = self.macs.remove(&key)?;
+        let out = self.public(&key, &e);
+        if e.kind == KIND_V6 {
+            self.v6.remove(&key);
+        }
         if !e.is_static() {
             self.seg_learned_add(seg, -1);
         }
-        Some(e.public())
+        Some(out)
     }
 
     /// The entry for `(seg, mac)`, live or not (no counters).
     pub fn get(&self, seg: SegmentId, mac: MacAddr) -> Option<FdbEntry> {
-        self.macs.get(&Key::new(seg, mac)).map(|e| e.public())
+        let key = Key::new(seg, mac);
+        self.macs.get(&key).map(|e| self.public(&key, &e))
     }
 
     /// Where a frame to `dst` on `seg` goes at time `now`.
     #[inline]
     pub fn lookup(&mut self, seg: SegmentId, dst: MacAddr, now: u64) -> Forward<'_> {
+        let key = Key::new(seg, dst);
         let idx = if dst.is_multicast() {
             NO_SLOT
         } else {
-            self.macs.find_key_idx(&Key::new(seg, dst))
+            let cand = self.macs.pipe_candidate::<false>(&key);
+            // The common case on the candidate slot's raw words, as in the burst: the key,
+            // live (static, or `last_seen` recent enough), on a port or an IPv4 VTEP.
+            if let Some(Ok(d)) = slot_range(cand)
+                .and_then(|r| self.macs.slots().get(r))
+                .map(<&[u8; 32]>::try_from)
+            {
+                let w1 = word(d, 8);
+                let (flags, kind) = ((w1 >> 16) as u8, (w1 >> 24) as u8);
+                if word(d, 0) == u64::from_le_bytes(key.lo)
+                    && w1 as u16 == u16::from_le_bytes(key.hi)
+                    && (flags & FLAG_STATIC != 0 || word(d, 16) >= min_live(now, self.cfg.age))
+                    && kind != KIND_V6
+                {
+                    let d4 = ((w1 >> 32) as u32).to_le_bytes();
+                    self.counters.hits += 1;
+                    return Forward::Unicast(if kind == KIND_PORT {
+                        Dest::Port(u32::from_ne_bytes(d4))
+                    } else {
+                        Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4)))
+                    });
+                }
+            }
+            self.macs.pipe_confirm(&key, cand)
         };
-        match self.resolve(dst, idx, now) {
+        match self.resolve(dst, &key, idx, now) {
             Some(d) => Forward::Unicast(d),
             None => Forward::Flood {
                 reason: flood_reason(dst),
@@ -899,9 +1184,9 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         }
     }
 
-    /// Counts and resolves a lookup whose table result is the slot index `idx`.
+    /// Counts and resolves a lookup of `key` whose table result is the slot index `idx`.
     #[inline(always)]
-    fn resolve(&mut self, dst: MacAddr, idx: SlotIdx, now: u64) -> Option<Dest> {
+    fn resolve(&mut self, dst: MacAddr, key: &Key, idx: SlotIdx, now: u64) -> Option<Dest> {
         if dst.is_multicast() {
             if dst.is_broadcast() {
                 self.counters.broadcast += 1;
@@ -915,7 +1200,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             let live = self
                 .entry(idx)
                 .filter(|e| !e.expired(now, age))
-                .map(Entry::dest);
+                .map(|e| self.dest_of(key, e));
             if live.is_some() {
                 self.counters.hits += 1;
                 return live;
@@ -948,8 +1233,10 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         let mut idx = [NO_SLOT; BURST_MAX];
         self.macs.find_idx(&k[..n], &mut idx);
         let mut hits = 0u64;
-        for (i, ((&x, (_, mac)), o)) in idx.iter().zip(keys).zip(out.iter_mut()).enumerate() {
-            *o = self.resolve(*mac, x, now);
+        for (i, (((&x, key), (_, mac)), o)) in
+            idx.iter().zip(&k).zip(keys).zip(out.iter_mut()).enumerate()
+        {
+            *o = self.resolve(*mac, key, x, now);
             hits |= u64::from(o.is_some()) << i;
         }
         Ok(hits)
@@ -976,90 +1263,144 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             }));
         }
         let (learned, out) = (&mut learned[..n], &mut out[..n]);
-        let mut keys = [Key::ZERO; PIPE_MAX];
-        for (i, f) in frames.iter().enumerate() {
-            keys[2 * i] = Key::new(f.seg, f.src);
-            keys[2 * i + 1] = Key::new(f.seg, f.dst);
-        }
+        // The table's pipeline over all 2n MACs (source 2i, destination 2i + 1): hash, match
+        // the tags and prefetch the candidate slot, key after key (the tag groups' loads of
+        // consecutive keys overlap out of order). The keys are compared in the loop below,
+        // together with the entries, once the slots have had the other keys' time to arrive.
         let mut idx = [NO_SLOT; PIPE_MAX];
-        self.macs.find_idx(&keys[..2 * n], &mut idx);
-        let age = self.cfg.age;
-        let mut hits = 0u64;
-        // Counted here and added once: the common cases touch no counter memory per frame.
-        let (mut refreshed, mut found) = (0u64, 0u64);
+        // (The prefetch decision is taken once, not per key; so is the table's memory check,
+        // which then folds out of the loops. Without memory, every key is absent.)
+        let (ready, pf) = (self.macs.pipe_ready(), self.macs.pipe_prefetches());
+        if ready && pf {
+            for i in 0..n {
+                let f = &frames[i];
+                let (s, d) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+                idx[2 * i] = self.macs.pipe_candidate::<true>(&s);
+                idx[2 * i + 1] = self.macs.pipe_candidate::<true>(&d);
+            }
+        } else if ready {
+            for i in 0..n {
+                let f = &frames[i];
+                let (s, d) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+                idx[2 * i] = self.macs.pipe_candidate::<false>(&s);
+                idx[2 * i + 1] = self.macs.pipe_candidate::<false>(&d);
+            }
+        }
+        let min_live = min_live(now, self.cfg.age);
+        // The counters and the hit mask of the common cases are added once, after the loop.
         let mut at = 0;
-        // The common case in place: a found source that is a live learned entry on the same
-        // destination, a found live destination. A found key is unicast (only unicast MACs
-        // are ever stored), so neither needs the address checks. Anything else, and every
-        // frame after a learn that inserted, goes through the general path below.
+        // The common case, decided on the candidate slots' raw words: the source is found as a
+        // live learned entry on the frame's port or IPv4 VTEP, the destination is found live on
+        // a port or an IPv4 VTEP. A slot is the key's 10 bytes, then flags, kind, the 4-byte
+        // destination, `last_seen`: so the source's second key word, flags (not static), kind
+        // and destination are one 8-byte compare. A found key is unicast (only unicast MACs
+        // are ever stored), so neither needs the address checks. Anything else — a tag
+        // collision included — and every frame after it goes through the general path below.
+        // The slots are borrowed once for the loop, so the table's memory is not reloaded
+        // after each `last_seen` store.
+        let slots = self.macs.slots_mut();
         while at < n {
             let f = &frames[at];
-            let (si, di) = (idx[2 * at], idx[2 * at + 1]);
-            if si == NO_SLOT || di == NO_SLOT {
-                break;
-            }
-            let Some(e) = self.entry_mut(si) else {
+            // The entry's flags (0), kind and destination as they sit in the second word.
+            let Some(hot) = hot_word(f.from) else {
                 break;
             };
-            let seen = e.last_seen();
-            if e.flags & FLAG_STATIC != 0
-                || (age != 0 && now.saturating_sub(seen) >= age)
-                || !e.is_dest(f.from)
+            let (si, di) = (idx[2 * at], idx[2 * at + 1]);
+            let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+            // (`NO_SLOT` is past the end of any table: `get` refuses it.)
+            let Some(Ok(s)) = slot_range(si)
+                .and_then(|r| slots.get_mut(r))
+                .map(<&mut [u8; 32]>::try_from)
+            else {
+                break;
+            };
+            let seen = word(s, 16);
+            if word(s, 0) != u64::from_le_bytes(ks.lo)
+                || word(s, 8) != u64::from(u16::from_le_bytes(ks.hi)) | hot
+                || seen < min_live
             {
                 break;
             }
             if seen != now {
-                e.last_seen = now.to_ne_bytes();
+                s[16..24].copy_from_slice(&now.to_le_bytes());
             }
-            let Some(d) = self.entry(di) else {
+            let Some(Ok(d)) = slot_range(di)
+                .and_then(|r| slots.get(r))
+                .map(<&[u8; 32]>::try_from)
+            else {
                 break;
             };
-            if d.expired(now, age) {
+            let w1 = word(d, 8);
+            let (flags, dkind) = ((w1 >> 16) as u8, (w1 >> 24) as u8);
+            if word(d, 0) != u64::from_le_bytes(kd.lo)
+                || w1 as u16 != u16::from_le_bytes(kd.hi)
+                || (flags & FLAG_STATIC == 0 && word(d, 16) < min_live)
+                || dkind == KIND_V6
+            {
                 break;
             }
-            refreshed += 1;
-            found += 1;
+            // The destination's stored bytes.
+            let d4 = ((w1 >> 32) as u32).to_le_bytes();
             learned[at] = Learned::Refreshed;
-            // A port is the common destination: store it without the general decode.
-            out[at] = Some(if d.kind == KIND_PORT {
-                Dest::Port(u32::from_ne_bytes(d.port))
+            if dkind == KIND_PORT {
+                out[at] = Some(Dest::Port(u32::from_ne_bytes(d4)));
             } else {
-                d.dest()
-            });
-            hits |= 1 << at;
+                out[at] = Some(Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4))));
+            }
             at += 1;
         }
-        self.counters.refreshed += refreshed;
+        // Every frame so far was a refreshed source and a found destination.
+        let found = at as u64;
+        let mut hits = if at >= 64 { u64::MAX } else { (1u64 << at) - 1 };
+        self.counters.refreshed += found;
         self.counters.hits += found;
-        // Once a learn has inserted (or evicted, or reused a dead entry), slot indexes found
-        // before may be stale and keys found absent may exist: look up afresh from then on.
+        // The candidates of the frames left are confirmed by their keys here. Once a learn has
+        // inserted (or evicted, or reused a dead entry), slot indexes found before may be stale
+        // and keys found absent may exist: look up afresh from then on.
         let mut changed = false;
         while at < n {
             let f = &frames[at];
-            let (ks, kd) = (keys[2 * at], keys[2 * at + 1]);
+            let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
             let r = if !f.src.is_unicast() {
                 self.refuse_source()
             } else {
                 let i = if changed {
                     self.macs.find_key_idx(&ks)
                 } else {
-                    idx[2 * at]
+                    self.macs.pipe_confirm(&ks, idx[2 * at])
                 };
                 self.learn_idx(f.seg, ks, f.from, now, i)
             };
             changed |= matches!(r, Learned::New);
             learned[at] = r;
-            let di = if changed && !f.dst.is_multicast() {
+            let di = if f.dst.is_multicast() {
+                NO_SLOT
+            } else if changed {
                 self.macs.find_key_idx(&kd)
             } else {
-                idx[2 * at + 1]
+                self.macs.pipe_confirm(&kd, idx[2 * at + 1])
             };
-            let d = self.resolve(f.dst, di, now);
+            let d = self.resolve(f.dst, &kd, di, now);
             hits |= u64::from(d.is_some()) << at;
             out[at] = d;
             at += 1;
         }
         Ok(hits)
+    }
+
+    /// The side table holds exactly the addresses of the `KIND_V6` entries (tests).
+    #[cfg(test)]
+    fn side_table_consistent(&self) -> bool {
+        let mut n = 0;
+        for (k, e) in self.macs.iter() {
+            if e.kind == KIND_V6 {
+                n += 1;
+                if self.v6.get(&k).is_none() {
+                    return false;
+                }
+            }
+        }
+        n == self.v6.len()
     }
 
     /// Reclaims dead learned entries, visiting at most `budget` slots from where the previous
@@ -1069,9 +1410,12 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         if age == 0 {
             return 0;
         }
-        let segs = &mut self.segs;
+        let (segs, v6) = (&mut self.segs, &mut self.v6);
         let removed = self.macs.sweep(&mut self.cursor, budget, |k, e| {
             if e.expired(now, age) {
+                if e.kind == KIND_V6 {
+                    v6.remove(k);
+                }
                 segs.update(&k.seg().to_ne_bytes(), |s| {
                     s.learned = s.learned.saturating_sub(1)
                 });
@@ -1088,7 +1432,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
     pub fn entries(&self) -> impl Iterator<Item = (SegmentId, MacAddr, FdbEntry)> + '_ {
         self.macs
             .iter()
-            .map(|(k, e)| (k.seg(), k.mac(), e.public()))
+            .map(|(k, e)| (k.seg(), k.mac(), self.public(&k, &e)))
     }
 
     fn flood_members(&self) -> &[FloodRaw] {
@@ -1153,5 +1497,8 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
     }
 }
 
+#[cfg(all(feature = "alloc", any(test, feature = "fuzzing")))]
+#[doc(hidden)]
+pub mod model;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! FDB tests: a `BTreeMap` model is the oracle under random operation sequences.
 
+use super::model::{Model, ModelEntry};
 use super::*;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,11 +33,13 @@ fn mac(i: u8) -> MacAddr {
 }
 
 fn dest(i: u8) -> Dest {
-    match i % 6 {
-        0..=2 => Dest::Port(u32::from(i % 6)),
+    match i % 7 {
+        0..=2 => Dest::Port(u32::from(i % 7)),
         3 => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
         4 => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2))),
-        _ => Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))),
+        5 => Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))),
+        // Two IPv6 VTEPs: a move between them changes only the side table's address.
+        _ => Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2))),
     }
 }
 
@@ -304,38 +307,7 @@ fn burst_matches_single() {
     assert!(f.lookup_burst(&many, 0, &mut out65).is_err());
 }
 
-// ---- the oracle ----
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct ModelEntry {
-    dest: Dest,
-    stat: bool,
-    last_seen: u64,
-    last_move: Option<u64>,
-}
-
-impl ModelEntry {
-    fn expired(&self, now: u64) -> bool {
-        !self.stat && now.saturating_sub(self.last_seen) >= AGE
-    }
-}
-
-#[derive(Default)]
-struct Model {
-    macs: BTreeMap<(u32, [u8; 6]), ModelEntry>,
-    limits: BTreeMap<u32, u32>,
-    flood: BTreeSet<(u32, Dest)>,
-    c: FdbCounters,
-}
-
-impl Model {
-    fn learned(&self, seg: u32) -> u32 {
-        self.macs
-            .iter()
-            .filter(|((s, _), e)| *s == seg && !e.stat)
-            .count() as u32
-    }
-}
+// ---- the oracle: `model.rs` ----
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -352,16 +324,16 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        8 => (0u8..4, 0u8..14, 0u8..6, proptest::sample::select(vec![0u8, 0, 1, 2, 10, 15, 29, 30, 31, 70, 100]))
+        8 => (0u8..4, 0u8..14, 0u8..7, proptest::sample::select(vec![0u8, 0, 1, 2, 10, 15, 29, 30, 31, 70, 100]))
             .prop_map(|(s, m, d, t)| Op::Learn(s, m, d, t)),
-        1 => (0u8..4, 0u8..14, 0u8..6).prop_map(|(s, m, d)| Op::Static(s, m, d)),
+        1 => (0u8..4, 0u8..14, 0u8..7).prop_map(|(s, m, d)| Op::Static(s, m, d)),
         1 => (0u8..4, 0u8..14).prop_map(|(s, m)| Op::Remove(s, m)),
         4 => (0u8..4, 0u8..14).prop_map(|(s, m)| Op::Lookup(s, m)),
         1 => Just(Op::AgeFull),
         1 => any::<u8>().prop_map(Op::AgePart),
         1 => (0u8..4, 0u8..8).prop_map(|(s, l)| Op::Limit(s, l)),
-        1 => (0u8..4, 0u8..6).prop_map(|(s, d)| Op::FloodAdd(s, d)),
-        1 => (0u8..4, 0u8..6).prop_map(|(s, d)| Op::FloodDel(s, d)),
+        1 => (0u8..4, 0u8..7).prop_map(|(s, d)| Op::FloodAdd(s, d)),
+        1 => (0u8..4, 0u8..7).prop_map(|(s, d)| Op::FloodDel(s, d)),
     ]
 }
 
@@ -373,15 +345,16 @@ proptest! {
         // Three segments of state for four segment ids; six flood members at most.
         let c = cfg(cap, 3, 6);
         let mut f = Fdb::with_config(c).unwrap();
-        let mut m = Model::default();
+        let mut m = Model::new(c);
         let mut now = 0u64;
         for o in ops {
+            prop_assert!(f.side_table_consistent());
             match o {
                 Op::Learn(s, mi, di, dt) => {
                     now += u64::from(dt);
                     let (seg, mc, d) = (u32::from(s), mac(mi), dest(di));
                     let got = f.learn(seg, mc, d, now);
-                    let want = model_learn(&mut m, &c, seg, mc, d, now, got);
+                    let want = m.learn(seg, mc, d, now, got);
                     prop_assert_eq!(got, want);
                 }
                 Op::Static(s, mi, di) => {
@@ -398,23 +371,14 @@ proptest! {
                 }
                 Op::Remove(s, mi) => {
                     let (seg, mc) = (u32::from(s), mac(mi));
-                    let want = m.macs.remove(&(seg, mc.0)).map(|e| FdbEntry { dest: e.dest, is_static: e.stat, last_seen: e.last_seen });
+                    let want = m.macs.remove(&(seg, mc.0)).map(|e| e.public());
                     prop_assert_eq!(f.remove(seg, mc), want);
                 }
                 Op::Lookup(s, mi) => {
                     let (seg, mc) = (u32::from(s), mac(mi));
-                    let flood: Vec<Dest> = m.flood.iter().filter(|(fs, _)| *fs == seg).map(|(_, d)| *d).collect();
+                    let flood = m.flood_list(seg);
                     let got = f.lookup(seg, mc, now);
-                    let (reason, want_dest) = if mc.is_broadcast() {
-                        m.c.broadcast += 1; (Some(FloodReason::Broadcast), None)
-                    } else if mc.is_multicast() {
-                        m.c.multicast += 1; (Some(FloodReason::Multicast), None)
-                    } else {
-                        match m.macs.get(&(seg, mc.0)) {
-                            Some(e) if !e.expired(now) => { m.c.hits += 1; (None, Some(e.dest)) }
-                            _ => { m.c.misses += 1; (Some(FloodReason::Unknown), None) }
-                        }
-                    };
+                    let (reason, want_dest) = m.lookup(seg, mc, now);
                     match got {
                         Forward::Unicast(d) => { prop_assert_eq!(Some(d), want_dest); prop_assert!(reason.is_none()); }
                         Forward::Flood { reason: r, list } => {
@@ -427,7 +391,7 @@ proptest! {
                     let slots = f.sweep_slots();
                     let n = f.age(now, slots) + f.age(now, slots);
                     let before = m.macs.len();
-                    m.macs.retain(|_, e| !e.expired(now));
+                    m.macs.retain(|_, e| !e.expired(now, AGE));
                     prop_assert_eq!(n, before - m.macs.len());
                     m.c.aged += n as u64;
                 }
@@ -437,7 +401,7 @@ proptest! {
                     let live: BTreeSet<(u32, [u8; 6])> = f.entries().map(|(s, mc, _)| (s, mc.0)).collect();
                     let mut gone = 0;
                     for (k, e) in &m.macs {
-                        if !live.contains(k) { prop_assert!(e.expired(now)); gone += 1; }
+                        if !live.contains(k) { prop_assert!(e.expired(now, AGE)); gone += 1; }
                     }
                     prop_assert_eq!(gone, n);
                     m.macs.retain(|k, _| live.contains(k));
@@ -474,92 +438,11 @@ proptest! {
                 prop_assert_eq!(f.segment(seg), want, "segment {}", seg);
             }
         }
+        prop_assert!(f.side_table_consistent());
         let got: BTreeMap<(u32, [u8; 6]), FdbEntry> = f.entries().map(|(s, mc, e)| ((s, mc.0), e)).collect();
-        let want: BTreeMap<(u32, [u8; 6]), FdbEntry> = m.macs.iter().map(|(k, e)| (*k, FdbEntry { dest: e.dest, is_static: e.stat, last_seen: e.last_seen })).collect();
-        prop_assert_eq!(got, want);
+        prop_assert_eq!(got, m.contents());
         prop_assert_eq!(f.counters(), &m.c);
     }
-}
-
-/// The model's learning rule. `got` is consulted only to accept a table refusal below
-/// capacity, which a cuckoo table may give when a key's two buckets are full.
-fn model_learn(
-    m: &mut Model,
-    c: &FdbConfig,
-    seg: u32,
-    mc: MacAddr,
-    d: Dest,
-    now: u64,
-    got: Learned,
-) -> Learned {
-    if !mc.is_unicast() {
-        m.c.refused_invalid_source += 1;
-        return Learned::Refused(Refusal::InvalidSource);
-    }
-    if let Some(e) = m.macs.get_mut(&(seg, mc.0)) {
-        if e.stat {
-            m.c.static_kept += 1;
-            return Learned::StaticKept;
-        }
-        if e.expired(now) {
-            *e = ModelEntry {
-                dest: d,
-                stat: false,
-                last_seen: now,
-                last_move: None,
-            };
-            m.c.learned += 1;
-            return Learned::New;
-        }
-        if e.dest == d {
-            e.last_seen = now;
-            m.c.refreshed += 1;
-            return Learned::Refreshed;
-        }
-        if let Some(t) = e.last_move {
-            if now - t < HOLD {
-                m.c.move_dampened += 1;
-                return Learned::Dampened { stays: e.dest };
-            }
-        }
-        let from = e.dest;
-        *e = ModelEntry {
-            dest: d,
-            stat: false,
-            last_seen: now,
-            last_move: Some(now),
-        };
-        m.c.moved += 1;
-        return Learned::Moved { from };
-    }
-    if !m.limits.contains_key(&seg) {
-        if m.limits.len() >= c.segment_capacity {
-            m.c.refused_segments += 1;
-            return Learned::Refused(Refusal::SegmentTableFull);
-        }
-        m.limits.insert(seg, c.default_segment_limit);
-    }
-    if m.learned(seg) >= m.limits[&seg] {
-        m.c.refused_limit += 1;
-        return Learned::Refused(Refusal::SegmentLimit);
-    }
-    let below_cap_refusal =
-        got == Learned::Refused(Refusal::TableFull) && m.macs.len() * 4 >= c.mac_capacity * 3;
-    if m.macs.len() >= c.mac_capacity || below_cap_refusal {
-        m.c.refused_full += 1;
-        return Learned::Refused(Refusal::TableFull);
-    }
-    m.macs.insert(
-        (seg, mc.0),
-        ModelEntry {
-            dest: d,
-            stat: false,
-            last_seen: now,
-            last_move: None,
-        },
-    );
-    m.c.learned += 1;
-    Learned::New
 }
 
 proptest! {
@@ -571,12 +454,18 @@ proptest! {
     fn learn_lookup_burst_is_sequential(
         cap in 4usize..40,
         evict in any::<bool>(),
+        statics in proptest::collection::vec((0u8..3, 0u8..14, 0u8..7), 0..6),
         bursts in proptest::collection::vec(
-            proptest::collection::vec((0u8..3, 0u8..14, 0u8..14, 0u8..6), 0..=64), 1..6),
+            proptest::collection::vec((0u8..3, 0u8..14, 0u8..14, 0u8..7), 0..=64), 1..6),
     ) {
         let c = FdbConfig { evict_when_full: evict, ..cfg(cap, 3, 6) };
         let mut seq = Fdb::with_config(c).unwrap();
         let mut bur = Fdb::with_config(c).unwrap();
+        // Static entries (never aged, never learned over) as sources and destinations.
+        for &(s, m, d) in &statics {
+            let (seg, mc, d) = (u32::from(s), mac(m), dest(d));
+            prop_assert_eq!(seq.add_static(seg, mc, d, 0), bur.add_static(seg, mc, d, 0));
+        }
         for (t, b) in bursts.iter().enumerate() {
             let now = t as u64 * 40;
             let frames: Vec<FrameAddr> = b.iter().map(|&(s, sm, dm, d)| FrameAddr {
@@ -595,9 +484,96 @@ proptest! {
                 prop_assert_eq!(mask >> i & 1 == 1, want.is_some());
             }
         }
+        prop_assert!(seq.side_table_consistent() && bur.side_table_consistent());
         let a: BTreeMap<_, _> = seq.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
         let b: BTreeMap<_, _> = bur.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
         prop_assert_eq!(a, b);
         prop_assert_eq!(seq.counters(), bur.counters());
+    }
+}
+
+/// Two MACs whose keys get the same tag and the same bucket pair: a lookup of the absent one
+/// finds the present one's slot as its candidate, and only the key compare tells them apart.
+/// The burst's common-case loop must treat that like any other uncommon frame.
+#[test]
+fn burst_tag_collision_is_not_a_hit() {
+    let c = FdbConfig {
+        default_segment_limit: u32::MAX,
+        ..cfg(8, 4, 4)
+    };
+    let probe = Fdb::with_config(c).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    let mut pair = None;
+    for i in 1..200_000u32 {
+        let b = i.to_be_bytes();
+        let m = MacAddr([0x02, 0x00, b[0], b[1], b[2], b[3]]);
+        let p = probe.macs.probe_fingerprint(&Key::new(1, m));
+        if let Some(&other) = seen.get(&p) {
+            pair = Some((other, m));
+            break;
+        }
+        seen.insert(p, m);
+    }
+    let (a, b) = pair.expect("a tag and bucket-pair collision among 200k MACs");
+    for from in [
+        Dest::Port(3),
+        Dest::Vtep(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7))),
+    ] {
+        let mut seq = Fdb::with_config(c).unwrap();
+        let mut bur = Fdb::with_config(c).unwrap();
+        assert_eq!(seq.learn(1, a, from, 1), Learned::New);
+        assert_eq!(bur.learn(1, a, from, 1), Learned::New);
+        // b is absent but its candidate slot is a's; as source, as destination, and both.
+        let frames = [
+            FrameAddr {
+                seg: 1,
+                src: a,
+                dst: a,
+                from,
+            },
+            FrameAddr {
+                seg: 1,
+                src: a,
+                dst: b,
+                from,
+            },
+            FrameAddr {
+                seg: 1,
+                src: b,
+                dst: a,
+                from,
+            },
+            FrameAddr {
+                seg: 1,
+                src: b,
+                dst: b,
+                from,
+            },
+            FrameAddr {
+                seg: 1,
+                src: a,
+                dst: b,
+                from,
+            },
+        ];
+        let mut learned = [Learned::New; 5];
+        let mut out = [None; 5];
+        let mask = bur
+            .learn_lookup_burst(&frames, 2, &mut learned, &mut out)
+            .unwrap();
+        for (i, f) in frames.iter().enumerate() {
+            assert_eq!(seq.learn(f.seg, f.src, f.from, 2), learned[i], "frame {i}");
+            let want = match seq.lookup(f.seg, f.dst, 2) {
+                Forward::Unicast(d) => Some(d),
+                Forward::Flood { .. } => None,
+            };
+            assert_eq!(out[i], want, "frame {i}");
+            assert_eq!(mask >> i & 1 == 1, want.is_some());
+        }
+        // Frame 1 finds no b, frame 2 learns it, frame 3 finds it.
+        assert_eq!(out[1], None);
+        assert_eq!(learned[2], Learned::New);
+        assert_eq!(out[3], Some(from));
+        assert_eq!(seq.counters(), bur.counters());
     }
 }
