@@ -45,46 +45,60 @@ impl<A: Address> Fib<A> {
         // `dir.len()` is `1 << s` ≤ 2^18; any index masked with it is inside `dir`.
         let dmask = (dir.len() - 1) as u32;
         let mut cur = [0u32; MAX_BURST];
+        let dir_bytes = dir.as_ptr().cast::<u8>();
         for (c, a) in cur.iter_mut().zip(addrs) {
             *c = key(a).chunk(0, s + K);
-            prefetch(dir.as_ptr().wrapping_add((*c >> K & dmask) as usize).cast());
+            prefetch(dir_bytes.wrapping_add(((*c >> K & dmask) as usize) << 4).cast());
         }
         let chunks = n.div_ceil(L);
+        // Per lookup, the byte offset of its direct-pointing entry.
+        let mut eoff = [0u32; MAX_BURST];
+        for j in 0..chunks {
+            let at = j * L;
+            // SAFETY: `at + L ≤ MAX_BURST`: inside the local arrays.
+            unsafe {
+                let c = _mm512_loadu_si512(cur.as_ptr().add(at).cast());
+                let e = _mm512_and_si512(_mm512_srli_epi32::<K>(c), _mm512_set1_epi32(dmask as i32));
+                _mm512_storeu_si512(eoff.as_mut_ptr().add(at).cast(), _mm512_slli_epi32::<4>(e));
+            }
+        }
         // Per lookup, the arena index of its first-level word and its entry's leaf.
         let mut wix = [0u32; MAX_BURST];
         let mut leaf = [0u32; MAX_BURST];
         let mut is_leaf = [0u16; MAX_BURST / L];
-        let ones = _mm512_set1_epi32(-1);
+        // Even and odd 32-bit halves of two vectors of 64-bit lanes.
+        let even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        let odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
         for (j, isl) in is_leaf.iter_mut().enumerate().take(chunks) {
             let at = j * L;
             // SAFETY: `at + L ≤ MAX_BURST` (`j < chunks ≤ MAX_BURST / L`), so the loads and
             // stores stay inside the three local arrays. Every gathered offset is
-            // `4 * (index & dmask) + field` (field 0..=3) in 32-bit words from the start of
-            // `dir`: inside the entry `index & dmask` < `dir.len()` (16 bytes, 4 words), and
-            // below 2^20, so positive as a signed offset.
+            // `2 * (index & dmask) + field` (field 0 or 1) in 64-bit words from the start of
+            // `dir`: inside the entry `index & dmask` < `dir.len()` (16 bytes, 2 such words),
+            // and below 2^19, so positive as a signed offset.
             unsafe {
                 let c = _mm512_loadu_si512(cur.as_ptr().add(at).cast());
-                let e =
-                    _mm512_and_si512(_mm512_srli_epi32::<K>(c), _mm512_set1_epi32(dmask as i32));
+                let off = _mm512_srli_epi32::<3>(_mm512_loadu_si512(eoff.as_ptr().add(at).cast()));
                 let v = _mm512_and_si512(c, _mm512_set1_epi32(63));
-                let off = _mm512_slli_epi32::<2>(e);
-                let d = dir.as_ptr().cast::<i32>();
-                let lo = _mm512_i32gather_epi32::<4>(off, d);
-                let hi = _mm512_i32gather_epi32::<4>(off, d.add(1));
-                let base = _mm512_i32gather_epi32::<4>(off, d.add(2));
-                let lf = _mm512_i32gather_epi32::<4>(off, d.add(3));
-                // The run bitmap's slots 0..=v: low word shifted by 31 - min(v, 31), high
-                // word by 63 - v (a shift of 32 or more clears the word).
-                let t = _mm512_min_epu32(v, _mm512_set1_epi32(31));
-                let m1 = _mm512_srlv_epi32(ones, _mm512_sub_epi32(_mm512_set1_epi32(31), t));
-                let m2 = _mm512_srlv_epi32(ones, _mm512_sub_epi32(_mm512_set1_epi32(63), v));
-                let p = _mm512_add_epi32(
-                    _mm512_popcnt_epi32(_mm512_and_si512(lo, m1)),
-                    _mm512_popcnt_epi32(_mm512_and_si512(hi, m2)),
+                let d = dir.as_ptr().cast::<i64>();
+                // One half of the lanes: the entries' run bitmaps and (base, leaf) pairs as
+                // 64-bit lanes, the word index (base + runs up to the slot) in the low half.
+                let half = |off: __m256i, v: __m256i| {
+                    let bits = _mm512_i32gather_epi64::<8>(off, d);
+                    let bl = _mm512_i32gather_epi64::<8>(off, d.add(1));
+                    let sh = _mm512_sub_epi64(_mm512_set1_epi64(63), _mm512_cvtepu32_epi64(v));
+                    let runs = _mm512_popcnt_epi64(_mm512_sllv_epi64(bits, sh));
+                    (_mm512_add_epi32(bl, runs), _mm512_testn_epi64_mask(bits, bits))
+                };
+                let (x0, l0) = half(_mm512_castsi512_si256(off), _mm512_castsi512_si256(v));
+                let (x1, l1) = half(
+                    _mm512_extracti64x4_epi64::<1>(off),
+                    _mm512_extracti64x4_epi64::<1>(v),
                 );
-                let bits = _mm512_or_si512(lo, hi);
-                *isl = _mm512_testn_epi32_mask(bits, bits);
-                _mm512_storeu_si512(wix.as_mut_ptr().add(at).cast(), _mm512_add_epi32(base, p));
+                *isl = l0 as u16 | (l1 as u16) << 8;
+                let w = _mm512_permutex2var_epi32(x0, even, x1);
+                _mm512_storeu_si512(wix.as_mut_ptr().add(at).cast(), w);
+                let lf = _mm512_permutex2var_epi32(x0, odd, x1);
                 _mm512_storeu_si512(leaf.as_mut_ptr().add(at).cast(), lf);
             }
         }
