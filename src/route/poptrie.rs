@@ -12,6 +12,12 @@
 //! reads one direct-pointing entry and at most one word; longer matches walk one or two
 //! nodes more.
 //!
+//! The burst walk goes in passes over the whole burst, each prefetching what the next one
+//! reads (entries, first-level words, node by node). Its entry and first-level passes run
+//! sixteen lookups per vector when the CPU has AVX-512F and VPOPCNTDQ ([`avx512`], chosen at
+//! run time under `std`); otherwise, and for the nodes below, one lookup at a time, compiled
+//! with `popcnt` when the CPU has it.
+//!
 //! A `Fib` is immutable once built; [`Lpm`](super::Lpm) builds new ones aside and publishes
 //! them (see the reader/writer contract in the [module doc](super)).
 

@@ -48,7 +48,11 @@ impl<A: Address> Fib<A> {
         let dir_bytes = dir.as_ptr().cast::<u8>();
         for (c, a) in cur.iter_mut().zip(addrs) {
             *c = key(a).chunk(0, s + K);
-            prefetch(dir_bytes.wrapping_add(((*c >> K & dmask) as usize) << 4).cast());
+            prefetch(
+                dir_bytes
+                    .wrapping_add(((*c >> K & dmask) as usize) << 4)
+                    .cast(),
+            );
         }
         let chunks = n.div_ceil(L);
         // Per lookup, the byte offset of its direct-pointing entry.
@@ -58,7 +62,8 @@ impl<A: Address> Fib<A> {
             // SAFETY: `at + L ≤ MAX_BURST`: inside the local arrays.
             unsafe {
                 let c = _mm512_loadu_si512(cur.as_ptr().add(at).cast());
-                let e = _mm512_and_si512(_mm512_srli_epi32::<K>(c), _mm512_set1_epi32(dmask as i32));
+                let e =
+                    _mm512_and_si512(_mm512_srli_epi32::<K>(c), _mm512_set1_epi32(dmask as i32));
                 _mm512_storeu_si512(eoff.as_mut_ptr().add(at).cast(), _mm512_slli_epi32::<4>(e));
             }
         }
@@ -88,7 +93,10 @@ impl<A: Address> Fib<A> {
                     let bl = _mm512_i32gather_epi64::<8>(off, d.add(1));
                     let sh = _mm512_sub_epi64(_mm512_set1_epi64(63), _mm512_cvtepu32_epi64(v));
                     let runs = _mm512_popcnt_epi64(_mm512_sllv_epi64(bits, sh));
-                    (_mm512_add_epi32(bl, runs), _mm512_testn_epi64_mask(bits, bits))
+                    (
+                        _mm512_add_epi32(bl, runs),
+                        _mm512_testn_epi64_mask(bits, bits),
+                    )
                 };
                 let (x0, l0) = half(_mm512_castsi512_si256(off), _mm512_castsi512_si256(v));
                 let (x1, l1) = half(
