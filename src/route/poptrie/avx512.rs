@@ -55,18 +55,6 @@ impl<A: Address> Fib<A> {
             );
         }
         let chunks = n.div_ceil(L);
-        // Per lookup, the byte offset of its direct-pointing entry.
-        let mut eoff = [0u32; MAX_BURST];
-        for j in 0..chunks {
-            let at = j * L;
-            // SAFETY: `at + L ≤ MAX_BURST`: inside the local arrays.
-            unsafe {
-                let c = _mm512_loadu_si512(cur.as_ptr().add(at).cast());
-                let e =
-                    _mm512_and_si512(_mm512_srli_epi32::<K>(c), _mm512_set1_epi32(dmask as i32));
-                _mm512_storeu_si512(eoff.as_mut_ptr().add(at).cast(), _mm512_slli_epi32::<4>(e));
-            }
-        }
         // Per lookup, the arena index of its first-level word and its entry's leaf.
         let mut wix = [0u32; MAX_BURST];
         let mut leaf = [0u32; MAX_BURST];
@@ -77,13 +65,15 @@ impl<A: Address> Fib<A> {
         for (j, isl) in is_leaf.iter_mut().enumerate().take(chunks) {
             let at = j * L;
             // SAFETY: `at + L ≤ MAX_BURST` (`j < chunks ≤ MAX_BURST / L`), so the loads and
-            // stores stay inside the three local arrays. Every gathered offset is
+            // stores stay inside the local arrays. Every gathered offset is
             // `2 * (index & dmask) + field` (field 0 or 1) in 64-bit words from the start of
-            // `dir`: inside the entry `index & dmask` < `dir.len()` (16 bytes, 2 such words),
-            // and below 2^19, so positive as a signed offset.
+            // `dir`: inside the entry `index & dmask` < `dir.len()` (16 bytes, `repr(C)`: the
+            // run bitmap, then base and leaf), and below 2^19, so positive as a signed offset.
             unsafe {
                 let c = _mm512_loadu_si512(cur.as_ptr().add(at).cast());
-                let off = _mm512_srli_epi32::<3>(_mm512_loadu_si512(eoff.as_ptr().add(at).cast()));
+                let e =
+                    _mm512_and_si512(_mm512_srli_epi32::<K>(c), _mm512_set1_epi32(dmask as i32));
+                let off = _mm512_slli_epi32::<1>(e);
                 let v = _mm512_and_si512(c, _mm512_set1_epi32(63));
                 let d = dir.as_ptr().cast::<i64>();
                 // One half of the lanes: the entries' run bitmaps and (base, leaf) pairs as
