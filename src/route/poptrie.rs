@@ -12,6 +12,12 @@
 //! reads one direct-pointing entry and at most one word; longer matches walk one or two
 //! nodes more.
 //!
+//! The burst walk goes in passes over the whole burst, each prefetching what the next one
+//! reads (entries, first-level words, node by node). Its entry and first-level passes run
+//! sixteen lookups per vector when the CPU has AVX-512F and VPOPCNTDQ ([`avx512`], chosen at
+//! run time under `std`); otherwise, and for the nodes below, one lookup at a time, compiled
+//! with `popcnt` when the CPU has it.
+//!
 //! A `Fib` is immutable once built; [`Lpm`](super::Lpm) builds new ones aside and publishes
 //! them (see the reader/writer contract in the [module doc](super)).
 
@@ -22,6 +28,9 @@ use core::marker::PhantomData;
 use super::rib::{Rib, Route};
 use super::walk::{prefetch, root_bits, to_leaf, LEAF, NH_NONE};
 use super::{Address, Key, RouteError, MAX_BURST};
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod avx512;
 
 /// Bits per node.
 const K: u32 = 6;
@@ -641,10 +650,17 @@ impl<A: Address> Fib<A> {
         none: u32,
     ) -> usize {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if std::is_x86_feature_detected!("popcnt") {
-            // SAFETY: the CPU has the `popcnt` instruction (checked just above), the only
-            // requirement of `burst_popcnt`.
-            return unsafe { self.burst_popcnt(addrs, key, out, none) };
+        {
+            if avx512::detected() {
+                // SAFETY: the CPU has the features `burst_avx512` is compiled with (checked
+                // just above).
+                return unsafe { self.burst_avx512(addrs, key, out, none) };
+            }
+            if std::is_x86_feature_detected!("popcnt") {
+                // SAFETY: the CPU has the `popcnt` instruction (checked just above), the only
+                // requirement of `burst_popcnt`.
+                return unsafe { self.burst_popcnt(addrs, key, out, none) };
+            }
         }
         self.burst_ids(addrs, key, out, none)
     }
@@ -672,6 +688,37 @@ impl<A: Address> Fib<A> {
             *o = (g != NH_NONE).then_some(g);
         }
         hits
+    }
+
+    /// Each burst walk this CPU can run (portable, `popcnt`, AVX-512) on `keys` with `none` for
+    /// no route: (name, ids, matches), for tests.
+    #[cfg(test)]
+    pub(crate) fn burst_paths(
+        &self,
+        keys: &[A::Key],
+        none: u32,
+    ) -> Vec<(&'static str, Vec<u32>, usize)> {
+        let k = |k: &A::Key| *k;
+        let mut paths = Vec::new();
+        let mut ids = vec![0u32; keys.len()];
+        let hits = self.burst_ids(keys, k, &mut ids, none);
+        paths.push(("portable", ids, hits));
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        {
+            if std::is_x86_feature_detected!("popcnt") {
+                let mut ids = vec![0u32; keys.len()];
+                // SAFETY: the CPU has `popcnt` (checked just above).
+                let hits = unsafe { self.burst_popcnt(keys, k, &mut ids, none) };
+                paths.push(("popcnt", ids, hits));
+            }
+            if avx512::detected() {
+                let mut ids = vec![0u32; keys.len()];
+                // SAFETY: the CPU has the features of `burst_avx512` (checked just above).
+                let hits = unsafe { self.burst_avx512(keys, k, &mut ids, none) };
+                paths.push(("avx512", ids, hits));
+            }
+        }
+        paths
     }
 
     /// The burst walk of [`lookup_burst_raw`](Self::lookup_burst_raw): up to [`MAX_BURST`]

@@ -418,6 +418,7 @@ fn real_bgp_table_v4_and_v6() {
     let Some((v4, v6)) = load_bgp() else { return };
     assert!(v4.len() > 1_000_000 && v6.len() > 170_000);
     real_table(&v4, 1);
+    every_burst_path_on(&v4);
     real_table(&v6, 2);
 }
 
@@ -605,6 +606,69 @@ fn inline_first_level_under_incremental_updates() {
     check_ids(l.fib(), &o, &probes);
     let rebuilt = Lpm::from_routes(o.routes().iter().copied()).unwrap();
     check_ids(rebuilt.fib(), &o, &probes);
+}
+
+/// Every burst walk this CPU runs (portable, `popcnt`, AVX-512), called directly, against the
+/// linear-scan oracle: random tables, bursts of every length class around the 16-lane vectors.
+#[test]
+fn every_burst_path_matches_the_oracle() {
+    for seed in 0..4 {
+        let mut rng = Rng::new(100 + seed);
+        let g = super::tests::Gen::<Ipv4Addr>::new(&mut rng, 8);
+        let mut o = super::oracle::LinearLpm::new();
+        let mut l = Lpm::new();
+        // Seed 0 stays below the small-table threshold (6 direct-pointing bits), the others
+        // use the full 18.
+        let routes = if seed == 0 { 500 } else { 4000 };
+        for _ in 0..routes {
+            let p = g.prefix(&mut rng);
+            let nh = rng.below(50) as u32;
+            assert_eq!(l.insert_staged(p, nh), Ok(o.insert(p, nh)));
+        }
+        l.commit();
+        let lens = [1, 2, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64];
+        for round in 0..60 {
+            let n = lens[round % lens.len()];
+            let addrs: Vec<Ipv4Addr> = (0..n).map(|_| g.addr(&mut rng)).collect();
+            let keys: Vec<u32> = addrs.iter().map(|a| a.to_bits()).collect();
+            let want: Vec<Option<u32>> = addrs.iter().map(|a| o.lookup(*a)).collect();
+            let none = if round % 2 == 0 { u32::MAX } else { 0 };
+            let paths = l.fib().burst_paths(&keys, none);
+            for (name, ids, hits) in paths {
+                assert_eq!(hits, want.iter().flatten().count(), "{name} hits");
+                for ((a, w), g) in addrs.iter().zip(&want).zip(ids) {
+                    assert_eq!(g, w.unwrap_or(none), "{name} {a}");
+                }
+            }
+        }
+    }
+}
+
+/// [`every_burst_path_matches_the_oracle`] on the real table (addresses inside its routes).
+fn every_burst_path_on(t: &Table<Ipv4Addr>) {
+    let lpm = Lpm::from_routes(t.iter().copied()).unwrap();
+    let o = LenMaps::new(t);
+    let mut rng = Rng::new(7);
+    let n = if cfg!(debug_assertions) { 64 } else { 2048 };
+    for _ in 0..n {
+        let keys: Vec<u32> = (0..MAX_BURST)
+            .map(|_| {
+                let (p, _) = t[rng.below(t.len() as u64) as usize];
+                let host = u32::MAX.checked_shr(p.len() as u32).unwrap_or(0);
+                p.key() | (rng.next() as u32 & host)
+            })
+            .collect();
+        let want: Vec<Option<u32>> = keys
+            .iter()
+            .map(|k| o.lookup(Ipv4Addr::from_bits(*k)))
+            .collect();
+        for (name, ids, hits) in lpm.fib().burst_paths(&keys, u32::MAX) {
+            assert_eq!(hits, want.iter().flatten().count(), "{name} hits");
+            for ((k, w), g) in keys.iter().zip(&want).zip(ids) {
+                assert_eq!(Some(g).filter(|&g| g != u32::MAX), *w, "{name} {k:#x}");
+            }
+        }
+    }
 }
 
 fn check_ids(f: &Fib<Ipv4Addr>, o: &super::oracle::LinearLpm<Ipv4Addr>, probes: &[Ipv4Addr]) {
