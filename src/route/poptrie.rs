@@ -778,11 +778,27 @@ impl<A: Address> Fib<A> {
             prefetch(p);
             prefetch(p.wrapping_add(NODE_WORDS + 4));
         }
+        self.finish_burst(addrs, key, &mut cur, &mut pend, np, out, none)
+    }
+
+    /// The end of every burst walk: the node walk of the `np` lookups of `pend` that went on
+    /// into nodes, then the caller's `none` and the count of matches in one loop, which the
+    /// compiler vectorizes, rather than in every pass.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn finish_burst<T>(
+        &self,
+        addrs: &[T],
+        key: impl Fn(&T) -> A::Key,
+        cur: &mut [u32; MAX_BURST],
+        pend: &mut [u8; MAX_BURST],
+        np: usize,
+        out: &mut [u32],
+        none: u32,
+    ) -> usize {
         if np > 0 {
-            self.burst_nodes(addrs, key, &mut cur, &mut pend, np, out);
+            self.burst_nodes(addrs, key, cur, pend, np, out);
         }
-        // The caller's `none` and the count of matches in one loop at the end, which the
-        // compiler vectorizes, rather than in every pass.
         let mut hits = 0u32;
         for o in out.iter_mut() {
             let miss = *o == NH_NONE;

@@ -146,16 +146,7 @@ impl<A: Address> Fib<A> {
                 m &= m - 1;
             }
         }
-        if np > 0 {
-            self.burst_nodes(addrs, key, &mut cur, &mut pend, np, out);
-        }
-        let mut hits = 0u32;
-        for o in out.iter_mut() {
-            let miss = *o == NH_NONE;
-            hits += !miss as u32;
-            *o = if miss { none } else { *o };
-        }
-        hits as usize
+        self.finish_burst(addrs, key, &mut cur, &mut pend, np, out, none)
     }
 }
 
