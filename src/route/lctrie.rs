@@ -42,6 +42,9 @@ use super::rib::{Rib, Route};
 use super::walk::{prefetch, root_bits, to_leaf, LEAF, NH_NONE};
 use super::{Address, Key, RouteError, MAX_BURST};
 
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod avx512;
+
 /// A pointer entry to a node with a skip header.
 const SKIP: u32 = 1 << 30;
 /// Position of the child's stride minus one (4 bits) in a plain pointer entry.
@@ -621,6 +624,15 @@ impl<A: Address> LcTrie<A> {
     /// [`walk_burst`](Self::walk_burst), compiled with BMI2 when the CPU has it.
     #[inline(always)]
     fn walk<S: Copy>(&self, addrs: &[S], conv: impl Fn(S) -> A, cur: &mut [u32; MAX_BURST]) {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vl")
+            && std::is_x86_feature_detected!("bmi2")
+        {
+            // SAFETY: the CPU has AVX-512F, AVX-512VL and BMI2 (checked just above), the only
+            // requirement of `walk_burst_avx512`.
+            return unsafe { self.walk_burst_avx512(addrs, conv, cur) };
+        }
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if std::is_x86_feature_detected!("bmi2") {
             // SAFETY: the CPU has BMI2 (checked just above), the only requirement of
