@@ -1,7 +1,12 @@
-//! The AVX-512 burst walk of an [`LcTrie`]: the lookups of a burst as eight vectors of eight
-//! 64-bit lanes, walked one pass per level like the portable walk, but eight lookups per
-//! instruction: one gather reads the slots of a vector's walking lanes, the next slot is
-//! computed with variable vector shifts, and a lane that reached a leaf is masked off.
+//! The AVX-512 level passes of an [`LcTrie`] burst walk: the burst's lookups as eight vectors
+//! of eight 64-bit lanes (lane `i` of the burst in vector `i / 8`), walked one pass per level
+//! like the portable walk, but eight lookups per instruction: one gather reads the slots of
+//! a vector's walking lanes, the next slots are computed with variable vector shifts and
+//! prefetched, and a lane that read a leaf is masked off. The root pass stays scalar (it
+//! converts each address as it reads it, and most random addresses end there), and once
+//! few lookups walk (the deep ones of a burst, or the few random addresses that pass the
+//! root) they finish in the portable passes, whose loop is shorter per level than a vector
+//! step.
 //!
 //! Per lane: the key as two 64-bit halves, the slot to read, the depth after it, and behind
 //! a skip node the header to check (0: none) with the key's value of the bits skipped. The 64
@@ -12,21 +17,37 @@
 
 use core::arch::x86_64::*;
 
-use super::{Address, LcTrie, HDR, IDX_MASK, LEAF, MAX_BURST, SKIP, SKIP_IDX_MASK, UNIT};
-use super::{SKIP_LEN_SHIFT, SKIP_STRIDE_SHIFT, STRIDE_SHIFT};
-use crate::route::walk::prefetch;
+use super::{wide, Address, LcTrie, Walking, CHECK, HDR, IDX_MASK, LEAF, MAX_BURST, SKIP};
+use super::{SKIP_IDX_MASK, SKIP_LEN_SHIFT, SKIP_STRIDE_SHIFT, STRIDE_SHIFT, UNIT};
+use crate::route::walk::{prefetch, NH_NONE};
 
 /// Lanes per vector, and vectors per burst.
 const LANES: usize = 8;
 const VECS: usize = MAX_BURST / LANES;
+/// Walking lookups at or below which the portable passes finish the walk.
+const HANDOVER: u32 = 8;
 
-/// A vector of lane state (`#[repr(align(64))]` so that its loads and stores are aligned).
+/// A lane array of a burst, aligned so that its vectors load and store aligned.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
-struct V([u64; LANES]);
+struct Lanes([u64; MAX_BURST]);
 
-impl V {
-    const ZERO: V = V([0; LANES]);
+impl Lanes {
+    /// Vector `v` (`v < VECS`).
+    #[inline(always)]
+    fn get(&self, v: usize) -> __m512i {
+        let v = v % VECS;
+        // SAFETY: lanes `8 v .. 8 v + 8` are inside the array (`v < VECS`), 64-byte aligned.
+        unsafe { _mm512_load_si512(self.0.as_ptr().add(v * LANES).cast()) }
+    }
+
+    /// Stores vector `v` (`v < VECS`).
+    #[inline(always)]
+    fn set(&mut self, v: usize, x: __m512i) {
+        let v = v % VECS;
+        // SAFETY: as in `get`.
+        unsafe { _mm512_store_si512(self.0.as_mut_ptr().add(v * LANES).cast(), x) }
+    }
 }
 
 impl<A: Address> LcTrie<A> {
@@ -48,146 +69,282 @@ impl<A: Address> LcTrie<A> {
             return self.walk_burst(addrs, conv, cur);
         }
         let p = mem.as_ptr();
-        let mut khi = [V::ZERO; VECS];
-        let mut klo = [V::ZERO; VECS];
-        for (v, c) in addrs.chunks(LANES).enumerate() {
-            let (Some(h), Some(l)) = (khi.get_mut(v), klo.get_mut(v)) else {
-                break;
-            };
-            for ((a, h), l) in c.iter().zip(&mut h.0).zip(&mut l.0) {
-                let k = super::wide(conv(*a).to_key());
-                *h = (k >> 64) as u64;
-                *l = k as u64;
+        // The root pass: each address converted, its root entry read; the lookups that go
+        // on are marked walking.
+        let mut khi = Lanes([0; MAX_BURST]);
+        let mut klo = Lanes([0; MAX_BURST]);
+        let mut wm = 0u64;
+        let rsh = 64 - self.s;
+        for (i, (c, a)) in cur.iter_mut().zip(addrs).enumerate() {
+            let k = wide(conv(*a).to_key());
+            let hi = (k >> 64) as u64;
+            let e = mem
+                .get((hi >> rsh) as usize)
+                .copied()
+                .unwrap_or(LEAF | NH_NONE);
+            *c = e;
+            if e & LEAF == 0 {
+                // Rare for random addresses (most end at the root), so a branch.
+                let i = i % MAX_BURST;
+                khi.0[i] = hi;
+                klo.0[i] = k as u64;
+                wm |= 1 << i;
             }
         }
-        // The root pass reads slot `khi >> (64 - s)` with depth `s` after it.
-        let mut at = [V::ZERO; VECS];
-        let mut off = [V::ZERO; VECS];
-        let mut hdr = [V::ZERO; VECS];
-        let mut val = [V::ZERO; VECS];
-        let mut walking = [0u8; VECS];
-        let s = _mm512_set1_epi64(self.s as i64);
-        let rs = _mm512_set1_epi64(64 - self.s as i64);
-        for v in 0..VECS {
-            let n = addrs.len().saturating_sub(v * LANES).min(LANES);
-            walking[v] = ((1u32 << n) - 1) as u8;
-            // SAFETY: `V` is 64 bytes, aligned to 64.
-            unsafe {
-                let h = _mm512_load_si512(khi[v].0.as_ptr().cast());
-                _mm512_store_si512(at[v].0.as_mut_ptr().cast(), _mm512_srlv_epi64(h, rs));
-                _mm512_store_si512(off[v].0.as_mut_ptr().cast(), s);
+        let mut walking = wm.to_le_bytes();
+        // The lookups that go on, handed to the portable passes once few walk.
+        let mut hdr32 = [0u32; MAX_BURST];
+        let mut val32 = [0u32; MAX_BURST];
+        let mut at32 = [0u32; MAX_BURST];
+        let mut offs = [0u32; MAX_BURST];
+        let mut idx = [0u8; MAX_BURST];
+        let mut np = 0usize;
+        if wm.count_ones() <= HANDOVER {
+            // Few go on (random addresses): the portable passes from their root entries.
+            for (v, &m) in walking.iter().enumerate() {
+                let mut m = m;
+                while m != 0 {
+                    let i = (v * LANES + m.trailing_zeros() as usize) % MAX_BURST;
+                    let (a, o) = Self::next_slot(
+                        p,
+                        cur[i],
+                        khi.0[i],
+                        &klo.0,
+                        self.s,
+                        i,
+                        &mut hdr32,
+                        &mut val32,
+                    );
+                    let j = np % MAX_BURST;
+                    at32[j] = a;
+                    offs[j] = o;
+                    idx[j] = i as u8;
+                    np += 1;
+                    m &= m - 1;
+                }
+            }
+        } else {
+            let (at, off, hdr, val) = self.vector_passes(cur, &khi, &klo, &mut walking);
+            for (v, &m) in walking.iter().enumerate() {
+                let mut m = m;
+                while m != 0 {
+                    let i = (v * LANES + m.trailing_zeros() as usize) % MAX_BURST;
+                    let h = hdr.0[i] as u32;
+                    hdr32[i] = h;
+                    val32[i] = val.0[i] as u32;
+                    let j = np % MAX_BURST;
+                    at32[j] = at.0[i] as u32 | if h != 0 { CHECK } else { 0 };
+                    offs[j] = off.0[i] as u32;
+                    idx[j] = i as u8;
+                    np += 1;
+                    m &= m - 1;
+                }
             }
         }
-        let last = _mm512_set1_epi64(mem.len() as i64 - 1);
-        let last_hdr = _mm512_set1_epi64(mem.len() as i64 - 2);
-        let c64 = _mm512_set1_epi64(64);
-        let low = _mm512_set1_epi64(u32::MAX as i64);
-        let leaf = _mm512_set1_epi64(LEAF as i64);
-        let skip_bit = _mm512_set1_epi64(SKIP as i64);
-        let one = _mm512_set1_epi64(1);
-        let idx_plain = _mm512_set1_epi64(IDX_MASK as i64);
-        let idx_skip = _mm512_set1_epi64(SKIP_IDX_MASK as i64);
-        let m15 = _mm512_set1_epi64(15);
-        let m7 = _mm512_set1_epi64(7);
-        let m31 = _mm512_set1_epi64(31);
-        let hdr_words = _mm512_set1_epi64(HDR as i64);
+        let mut w = Walking {
+            khi: &khi.0,
+            klo: &klo.0,
+            hdr: &mut hdr32,
+            val: &mut val32,
+            at: &mut at32,
+            offs: &mut offs,
+            idx: &mut idx,
+        };
+        Self::passes(mem, cur, &mut w, np);
+    }
+
+    /// The vector passes over the lookups `walking` (by vector, a bit per lane) that read a
+    /// pointer at the root, until at most `HANDOVER` walk: returns their state (slot to read,
+    /// depth after it, skip header and value).
+    #[target_feature(enable = "avx512f,avx512vl,bmi2")]
+    fn vector_passes(
+        &self,
+        cur: &mut [u32; MAX_BURST],
+        khi: &Lanes,
+        klo: &Lanes,
+        walking: &mut [u8; VECS],
+    ) -> (Lanes, Lanes, Lanes, Lanes) {
+        let mem = &self.mem[..];
+        let p = mem.as_ptr();
+        // The first pass reads the root slot again (cached), with depth `s` after it.
+        let mut at = Lanes([0; MAX_BURST]);
+        let mut off = Lanes([0; MAX_BURST]);
+        let mut hdr = Lanes([0; MAX_BURST]);
+        let mut val = Lanes([0; MAX_BURST]);
+        let root = _mm512_set1_epi64(self.s as i64);
+        let root_shift = _mm512_set1_epi64(64 - self.s as i64);
+        for (v, &m) in walking.iter().enumerate() {
+            if m != 0 {
+                at.set(v, _mm512_srlv_epi64(khi.get(v), root_shift));
+                off.set(v, root);
+            }
+        }
+        let k = Consts::new(mem.len());
         let mut rounds = 0;
-        while walking.iter().any(|&m| m != 0) && rounds <= 128 {
-            for v in 0..VECS {
-                let m = walking[v];
+        loop {
+            let total: u32 = walking.iter().map(|m| m.count_ones()).sum();
+            if total <= HANDOVER || rounds > 128 {
+                break;
+            }
+            for (v, wv) in walking.iter_mut().enumerate() {
+                let m = *wv;
                 if m == 0 {
                     continue;
                 }
-                let cp = cur[v * LANES..].as_mut_ptr();
-                // SAFETY: the `V` arrays are 64 bytes, aligned to 64; `cur` has the 8 words
-                // from `cp` (`v < VECS`); the gathers read `mem` at indices clamped to
-                // `mem.len() - 1` (one word) and `mem.len() - 2` (two words), inside it.
-                unsafe {
-                    let a = _mm512_min_epu64(_mm512_load_si512(at[v].0.as_ptr().cast()), last);
-                    let old = _mm256_loadu_si256(cp.cast());
-                    let e = _mm512_mask_i64gather_epi32::<4>(old, m, a, p.cast());
-                    let h = _mm512_load_si512(hdr[v].0.as_ptr().cast());
-                    let hm = m & _mm512_test_epi64_mask(h, h);
-                    let e = if hm != 0 {
-                        // Behind a skip node: the header's mismatch leaf where the key's
-                        // skipped bits differ from its value.
-                        let h = _mm512_min_epu64(h, last_hdr);
-                        let w = _mm512_mask_i64gather_epi64::<4>(
-                            _mm512_setzero_si512(),
-                            hm,
-                            h,
-                            p.cast(),
-                        );
-                        let want = _mm512_load_si512(val[v].0.as_ptr().cast());
-                        let miss = hm & _mm512_cmpneq_epu64_mask(_mm512_and_si512(w, low), want);
-                        _mm256_mask_mov_epi32(
-                            e,
-                            miss,
-                            _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(w)),
-                        )
-                    } else {
-                        e
-                    };
-                    _mm256_storeu_si256(cp.cast(), e);
-                    let e = _mm512_cvtepu32_epi64(e);
-                    let w = m & _mm512_testn_epi64_mask(e, leaf);
-                    walking[v] = w;
-                    if w == 0 {
-                        continue;
-                    }
-                    // Decode the pointers (plain, or skip when `sk`).
-                    let sk = _mm512_test_epi64_mask(e, skip_bit);
-                    let st = _mm512_mask_blend_epi64(
-                        sk,
-                        _mm512_and_si512(_mm512_srli_epi64::<STRIDE_SHIFT>(e), m15),
-                        _mm512_and_si512(_mm512_srli_epi64::<SKIP_STRIDE_SHIFT>(e), m7),
-                    );
-                    let st = _mm512_add_epi64(st, one);
-                    let b = _mm512_and_si512(e, _mm512_mask_blend_epi64(sk, idx_plain, idx_skip));
-                    let b = _mm512_slli_epi64::<{ UNIT.trailing_zeros() }>(b);
-                    let skip = _mm512_maskz_add_epi64(
-                        sk,
-                        _mm512_and_si512(_mm512_srli_epi64::<SKIP_LEN_SHIFT>(e), m31),
-                        one,
-                    );
-                    // The 64 key bits from the depth of this node.
-                    let o = _mm512_load_si512(off[v].0.as_ptr().cast());
-                    let hi = _mm512_load_si512(khi[v].0.as_ptr().cast());
-                    let lo = _mm512_load_si512(klo[v].0.as_ptr().cast());
-                    let t = _mm512_or_si512(
-                        _mm512_sllv_epi64(hi, o),
-                        _mm512_or_si512(
-                            _mm512_srlv_epi64(lo, _mm512_sub_epi64(c64, o)),
-                            _mm512_sllv_epi64(lo, _mm512_sub_epi64(o, c64)),
-                        ),
-                    );
-                    let sv = _mm512_srlv_epi64(t, _mm512_sub_epi64(c64, skip));
-                    let slot = _mm512_srlv_epi64(
-                        _mm512_sllv_epi64(t, skip),
-                        _mm512_sub_epi64(c64, st),
-                    );
-                    let next = _mm512_add_epi64(b, slot);
-                    let hd = _mm512_maskz_sub_epi64(sk, b, hdr_words);
-                    _mm512_store_si512(at[v].0.as_mut_ptr().cast(), next);
-                    _mm512_store_si512(
-                        off[v].0.as_mut_ptr().cast(),
-                        _mm512_add_epi64(o, _mm512_add_epi64(skip, st)),
-                    );
-                    _mm512_store_si512(hdr[v].0.as_mut_ptr().cast(), hd);
-                    _mm512_store_si512(val[v].0.as_mut_ptr().cast(), sv);
-                    // Every lane's slot (a finished lane's is garbage: a prefetch never faults),
-                    // without a branch per lane; headers only where there are skip nodes.
-                    for &a in &at[v].0 {
-                        prefetch(p.wrapping_add(a as usize));
-                    }
-                    if w & sk != 0 {
-                        for &h in &hdr[v].0 {
-                            prefetch(p.wrapping_add(h as usize));
-                        }
+                let cp = cur[(v * LANES) % MAX_BURST..].as_mut_ptr();
+                let st = State {
+                    a: at.get(v),
+                    o: off.get(v),
+                    h: hdr.get(v),
+                    sv: val.get(v),
+                    hi: khi.get(v),
+                    lo: klo.get(v),
+                };
+                // SAFETY: `cur` has the 8 words from `cp` (`v < VECS`).
+                let old = unsafe { _mm256_loadu_si256(cp.cast()) };
+                let (e, w, sk, st) = advance(mem, &k, m, st, old);
+                // SAFETY: as above.
+                unsafe { _mm256_storeu_si256(cp.cast(), e) };
+                *wv = w;
+                if w == 0 {
+                    continue;
+                }
+                at.set(v, st.a);
+                off.set(v, st.o);
+                hdr.set(v, st.h);
+                val.set(v, st.sv);
+                // Every lane's slot (a finished lane's is garbage: a prefetch never faults),
+                // without a branch per lane; headers only where there are skip nodes.
+                for &a in &at.0[(v * LANES) % MAX_BURST..][..LANES] {
+                    prefetch(p.wrapping_add(a as usize));
+                }
+                if w & sk != 0 {
+                    for &h in &hdr.0[(v * LANES) % MAX_BURST..][..LANES] {
+                        prefetch(p.wrapping_add(h as usize));
                     }
                 }
             }
             rounds += 1;
         }
+        (at, off, hdr, val)
     }
+}
+
+/// Broadcast constants of [`advance`].
+struct Consts {
+    last: __m512i,
+    last_hdr: __m512i,
+    c64: __m512i,
+    low: __m512i,
+    leaf: __m512i,
+    skip_bit: __m512i,
+    one: __m512i,
+    idx_plain: __m512i,
+    idx_skip: __m512i,
+    m15: __m512i,
+    m7: __m512i,
+    m31: __m512i,
+    hdr_words: __m512i,
+}
+
+impl Consts {
+    /// For an arena of `len` words.
+    #[inline(always)]
+    fn new(len: usize) -> Self {
+        // SAFETY: `_mm512_set1_epi64` only needs AVX-512F, which the one caller has (this is
+        // inlined into it).
+        unsafe {
+            Consts {
+                last: _mm512_set1_epi64(len as i64 - 1),
+                last_hdr: _mm512_set1_epi64(len as i64 - 2),
+                c64: _mm512_set1_epi64(64),
+                low: _mm512_set1_epi64(u32::MAX as i64),
+                leaf: _mm512_set1_epi64(LEAF as i64),
+                skip_bit: _mm512_set1_epi64(SKIP as i64),
+                one: _mm512_set1_epi64(1),
+                idx_plain: _mm512_set1_epi64(IDX_MASK as i64),
+                idx_skip: _mm512_set1_epi64(SKIP_IDX_MASK as i64),
+                m15: _mm512_set1_epi64(15),
+                m7: _mm512_set1_epi64(7),
+                m31: _mm512_set1_epi64(31),
+                hdr_words: _mm512_set1_epi64(HDR as i64),
+            }
+        }
+    }
+}
+
+/// The walking state of eight lanes: slot to read, depth after it, header to check (0: none)
+/// and the key's value of the bits it skipped, key halves.
+#[derive(Clone, Copy)]
+struct State {
+    a: __m512i,
+    o: __m512i,
+    h: __m512i,
+    sv: __m512i,
+    hi: __m512i,
+    lo: __m512i,
+}
+
+/// One level for the lanes `m`: reads their slots (and skip headers) into `old` and, for the
+/// lanes that read a pointer (the returned mask; `sk`: skip pointers), the next state.
+#[inline]
+#[target_feature(enable = "avx512f,avx512vl")]
+fn advance(mem: &[u32], k: &Consts, m: u8, s: State, old: __m256i) -> (__m256i, u8, u8, State) {
+    let p = mem.as_ptr();
+    // SAFETY: the gather reads `mem` at indices clamped to `mem.len() - 1` (`k.last`).
+    let e = unsafe { _mm512_mask_i64gather_epi32::<4>(old, m, _mm512_min_epu64(s.a, k.last), p.cast()) };
+    let hm = m & _mm512_test_epi64_mask(s.h, s.h);
+    let e = if hm != 0 {
+        // Behind a skip node: the header's mismatch leaf where the key's skipped bits differ
+        // from its value.
+        // SAFETY: reads two words at indices clamped to `mem.len() - 2` (`k.last_hdr`).
+        let w = unsafe {
+            _mm512_mask_i64gather_epi64::<4>(
+                _mm512_setzero_si512(),
+                hm,
+                _mm512_min_epu64(s.h, k.last_hdr),
+                p.cast(),
+            )
+        };
+        let miss = hm & _mm512_cmpneq_epu64_mask(_mm512_and_si512(w, k.low), s.sv);
+        _mm256_mask_mov_epi32(e, miss, _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(w)))
+    } else {
+        e
+    };
+    let e64 = _mm512_cvtepu32_epi64(e);
+    let w = m & _mm512_testn_epi64_mask(e64, k.leaf);
+    // Decode the pointers (plain, or skip when `sk`).
+    let sk = _mm512_test_epi64_mask(e64, k.skip_bit);
+    let st = _mm512_mask_blend_epi64(
+        sk,
+        _mm512_and_si512(_mm512_srli_epi64::<STRIDE_SHIFT>(e64), k.m15),
+        _mm512_and_si512(_mm512_srli_epi64::<SKIP_STRIDE_SHIFT>(e64), k.m7),
+    );
+    let st = _mm512_add_epi64(st, k.one);
+    let b = _mm512_and_si512(e64, _mm512_mask_blend_epi64(sk, k.idx_plain, k.idx_skip));
+    let b = _mm512_slli_epi64::<{ UNIT.trailing_zeros() }>(b);
+    let skip = _mm512_maskz_add_epi64(
+        sk,
+        _mm512_and_si512(_mm512_srli_epi64::<SKIP_LEN_SHIFT>(e64), k.m31),
+        k.one,
+    );
+    // The 64 key bits from the depth of this node.
+    let t = _mm512_or_si512(
+        _mm512_sllv_epi64(s.hi, s.o),
+        _mm512_or_si512(
+            _mm512_srlv_epi64(s.lo, _mm512_sub_epi64(k.c64, s.o)),
+            _mm512_sllv_epi64(s.lo, _mm512_sub_epi64(s.o, k.c64)),
+        ),
+    );
+    let sv = _mm512_srlv_epi64(t, _mm512_sub_epi64(k.c64, skip));
+    let slot = _mm512_srlv_epi64(_mm512_sllv_epi64(t, skip), _mm512_sub_epi64(k.c64, st));
+    let next = State {
+        a: _mm512_add_epi64(b, slot),
+        o: _mm512_add_epi64(s.o, _mm512_add_epi64(skip, st)),
+        h: _mm512_maskz_sub_epi64(sk, b, k.hdr_words),
+        sv,
+        hi: s.hi,
+        lo: s.lo,
+    };
+    (e, w, sk, next)
 }
