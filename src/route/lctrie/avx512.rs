@@ -166,19 +166,11 @@ impl<A: Address> LcTrie<A> {
     ) -> (Lanes, Lanes, Lanes, Lanes) {
         let mem = &self.mem[..];
         let p = mem.as_ptr();
-        // The first pass reads the root slot again (cached), with depth `s` after it.
+        // The first pass decodes the root entries (in `cur`), at depth `s`.
         let mut at = Lanes([0; MAX_BURST]);
-        let mut off = Lanes([0; MAX_BURST]);
+        let mut off = Lanes([self.s as u64; MAX_BURST]);
         let mut hdr = Lanes([0; MAX_BURST]);
         let mut val = Lanes([0; MAX_BURST]);
-        let root = _mm512_set1_epi64(self.s as i64);
-        let root_shift = _mm512_set1_epi64(64 - self.s as i64);
-        for (v, &m) in walking.iter().enumerate() {
-            if m != 0 {
-                at.set(v, _mm512_srlv_epi64(khi.get(v), root_shift));
-                off.set(v, root);
-            }
-        }
         let k = Consts::new(mem.len());
         let mut rounds = 0;
         loop {
@@ -202,7 +194,9 @@ impl<A: Address> LcTrie<A> {
                 };
                 // SAFETY: `cur` has the 8 words from `cp` (`v < VECS`).
                 let old = unsafe { _mm256_loadu_si256(cp.cast()) };
-                let (e, w, sk, st) = advance(mem, &k, m, st, old);
+                // The first pass decodes the root entries, already in `cur`.
+                let read = if rounds == 0 { 0 } else { m };
+                let (e, w, sk, st) = advance(mem, &k, m, read, st, old);
                 // SAFETY: as above.
                 unsafe { _mm256_storeu_si256(cp.cast(), e) };
                 *wv = w;
@@ -289,10 +283,19 @@ struct State {
 /// lanes that read a pointer (the returned mask; `sk`: skip pointers), the next state.
 #[inline]
 #[target_feature(enable = "avx512f,avx512vl")]
-fn advance(mem: &[u32], k: &Consts, m: u8, s: State, old: __m256i) -> (__m256i, u8, u8, State) {
+fn advance(
+    mem: &[u32],
+    k: &Consts,
+    m: u8,
+    read: u8,
+    s: State,
+    old: __m256i,
+) -> (__m256i, u8, u8, State) {
     let p = mem.as_ptr();
     // SAFETY: the gather reads `mem` at indices clamped to `mem.len() - 1` (`k.last`).
-    let e = unsafe { _mm512_mask_i64gather_epi32::<4>(old, m, _mm512_min_epu64(s.a, k.last), p.cast()) };
+    let e = unsafe {
+        _mm512_mask_i64gather_epi32::<4>(old, read, _mm512_min_epu64(s.a, k.last), p.cast())
+    };
     let hm = m & _mm512_test_epi64_mask(s.h, s.h);
     let e = if hm != 0 {
         // Behind a skip node: the header's mismatch leaf where the key's skipped bits differ
