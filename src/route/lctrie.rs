@@ -628,9 +628,10 @@ impl<A: Address> LcTrie<A> {
         if std::is_x86_feature_detected!("avx512f")
             && std::is_x86_feature_detected!("avx512vl")
             && std::is_x86_feature_detected!("bmi2")
+            && std::is_x86_feature_detected!("popcnt")
         {
-            // SAFETY: the CPU has AVX-512F, AVX-512VL and BMI2 (checked just above), the only
-            // requirement of `walk_burst_avx512`.
+            // SAFETY: the CPU has AVX-512F, AVX-512VL, BMI2 and POPCNT (checked just above),
+            // the only requirement of `walk_burst_avx512`.
             return unsafe { self.walk_burst_avx512(addrs, conv, cur) };
         }
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
@@ -702,6 +703,33 @@ impl<A: Address> LcTrie<A> {
                 np += 1;
             }
         }
+        let mut w = Walking {
+            khi: &khi,
+            klo: &klo,
+            hdr: &mut hdr,
+            val: &mut val,
+            at: &mut at,
+            offs: &mut offs,
+            idx: &mut idx,
+        };
+        Self::passes(mem, cur, &mut w, np);
+    }
+
+    /// The level passes of [`walk_burst`](Self::walk_burst) over the `np` lookups walking in
+    /// `w` (see there), until every one has read a leaf.
+    #[inline(always)]
+    fn passes(mem: &[u32], cur: &mut [u32; MAX_BURST], w: &mut Walking<'_>, np: usize) {
+        let p = mem.as_ptr();
+        let Walking {
+            khi,
+            klo,
+            hdr,
+            val,
+            at,
+            offs,
+            idx,
+        } = w;
+        let mut np = np;
         let mut rounds = 0;
         while np > 0 && rounds <= 128 {
             let mut next = 0usize;
@@ -716,7 +744,7 @@ impl<A: Address> LcTrie<A> {
                     c = check_skip(mem, c, hdr[i], val[i]);
                 }
                 cur[i] = c;
-                let (a, o) = Self::next_slot(p, c, khi[i], &klo, offs[j], i, &mut hdr, &mut val);
+                let (a, o) = Self::next_slot(p, c, khi[i], klo, offs[j], i, hdr, val);
                 // Written at `next` ≤ `j`, after position `j` was read.
                 let n = next & 63;
                 at[n] = a;
@@ -777,6 +805,19 @@ impl<A: Address> LcTrie<A> {
     pub(crate) fn lookup_portable(&self, addr: A) -> Option<u32> {
         self.lookup(addr)
     }
+}
+
+/// The state of the lookups walking in a burst walk's passes: by lookup, the key halves and
+/// the skip header check; by position in the pass, the slot to read (`| CHECK` behind a skip
+/// node), the depth after it, and the lookup.
+struct Walking<'a> {
+    khi: &'a [u64; MAX_BURST],
+    klo: &'a [u64; MAX_BURST],
+    hdr: &'a mut [u32; MAX_BURST],
+    val: &'a mut [u32; MAX_BURST],
+    at: &'a mut [u32; MAX_BURST],
+    offs: &'a mut [u32; MAX_BURST],
+    idx: &'a mut [u8; MAX_BURST],
 }
 
 /// Entry `c`, read behind a skip node whose header is at `h`, for a key whose skipped bits
@@ -847,6 +888,27 @@ mod tests {
                         u32::MAX
                     };
                     assert_eq!(got, w, "portable burst");
+                }
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if std::is_x86_feature_detected!("avx512f")
+                    && std::is_x86_feature_detected!("avx512vl")
+                    && std::is_x86_feature_detected!("bmi2")
+                    && std::is_x86_feature_detected!("popcnt")
+                {
+                    // The AVX-512 walk called directly (whatever `walk` dispatches to).
+                    let mut cur = [LEAF | NH_NONE; MAX_BURST];
+                    // SAFETY: the CPU has the features (checked just above).
+                    unsafe { t.walk_burst_avx512(c, |a| a, &mut cur) };
+                    for ((e, a), &w) in cur.iter().zip(c).zip(&raw[..c.len()]) {
+                        let nh = e & NH_NONE;
+                        let got = if e & LEAF != 0 && nh != NH_NONE {
+                            nh
+                        } else {
+                            u32::MAX
+                        };
+                        assert_eq!(got, o.lookup(*a).unwrap_or(u32::MAX), "avx-512 burst {a}");
+                        assert_eq!(got, w, "avx-512 burst");
+                    }
                 }
             }
             for ((a, r), w) in c.iter().zip(out).zip(raw) {
@@ -991,6 +1053,9 @@ mod tests {
         ]
         .map(|s| s.parse::<Ipv6Addr>().unwrap());
         check(&t, &o, &addrs);
+        // A full burst, so that the vector passes (not only the last few) check headers.
+        let burst: Vec<Ipv6Addr> = addrs.iter().cycle().take(MAX_BURST).copied().collect();
+        check(&t, &o, &burst);
     }
 
     #[test]

@@ -55,8 +55,8 @@ impl<A: Address> LcTrie<A> {
     ///
     /// # Safety
     ///
-    /// The CPU must have AVX-512F, AVX-512VL and BMI2.
-    #[target_feature(enable = "avx512f,avx512vl,bmi2")]
+    /// The CPU must have AVX-512F, AVX-512VL, BMI2 and POPCNT.
+    #[target_feature(enable = "avx512f,avx512vl,bmi2,popcnt")]
     pub(super) unsafe fn walk_burst_avx512<S: Copy>(
         &self,
         addrs: &[S],
@@ -106,14 +106,7 @@ impl<A: Address> LcTrie<A> {
                 while m != 0 {
                     let i = (v * LANES + m.trailing_zeros() as usize) % MAX_BURST;
                     let (a, o) = Self::next_slot(
-                        p,
-                        cur[i],
-                        khi.0[i],
-                        &klo.0,
-                        self.s,
-                        i,
-                        &mut hdr32,
-                        &mut val32,
+                        p, cur[i], khi.0[i], &klo.0, self.s, i, &mut hdr32, &mut val32,
                     );
                     let j = np % MAX_BURST;
                     at32[j] = a;
@@ -156,7 +149,7 @@ impl<A: Address> LcTrie<A> {
     /// The vector passes over the lookups `walking` (by vector, a bit per lane) that read a
     /// pointer at the root, until at most `HANDOVER` walk: returns their state (slot to read,
     /// depth after it, skip header and value).
-    #[target_feature(enable = "avx512f,avx512vl,bmi2")]
+    #[target_feature(enable = "avx512f,avx512vl,bmi2,popcnt")]
     fn vector_passes(
         &self,
         cur: &mut [u32; MAX_BURST],
