@@ -25,6 +25,10 @@
 //! 31 and 213 (~52 per level) with a pending-index list into per-lookup arrays.
 //! [`lookup_burst_conv`](LcTrie::lookup_burst_conv) converts each address as the root pass
 //! reads it, so the C API's byte arrays are not copied to a burst of addresses first.
+//! With AVX-512 (runtime check) the passes after the root are vector passes
+//! (`lctrie/avx512.rs`: eight lookups per gather, the next slots computed with vector shifts) until
+//! at most eight lookups walk, which the portable passes finish: hit lookups on the full
+//! table 1.1–1.2x the portable walk's rate, random ones ~1.1x (same runs).
 //!
 //! Updates rebuild the deepest slot whose region holds the changed prefix (its subtree is
 //! appended and the slot rewritten; the old subtree is counted dead until a full rebuild
@@ -621,7 +625,8 @@ impl<A: Address> LcTrie<A> {
         Ok(hits)
     }
 
-    /// [`walk_burst`](Self::walk_burst), compiled with BMI2 when the CPU has it.
+    /// [`walk_burst`](Self::walk_burst) with AVX-512 when the CPU has it, else compiled with
+    /// BMI2 when the CPU has that.
     #[inline(always)]
     fn walk<S: Copy>(&self, addrs: &[S], conv: impl Fn(S) -> A, cur: &mut [u32; MAX_BURST]) {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]

@@ -6,7 +6,10 @@
 //! converts each address as it reads it, and most random addresses end there), and once
 //! few lookups walk (the deep ones of a burst, or the few random addresses that pass the
 //! root) they finish in the portable passes, whose loop is shorter per level than a vector
-//! step.
+//! step. The first vector pass decodes the root entries the root pass read, without a
+//! gather. Measured on the full table through the C API: hit lookups 1.1–1.2x the portable
+//! walk's rate (fewer instructions per level, but a vector step costs ~95 instructions
+//! and lanes that finished still occupy their vector), random ones ~1.1x.
 //!
 //! Per lane: the key as two 64-bit halves, the slot to read, the depth after it, and behind
 //! a skip node the header to check (0: none) with the key's value of the bits skipped. The 64
@@ -34,7 +37,8 @@ struct Lanes([u64; MAX_BURST]);
 
 impl Lanes {
     /// Vector `v` (`v < VECS`).
-    #[inline(always)]
+    #[inline]
+    #[target_feature(enable = "avx512f")]
     fn get(&self, v: usize) -> __m512i {
         let v = v % VECS;
         // SAFETY: lanes `8 v .. 8 v + 8` are inside the array (`v < VECS`), 64-byte aligned.
@@ -42,7 +46,8 @@ impl Lanes {
     }
 
     /// Stores vector `v` (`v < VECS`).
-    #[inline(always)]
+    #[inline]
+    #[target_feature(enable = "avx512f")]
     fn set(&mut self, v: usize, x: __m512i) {
         let v = v % VECS;
         // SAFETY: as in `get`.
@@ -236,26 +241,23 @@ struct Consts {
 
 impl Consts {
     /// For an arena of `len` words.
-    #[inline(always)]
+    #[inline]
+    #[target_feature(enable = "avx512f")]
     fn new(len: usize) -> Self {
-        // SAFETY: `_mm512_set1_epi64` only needs AVX-512F, which the one caller has (this is
-        // inlined into it).
-        unsafe {
-            Consts {
-                last: _mm512_set1_epi64(len as i64 - 1),
-                last_hdr: _mm512_set1_epi64(len as i64 - 2),
-                c64: _mm512_set1_epi64(64),
-                low: _mm512_set1_epi64(u32::MAX as i64),
-                leaf: _mm512_set1_epi64(LEAF as i64),
-                skip_bit: _mm512_set1_epi64(SKIP as i64),
-                one: _mm512_set1_epi64(1),
-                idx_plain: _mm512_set1_epi64(IDX_MASK as i64),
-                idx_skip: _mm512_set1_epi64(SKIP_IDX_MASK as i64),
-                m15: _mm512_set1_epi64(15),
-                m7: _mm512_set1_epi64(7),
-                m31: _mm512_set1_epi64(31),
-                hdr_words: _mm512_set1_epi64(HDR as i64),
-            }
+        Consts {
+            last: _mm512_set1_epi64(len as i64 - 1),
+            last_hdr: _mm512_set1_epi64(len as i64 - 2),
+            c64: _mm512_set1_epi64(64),
+            low: _mm512_set1_epi64(u32::MAX as i64),
+            leaf: _mm512_set1_epi64(LEAF as i64),
+            skip_bit: _mm512_set1_epi64(SKIP as i64),
+            one: _mm512_set1_epi64(1),
+            idx_plain: _mm512_set1_epi64(IDX_MASK as i64),
+            idx_skip: _mm512_set1_epi64(SKIP_IDX_MASK as i64),
+            m15: _mm512_set1_epi64(15),
+            m7: _mm512_set1_epi64(7),
+            m31: _mm512_set1_epi64(31),
+            hdr_words: _mm512_set1_epi64(HDR as i64),
         }
     }
 }
