@@ -18,6 +18,8 @@
 #include <rte_errno.h>
 #include <rte_fib.h>
 #include <rte_fib6.h>
+#include <rte_malloc.h>
+#include <malloc.h>
 
 #include "neutrino.h"
 
@@ -53,6 +55,18 @@ static int cmp_d(const void *a, const void *b) {
 static double median(double *v, int n) {
     qsort(v, n, sizeof *v, cmp_d);
     return v[n / 2];
+}
+
+/* Bytes in use in DPDK's heaps (every socket: what rte_malloc and memzones hold) and in the
+ * C heap (glibc; the Rust library allocates there), to tell what a table costs. */
+static void heap_bytes(size_t *dpdk, size_t *c) {
+    *dpdk = 0;
+    for (unsigned i = 0; i < rte_socket_count(); i++) {
+        struct rte_malloc_socket_stats st;
+        if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0) *dpdk += st.heap_allocsz_bytes;
+    }
+    struct mallinfo2 m = mallinfo2();
+    *c = m.uordblks + m.hblkhd;
 }
 
 static uint64_t rs = 0x5eed;
@@ -245,6 +259,8 @@ int main(int argc, char **argv) {
     f6.max_routes = (int)n6 + 16;
     f6.trie.nh_sz = RTE_FIB6_TRIE_4B;
     f6.trie.num_tbl8 = 1 << 19;
+    size_t d6_0, c6_0, d6_1, c6_1, unused;
+    heap_bytes(&d6_0, &unused);
     t0 = now();
     struct rte_fib6 *fib6 = rte_fib6_create("v6", -1, &f6);
     if (!fib6) {
@@ -260,6 +276,7 @@ int main(int argc, char **argv) {
         }
     if (fails) printf("rte_fib6_add failed for %zu routes (first error %d)\n", fails, first_err);
     dpdk_build = now() - t0;
+    heap_bytes(&d6_1, &unused);
     uint8_t (*ba6)[16] = malloc(n6 * 16);
     uint8_t *bl6 = malloc(n6);
     uint32_t *bg6 = malloc(n6 * 4);
@@ -268,6 +285,7 @@ int main(int argc, char **argv) {
         bl6[i] = v6[i].len;
         bg6[i] = v6[i].nh;
     }
+    heap_bytes(&unused, &c6_0);
     tail = n6 > 1000 ? 1000 : n6;
     t0 = now();
     if (neutrino_route_add_v6_bulk(t, 0, (const uint8_t (*)[16])ba6, bl6, bg6, n6 - tail, &done) != NEUTRINO_OK) {
@@ -283,6 +301,11 @@ int main(int argc, char **argv) {
         }
     }
     ours_each = (now() - t0) / (double)tail;
+    heap_bytes(&unused, &c6_1);
+    printf("ipv6 memory: rte_fib6 %.1f MiB (DPDK heap, trie with %u tbl8 groups preallocated, and its RIB); "
+           "neutrino %.1f MiB (C heap: RIB and lookup structure); DPDK heap before, with rte_fib: %.1f MiB\n",
+           (double)(d6_1 - d6_0) / (1 << 20), f6.trie.num_tbl8, (double)(c6_1 - c6_0) / (1 << 20),
+           (double)d6_0 / (1 << 20));
     printf("ipv6 build: rte_fib6 %.2f s; neutrino %.2f s bulk for %zu routes, then %.1f us per single published "
            "add\n",
            dpdk_build, ours_build, n6 - tail, ours_each * 1e6);
