@@ -2,7 +2,9 @@
 //! of eight 64-bit lanes (lane `i` of the burst in vector `i / 8`), walked one pass per level
 //! like the portable walk, but eight lookups per instruction: one gather reads the slots of
 //! a vector's walking lanes, the next slots are computed with variable vector shifts and
-//! prefetched, and a lane that read a leaf is masked off. The root pass stays scalar (it
+//! gathered at once into `pend`, which the next pass reads (the gather does not hold up the
+//! other vectors' steps, so it serves as their prefetch: ~4 % faster than eight prefetches
+//! extracted from the lanes), and a lane that read a leaf is masked off. The root pass stays scalar (it
 //! converts each address as it reads it, and most random addresses end there), and once
 //! few lookups walk (the deep ones of a burst, or the few random addresses that pass the
 //! root) they finish in the portable passes, whose loop is shorter per level than a vector
@@ -14,8 +16,8 @@
 //! Per lane: the key as two 64-bit halves, the slot to read, the depth after it, and behind
 //! a skip node the header to check (0: none) with the key's value of the bits skipped. The 64
 //! bits of the key from depth `off` are `khi << off | klo >> (64 - off) | klo << (off - 64)`,
-//! each shift giving 0 when its count is out of 0..64 (`vpsllvq`, `vpsrlvq`), so a walk past
-//! bit 64 needs no branch. Slots read are clamped into the arena, so that a gather never
+//! each shift giving 0 when its count is out of 0..64 (`vpsllvq`, `vpsrlvq`); the low half's
+//! terms are computed only when a lane reads past bit 64 (hit lookups rarely do). Slots read are clamped into the arena, so that a gather never
 //! reads outside it whatever the entries hold.
 
 use core::arch::x86_64::*;
@@ -52,6 +54,31 @@ impl Lanes {
         let v = v % VECS;
         // SAFETY: as in `get`.
         unsafe { _mm512_store_si512(self.0.as_mut_ptr().add(v * LANES).cast(), x) }
+    }
+}
+
+/// A burst's entries, as eight vectors of eight 32-bit lanes.
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct Half([u32; MAX_BURST]);
+
+impl Half {
+    /// Vector `v` (`v < VECS`).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512vl")]
+    fn get(&self, v: usize) -> __m256i {
+        let v = v % VECS;
+        // SAFETY: lanes `8 v .. 8 v + 8` are inside the array (`v < VECS`), 32-byte aligned.
+        unsafe { _mm256_load_si256(self.0.as_ptr().add(v * LANES).cast()) }
+    }
+
+    /// Stores vector `v` (`v < VECS`).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512vl")]
+    fn set(&mut self, v: usize, x: __m256i) {
+        let v = v % VECS;
+        // SAFETY: as in `get`.
+        unsafe { _mm256_store_si256(self.0.as_mut_ptr().add(v * LANES).cast(), x) }
     }
 }
 
@@ -169,6 +196,7 @@ impl<A: Address> LcTrie<A> {
         let mut off = Lanes([self.s as u64; MAX_BURST]);
         let mut hdr = Lanes([0; MAX_BURST]);
         let mut val = Lanes([0; MAX_BURST]);
+        let mut pend = Half([0; MAX_BURST]);
         let k = Consts::new(mem.len());
         let mut rounds = 0;
         loop {
@@ -190,11 +218,17 @@ impl<A: Address> LcTrie<A> {
                     hi: khi.get(v),
                     lo: klo.get(v),
                 };
-                // SAFETY: `cur` has the 8 words from `cp` (`v < VECS`).
-                let old = unsafe { _mm256_loadu_si256(cp.cast()) };
-                // The first pass decodes the root entries, already in `cur`.
-                let read = if rounds == 0 { 0 } else { m };
-                let (e, w, sk, st) = advance(mem, &k, m, read, st, old);
+                // The first pass decodes the root entries, already in `cur`; the others the
+                // entries gathered by the pass before.
+                let old = if rounds == 0 {
+                    // SAFETY: `cur` has the 8 words from `cp` (`v < VECS`).
+                    unsafe { _mm256_loadu_si256(cp.cast()) }
+                } else {
+                    // SAFETY: as above.
+                    let c = unsafe { _mm256_loadu_si256(cp.cast()) };
+                    _mm256_mask_mov_epi32(c, m, pend.get(v))
+                };
+                let (e, w, sk, st) = advance(mem, &k, m, st, old);
                 // SAFETY: as above.
                 unsafe { _mm256_storeu_si256(cp.cast(), e) };
                 *wv = w;
@@ -205,11 +239,18 @@ impl<A: Address> LcTrie<A> {
                 off.set(v, st.o);
                 hdr.set(v, st.h);
                 val.set(v, st.sv);
-                // Every lane's slot (a finished lane's is garbage: a prefetch never faults),
-                // without a branch per lane; headers only where there are skip nodes.
-                for &a in &at.0[(v * LANES) % MAX_BURST..][..LANES] {
-                    prefetch(p.wrapping_add(a as usize));
-                }
+                // The next slots gathered now, read by the next pass (the gather does not wait
+                // for them); headers prefetched only where there are skip nodes.
+                // SAFETY: the gather reads `mem` at indices clamped to `mem.len() - 1`.
+                let g = unsafe {
+                    _mm512_mask_i64gather_epi32::<4>(
+                        _mm256_setzero_si256(),
+                        w,
+                        _mm512_min_epu64(st.a, k.last),
+                        p.cast(),
+                    )
+                };
+                pend.set(v, g);
                 if w & sk != 0 {
                     for &h in &hdr.0[(v * LANES) % MAX_BURST..][..LANES] {
                         prefetch(p.wrapping_add(h as usize));
@@ -274,23 +315,12 @@ struct State {
     lo: __m512i,
 }
 
-/// One level for the lanes `m`: reads their slots (and skip headers) into `old` and, for the
+/// One level for the lanes `m`, whose slots read `e`: checks their skip headers and, for the
 /// lanes that read a pointer (the returned mask; `sk`: skip pointers), the next state.
 #[inline]
 #[target_feature(enable = "avx512f,avx512vl")]
-fn advance(
-    mem: &[u32],
-    k: &Consts,
-    m: u8,
-    read: u8,
-    s: State,
-    old: __m256i,
-) -> (__m256i, u8, u8, State) {
+fn advance(mem: &[u32], k: &Consts, m: u8, s: State, e: __m256i) -> (__m256i, u8, u8, State) {
     let p = mem.as_ptr();
-    // SAFETY: the gather reads `mem` at indices clamped to `mem.len() - 1` (`k.last`).
-    let e = unsafe {
-        _mm512_mask_i64gather_epi32::<4>(old, read, _mm512_min_epu64(s.a, k.last), p.cast())
-    };
     let hm = m & _mm512_test_epi64_mask(s.h, s.h);
     let e = if hm != 0 {
         // Behind a skip node: the header's mismatch leaf where the key's skipped bits differ
@@ -326,19 +356,26 @@ fn advance(
         _mm512_and_si512(_mm512_srli_epi64::<SKIP_LEN_SHIFT>(e64), k.m31),
         k.one,
     );
-    // The 64 key bits from the depth of this node.
-    let t = _mm512_or_si512(
-        _mm512_sllv_epi64(s.hi, s.o),
+    // The 64 key bits from the depth of this node: the high half's alone while every lane
+    // reads within it (hit lookups down to /64).
+    let end = _mm512_add_epi64(s.o, _mm512_add_epi64(skip, st));
+    let t = _mm512_sllv_epi64(s.hi, s.o);
+    let t = if w & _mm512_cmpgt_epu64_mask(end, k.c64) == 0 {
+        t
+    } else {
         _mm512_or_si512(
-            _mm512_srlv_epi64(s.lo, _mm512_sub_epi64(k.c64, s.o)),
-            _mm512_sllv_epi64(s.lo, _mm512_sub_epi64(s.o, k.c64)),
-        ),
-    );
+            t,
+            _mm512_or_si512(
+                _mm512_srlv_epi64(s.lo, _mm512_sub_epi64(k.c64, s.o)),
+                _mm512_sllv_epi64(s.lo, _mm512_sub_epi64(s.o, k.c64)),
+            ),
+        )
+    };
     let sv = _mm512_srlv_epi64(t, _mm512_sub_epi64(k.c64, skip));
     let slot = _mm512_srlv_epi64(_mm512_sllv_epi64(t, skip), _mm512_sub_epi64(k.c64, st));
     let next = State {
         a: _mm512_add_epi64(b, slot),
-        o: _mm512_add_epi64(s.o, _mm512_add_epi64(skip, st)),
+        o: end,
         h: _mm512_maskz_sub_epi64(sk, b, k.hdr_words),
         sv,
         hi: s.hi,
