@@ -40,6 +40,7 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
+use core::net::Ipv6Addr;
 
 use super::poptrie::{Fib as Poptrie, FibStats};
 use super::rib::{Rib, Route};
@@ -615,16 +616,55 @@ impl<A: Address> LcTrie<A> {
         }
         let mut cur = [LEAF | NH_NONE; MAX_BURST];
         self.walk(raw, conv, &mut cur);
-        let mut hits = 0;
-        for (o, c) in out.iter_mut().zip(&cur[..raw.len()]) {
-            let nh = c & NH_NONE;
-            let hit = c & LEAF != 0 && nh != NH_NONE;
-            *o = if hit { nh } else { none };
-            hits += hit as usize;
-        }
-        Ok(hits)
+        Ok(answers(&cur[..raw.len()], out, none))
     }
+}
 
+/// Writes the group ids of the final entries `cur` to `out` (`none` where no route
+/// matches); returns the number of matches.
+#[inline(always)]
+fn answers(cur: &[u32], out: &mut [u32], none: u32) -> usize {
+    let mut hits = 0;
+    for (o, c) in out.iter_mut().zip(cur) {
+        let nh = c & NH_NONE;
+        let hit = c & LEAF != 0 && nh != NH_NONE;
+        *o = if hit { nh } else { none };
+        hits += hit as usize;
+    }
+    hits
+}
+
+impl LcTrie<Ipv6Addr> {
+    /// [`lookup_burst_raw`](Self::lookup_burst_raw) of addresses as 16 big-endian bytes (the
+    /// C API's form): with AVX-512 (VBMI), eight addresses converted per instruction.
+    #[inline]
+    pub fn lookup_burst_bytes(
+        &self,
+        raw: &[[u8; 16]],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if self.fallback.is_none()
+            && std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vl")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512vbmi")
+            && std::is_x86_feature_detected!("bmi2")
+            && std::is_x86_feature_detected!("popcnt")
+        {
+            RouteError::check_burst(raw.len(), out.len())?;
+            let mut cur = [LEAF | NH_NONE; MAX_BURST];
+            // SAFETY: the CPU has AVX-512F, VL, BW, VBMI, BMI2 and POPCNT (checked just
+            // above), the only requirement of `walk_bytes_avx512`.
+            unsafe { self.walk_bytes_avx512(raw, &mut cur) };
+            return Ok(answers(&cur[..raw.len()], out, none));
+        }
+        self.lookup_burst_conv(raw, Ipv6Addr::from, out, none)
+    }
+}
+
+impl<A: Address> LcTrie<A> {
     /// [`walk_burst`](Self::walk_burst) with AVX-512 when the CPU has it, else compiled with
     /// BMI2 when the CPU has that.
     #[inline(always)]
@@ -881,6 +921,16 @@ mod tests {
                 .unwrap();
             assert_eq!(conv_hits, hits);
             assert_eq!(conv, raw, "converted burst");
+            // The byte form, whole and cut short of a multiple of eight (the AVX-512 root
+            // pass takes eight addresses at a time, the rest one by one).
+            for n in [c.len(), c.len().saturating_sub(3)] {
+                let mut be = [0u32; MAX_BURST];
+                let be_hits = t
+                    .lookup_burst_bytes(&bytes[..n], &mut be, u32::MAX)
+                    .unwrap();
+                assert_eq!(be[..n], raw[..n], "byte burst");
+                assert_eq!(be_hits, raw[..n].iter().filter(|&&r| r != u32::MAX).count());
+            }
             if t.fallback.is_none() {
                 // The portable build of the walk (the one above may be the BMI2 build).
                 let mut cur = [LEAF | NH_NONE; MAX_BURST];
@@ -913,6 +963,31 @@ mod tests {
                         };
                         assert_eq!(got, o.lookup(*a).unwrap_or(u32::MAX), "avx-512 burst {a}");
                         assert_eq!(got, w, "avx-512 burst");
+                    }
+                }
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if std::is_x86_feature_detected!("avx512f")
+                    && std::is_x86_feature_detected!("avx512vl")
+                    && std::is_x86_feature_detected!("avx512bw")
+                    && std::is_x86_feature_detected!("avx512vbmi")
+                    && std::is_x86_feature_detected!("bmi2")
+                    && std::is_x86_feature_detected!("popcnt")
+                {
+                    // The byte form's AVX-512 walk called directly, on a burst cut short of
+                    // a multiple of eight too.
+                    for n in [c.len(), c.len().saturating_sub(5)] {
+                        let mut cur = [LEAF | NH_NONE; MAX_BURST];
+                        // SAFETY: the CPU has the features (checked just above).
+                        unsafe { t.walk_bytes_avx512(&bytes[..n], &mut cur) };
+                        for (e, a) in cur.iter().zip(&c[..n]) {
+                            let nh = e & NH_NONE;
+                            let got = if e & LEAF != 0 && nh != NH_NONE {
+                                nh
+                            } else {
+                                u32::MAX
+                            };
+                            assert_eq!(got, o.lookup(*a).unwrap_or(u32::MAX), "byte walk {a}");
+                        }
                     }
                 }
             }
@@ -1077,6 +1152,8 @@ mod tests {
         assert!(t
             .lookup_burst_conv(&b[..4], Ipv6Addr::from, &mut out[..3], 0)
             .is_err());
+        assert!(t.lookup_burst_bytes(&b, &mut out, 0).is_err());
+        assert!(t.lookup_burst_bytes(&b[..4], &mut out[..3], 0).is_err());
         let mut opt = [None; MAX_BURST + 1];
         assert!(t.lookup_burst(&a, &mut opt).is_err());
     }

@@ -22,6 +22,7 @@
 //! reads outside it whatever the entries hold.
 
 use core::arch::x86_64::*;
+use core::net::Ipv6Addr;
 
 use super::{wide, Address, LcTrie, Walking, CHECK, HDR, IDX_MASK, LEAF, MAX_BURST, SKIP};
 use super::{SKIP_IDX_MASK, SKIP_LEN_SHIFT, SKIP_STRIDE_SHIFT, STRIDE_SHIFT, UNIT};
@@ -101,7 +102,6 @@ impl<A: Address> LcTrie<A> {
         if mem.len() < HDR {
             return self.walk_burst(addrs, conv, cur);
         }
-        let p = mem.as_ptr();
         // The root pass: each address converted, its root entry read; the lookups that go
         // on are marked walking.
         let mut khi = Lanes([0; MAX_BURST]);
@@ -124,6 +124,15 @@ impl<A: Address> LcTrie<A> {
                 wm |= 1 << i;
             }
         }
+        self.walk_on(cur, &khi, &klo, wm);
+    }
+
+    /// The walk after the root pass: `cur` holds the root entries, `wm` marks the lookups
+    /// that read a pointer there, whose key halves are in `khi` and `klo`.
+    #[target_feature(enable = "avx512f,avx512vl,bmi2,popcnt")]
+    fn walk_on(&self, cur: &mut [u32; MAX_BURST], khi: &Lanes, klo: &Lanes, wm: u64) {
+        let mem = &self.mem[..];
+        let p = mem.as_ptr();
         let mut walking = wm.to_le_bytes();
         // The lookups that go on, handed to the portable passes once few walk.
         let mut hdr32 = [0u32; MAX_BURST];
@@ -150,7 +159,7 @@ impl<A: Address> LcTrie<A> {
                 }
             }
         } else {
-            let (at, off, hdr, val) = self.vector_passes(cur, &khi, &klo, &mut walking);
+            let (at, off, hdr, val) = self.vector_passes(cur, khi, klo, &mut walking);
             for (v, &m) in walking.iter().enumerate() {
                 let mut m = m;
                 while m != 0 {
@@ -390,4 +399,86 @@ fn advance(
         lo: s.lo,
     };
     (e, w, sk, next)
+}
+
+impl LcTrie<Ipv6Addr> {
+    /// [`walk_burst_avx512`](LcTrie::walk_burst_avx512) of addresses as 16 big-endian bytes
+    /// (the C API's form): the root pass takes eight addresses at once, their key halves
+    /// picked and byte-swapped by two byte permutes and their root entries gathered.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must have AVX-512F, AVX-512VL, AVX-512VBMI, BMI2 and POPCNT.
+    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512vbmi,bmi2,popcnt")]
+    pub(super) unsafe fn walk_bytes_avx512(&self, raw: &[[u8; 16]], cur: &mut [u32; MAX_BURST]) {
+        let raw = &raw[..raw.len().min(MAX_BURST)];
+        let mem = &self.mem[..];
+        if mem.len() < HDR || self.s == 0 {
+            return self.walk_burst(raw, Ipv6Addr::from, cur);
+        }
+        let p = mem.as_ptr();
+        let mut khi = Lanes([0; MAX_BURST]);
+        let mut klo = Lanes([0; MAX_BURST]);
+        let mut wm = 0u64;
+        // Byte `b` of lane `i` of the high half is byte `7 - b` of address `i` (of the two
+        // vectors of four addresses), of the low half byte `15 - b`.
+        let mut ih = [0u8; 64];
+        let mut il = [0u8; 64];
+        for (j, (h, l)) in ih.iter_mut().zip(&mut il).enumerate() {
+            let (i, b) = (j / 8, j % 8);
+            *h = (i * 16 + 7 - b) as u8;
+            *l = (i * 16 + 15 - b) as u8;
+        }
+        // SAFETY: 64 bytes each.
+        let (ih, il) = unsafe {
+            (
+                _mm512_loadu_si512(ih.as_ptr().cast()),
+                _mm512_loadu_si512(il.as_ptr().cast()),
+            )
+        };
+        let rsh = _mm512_set1_epi64(64 - self.s as i64);
+        let last = _mm512_set1_epi64(mem.len() as i64 - 1);
+        let full = raw.len() / LANES;
+        for v in 0..full.min(VECS) {
+            let a = raw[v * LANES..].as_ptr();
+            // SAFETY: addresses `8 v .. 8 v + 8` are in `raw` (`v < full`), 128 bytes.
+            let (a0, a1) = unsafe {
+                (
+                    _mm512_loadu_si512(a.cast()),
+                    _mm512_loadu_si512(a.add(4).cast()),
+                )
+            };
+            let hi = _mm512_permutex2var_epi8(a0, ih, a1);
+            let lo = _mm512_permutex2var_epi8(a0, il, a1);
+            // SAFETY: indices below `2^s` ≤ `mem.len()` (the root), clamped to it anyway.
+            let e = unsafe {
+                _mm512_i64gather_epi32::<4>(
+                    _mm512_min_epu64(_mm512_srlv_epi64(hi, rsh), last),
+                    p.cast(),
+                )
+            };
+            // SAFETY: `cur` has the 8 words from `8 v`.
+            unsafe { _mm256_storeu_si256(cur[v * LANES..].as_mut_ptr().cast(), e) };
+            khi.set(v, hi);
+            klo.set(v, lo);
+            let leaf = _mm256_test_epi32_mask(e, _mm256_set1_epi32(LEAF as i32));
+            wm |= ((!leaf) as u64) << (v * LANES);
+        }
+        // The last addresses of a burst that is not a multiple of eight, one by one.
+        let rs = 64 - self.s;
+        for i in full * LANES..raw.len() {
+            let i = i % MAX_BURST;
+            let k = wide(Ipv6Addr::from(raw[i]).to_key());
+            let hi = (k >> 64) as u64;
+            let e = mem
+                .get((hi >> rs) as usize)
+                .copied()
+                .unwrap_or(LEAF | NH_NONE);
+            cur[i] = e;
+            khi.0[i] = hi;
+            klo.0[i] = k as u64;
+            wm |= ((e & LEAF == 0) as u64) << i;
+        }
+        self.walk_on(cur, &khi, &klo, wm);
+    }
 }
