@@ -159,12 +159,13 @@ impl<A: Address> LcTrie<A> {
                 }
             }
         } else {
-            let (at, off, hdr, val) = self.vector_passes(cur, khi, klo, &mut walking);
-            for (v, &m) in walking.iter().enumerate() {
+            let (at, off, hdr, val, behind) = self.vector_passes(cur, khi, klo, &mut walking);
+            for (v, (&m, &b)) in walking.iter().zip(&behind).enumerate() {
                 let mut m = m;
                 while m != 0 {
-                    let i = (v * LANES + m.trailing_zeros() as usize) % MAX_BURST;
-                    let h = hdr.0[i] as u32;
+                    let l = m.trailing_zeros();
+                    let i = (v * LANES + l as usize) % MAX_BURST;
+                    let h = if b >> l & 1 != 0 { hdr.0[i] as u32 } else { 0 };
                     hdr32[i] = h;
                     val32[i] = val.0[i] as u32;
                     let j = np % MAX_BURST;
@@ -198,7 +199,7 @@ impl<A: Address> LcTrie<A> {
         khi: &Lanes,
         klo: &Lanes,
         walking: &mut [u8; VECS],
-    ) -> (Lanes, Lanes, Lanes, Lanes) {
+    ) -> (Lanes, Lanes, Lanes, Lanes, [u8; VECS]) {
         let mem = &self.mem[..];
         let p = mem.as_ptr();
         // The first pass decodes the root entries (in `cur`), at depth `s`.
@@ -208,6 +209,9 @@ impl<A: Address> LcTrie<A> {
         let mut val = Lanes([0; MAX_BURST]);
         let mut pend = Half([0; MAX_BURST]);
         let mut words = Lanes([0; MAX_BURST]);
+        // By vector, the lanes whose slot is behind a skip node (whose `hdr`, `val` and
+        // `words` hold its header check; stale in the other lanes).
+        let mut behind = [0u8; VECS];
         let k = Consts::new(mem.len());
         let mut rounds = 0;
         loop {
@@ -224,8 +228,8 @@ impl<A: Address> LcTrie<A> {
                 let st = State {
                     a: at.get(v),
                     o: off.get(v),
-                    h: hdr.get(v),
-                    sv: val.get(v),
+                    h: _mm512_setzero_si512(),
+                    sv: _mm512_setzero_si512(),
                     hi: khi.get(v),
                     lo: klo.get(v),
                 };
@@ -239,7 +243,8 @@ impl<A: Address> LcTrie<A> {
                     let c = unsafe { _mm256_loadu_si256(cp.cast()) };
                     _mm256_mask_mov_epi32(c, m, pend.get(v))
                 };
-                let (e, w, sk, st) = advance(&k, m, st, old, &words, v);
+                let hm = m & behind[v % VECS];
+                let (e, w, sk, st) = advance(&k, m, hm, st, old, (&words, &val), v);
                 // SAFETY: as above.
                 unsafe { _mm256_storeu_si256(cp.cast(), e) };
                 *wv = w;
@@ -248,8 +253,7 @@ impl<A: Address> LcTrie<A> {
                 }
                 at.set(v, st.a);
                 off.set(v, st.o);
-                hdr.set(v, st.h);
-                val.set(v, st.sv);
+                behind[v % VECS] = w & sk;
                 // The next slots gathered now, read by the next pass (the gather does not wait
                 // for them); headers prefetched only where there are skip nodes.
                 // SAFETY: the gather reads `mem` at indices clamped to `mem.len() - 1`.
@@ -273,11 +277,13 @@ impl<A: Address> LcTrie<A> {
                         )
                     };
                     words.set(v, h);
+                    hdr.set(v, st.h);
+                    val.set(v, st.sv);
                 }
             }
             rounds += 1;
         }
-        (at, off, hdr, val)
+        (at, off, hdr, val, behind)
     }
 }
 
@@ -333,25 +339,26 @@ struct State {
     lo: __m512i,
 }
 
-/// One level for the lanes `m` of vector `v`, whose slots read `e`: checks their skip headers
-/// (whose first two words the pass before gathered into `words`) and, for the lanes that read
-/// a pointer (the returned mask; `sk`: skip pointers), the next state.
+/// One level for the lanes `m` of vector `v`, whose slots read `e`: checks the skip headers of
+/// the lanes `hm` (their first two words gathered by the pass before into `words`, the key's
+/// values in `val`) and, for the lanes that read a pointer (the returned mask; `sk`: skip
+/// pointers), the next state (`h` and `sv` meaningful in the lanes `sk` only).
 #[inline]
 #[target_feature(enable = "avx512f,avx512vl")]
 fn advance(
     k: &Consts,
     m: u8,
+    hm: u8,
     s: State,
     e: __m256i,
-    words: &Lanes,
+    (words, val): (&Lanes, &Lanes),
     v: usize,
 ) -> (__m256i, u8, u8, State) {
-    let hm = m & _mm512_test_epi64_mask(s.h, s.h);
     let e = if hm != 0 {
         // Behind a skip node: the header's mismatch leaf where the key's skipped bits differ
         // from its value.
         let w = words.get(v);
-        let miss = hm & _mm512_cmpneq_epu64_mask(_mm512_and_si512(w, k.low), s.sv);
+        let miss = hm & _mm512_cmpneq_epu64_mask(_mm512_and_si512(w, k.low), val.get(v));
         _mm256_mask_mov_epi32(e, miss, _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(w)))
     } else {
         e
