@@ -1,25 +1,28 @@
 //! The AVX-512 level passes of an [`LcTrie`] burst walk: the burst's lookups as eight vectors
 //! of eight 64-bit lanes (lane `i` of the burst in vector `i / 8`), walked one pass per level
-//! like the portable walk, but eight lookups per instruction: one gather reads the slots of
-//! a vector's walking lanes, the next slots are computed with variable vector shifts and
-//! gathered at once into `pend`, which the next pass reads (the gather does not hold up the
-//! other vectors' steps, so it serves as their prefetch: ~4 % faster than eight prefetches
-//! extracted from the lanes; so are the skip headers: hit lookups +10 % against prefetches),
-//! and a lane that read a leaf is masked off. The root pass stays scalar (it
-//! converts each address as it reads it, and most random addresses end there), and once
-//! few lookups walk (the deep ones of a burst, or the few random addresses that pass the
-//! root) they finish in the portable passes, whose loop is shorter per level than a vector
-//! step. The first vector pass decodes the root entries the root pass read, without a
-//! gather. Measured on the full table through the C API: hit lookups 1.1–1.2x the portable
-//! walk's rate (fewer instructions per level, but a vector step costs ~95 instructions
-//! and lanes that finished still occupy their vector), random ones ~1.1x.
+//! like the portable walk, but eight lookups per instruction. A vector step decodes the
+//! entries its walking lanes read, computes their next slots with variable vector shifts and
+//! gathers them at once into `pend`, which the next pass reads: the gather does not hold up
+//! the other vectors' steps, so it serves as their prefetch (~4 % faster than eight
+//! prefetches extracted from the lanes). The lanes behind a skip node are a mask per vector
+//! (`behind`); only for them is the header's state stored and its first two words gathered
+//! a pass ahead (+10 % against prefetching them, +8 % against testing a stored header per
+//! lane). A lane that read a leaf is masked off. The root pass is scalar for addresses of any
+//! form ([`walk_burst_avx512`](LcTrie::walk_burst_avx512): each converted as it is read) and
+//! vector for the C API's 16-byte big-endian addresses
+//! ([`walk_bytes_avx512`](LcTrie::walk_bytes_avx512): two VBMI byte permutes make the key
+//! halves of eight addresses, a gather reads their root entries; random lookups 1.3x the
+//! scalar root pass). The first vector pass decodes the root entries without a gather. Once
+//! at most eight lookups walk (the deep ones of a burst) they finish in the portable passes,
+//! whose loop is shorter per level than a vector step (vectors to the end: 0.85x).
 //!
 //! Per lane: the key as two 64-bit halves, the slot to read, the depth after it, and behind
-//! a skip node the header to check (0: none) with the key's value of the bits skipped. The 64
-//! bits of the key from depth `off` are `khi << off | klo >> (64 - off) | klo << (off - 64)`,
-//! each shift giving 0 when its count is out of 0..64 (`vpsllvq`, `vpsrlvq`); the low half's
-//! terms are computed only when a lane reads past bit 64 (hit lookups rarely do). Slots read are clamped into the arena, so that a gather never
-//! reads outside it whatever the entries hold.
+//! a skip node the header to check with the key's value of the bits skipped. The 64 bits of
+//! the key from depth `off` are `khi << off | klo >> (64 - off) | klo << (off - 64)`, each
+//! shift giving 0 when its count is out of 0..64 (`vpsllvq`, `vpsrlvq`); the low half's
+//! terms are computed only when a lane reads past bit 64 (hit lookups rarely do). Slots read
+//! are clamped into the arena, so that a gather never reads outside it whatever the entries
+//! hold.
 
 use core::arch::x86_64::*;
 use core::net::Ipv6Addr;
