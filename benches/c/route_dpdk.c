@@ -20,6 +20,8 @@
 #include <rte_fib.h>
 #include <rte_fib6.h>
 #include <rte_lpm.h>
+#include <rte_malloc.h>
+#include <malloc.h>
 
 #include "neutrino.h"
 
@@ -55,6 +57,18 @@ static int cmp_d(const void *a, const void *b) {
 static double median(double *v, int n) {
     qsort(v, n, sizeof *v, cmp_d);
     return v[n / 2];
+}
+
+/* Bytes in use in DPDK's heaps (every socket: what rte_malloc and memzones hold) and in the
+ * C heap (glibc; the Rust library allocates there), to tell what a table costs. */
+static void heap_bytes(size_t *dpdk, size_t *c) {
+    *dpdk = 0;
+    for (unsigned i = 0; i < rte_socket_count(); i++) {
+        struct rte_malloc_socket_stats st;
+        if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0) *dpdk += st.heap_allocsz_bytes;
+    }
+    struct mallinfo2 m = mallinfo2();
+    *c = m.uordblks + m.hblkhd;
 }
 
 static uint64_t rs = 0x5eed;
@@ -122,6 +136,8 @@ int main(int argc, char **argv) {
     fc.max_routes = (int)n4 + 16;
     fc.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
     fc.dir24_8.num_tbl8 = 1 << 15;
+    size_t d4_0, d4_1, c4_0, c4_1, dl_0, dl_1, unused4;
+    heap_bytes(&d4_0, &unused4);
     double t0 = now();
     struct rte_fib *fib = rte_fib_create("v4", -1, &fc);
     if (!fib) {
@@ -141,8 +157,7 @@ int main(int argc, char **argv) {
     if (fails) printf("rte_fib_add failed for %zu routes (first error %d)\n", fails, first_err);
     double dpdk_build = now() - t0;
 
-    neutrino_vrf_table *t = NULL;
-    if (neutrino_vrf_table_new(2, 16, 1, &t) != NEUTRINO_OK || neutrino_vrf_add(t, 0) != NEUTRINO_OK) return 1;
+    heap_bytes(&d4_1, &unused4);
     uint32_t *ba = malloc(n4 * 4), *bg = malloc(n4 * 4);
     uint8_t *bl = malloc(n4);
     for (size_t i = 0; i < n4; i++) {
@@ -150,6 +165,10 @@ int main(int argc, char **argv) {
         bl[i] = v4[i].len;
         bg[i] = v4[i].nh;
     }
+    /* Measured after the bench's own route arrays, so the delta is the table alone. */
+    heap_bytes(&unused4, &c4_0);
+    neutrino_vrf_table *t = NULL;
+    if (neutrino_vrf_table_new(2, 16, 1, &t) != NEUTRINO_OK || neutrino_vrf_add(t, 0) != NEUTRINO_OK) return 1;
     /* All but the last 10000 routes in one bulk call, then those route by route (each one
      * published), to show both update paths. */
     size_t tail = n4 > 10000 ? 10000 : n4, done = 0;
@@ -167,6 +186,7 @@ int main(int argc, char **argv) {
         }
     }
     double ours_each = (now() - t0) / (double)tail;
+    heap_bytes(&unused4, &c4_1);
     printf("ipv4 build: rte_fib %.2f s (route by route); neutrino %.2f s bulk for %zu routes, then %.1f us per "
            "single published add\n",
            dpdk_build, ours_build, n4 - tail, ours_each * 1e6);
@@ -187,6 +207,7 @@ int main(int argc, char **argv) {
      * default route is applied to its misses when the answers are compared (not timed). */
     struct rte_lpm_config lc = {.max_rules = (uint32_t)n4 + 16, .number_tbl8s = 1 << 16, .flags = 0};
     t0 = now();
+    heap_bytes(&dl_0, &unused4);
     struct rte_lpm *lpm = rte_lpm_create("v4lpm", -1, &lc);
     if (!lpm) {
         fprintf(stderr, "rte_lpm_create failed: %s\n", rte_strerror(rte_errno));
@@ -205,6 +226,11 @@ int main(int argc, char **argv) {
     if (fails) printf("rte_lpm_add failed for %zu routes (first error %d)\n", fails, first_err);
     /* Slow: rte_lpm_add scans the rules of the same depth (about 2 minutes for this table). */
     printf("ipv4 build: rte_lpm %.2f s (route by route)\n", now() - t0);
+    heap_bytes(&dl_1, &unused4);
+    printf("ipv4 memory: rte_fib %.1f MiB, rte_lpm %.1f MiB (DPDK heap: tables with %d / %u tbl8 groups "
+           "preallocated, and rules); neutrino %.1f MiB (C heap: RIB and lookup structure)\n",
+           (double)(d4_1 - d4_0) / (1 << 20), (double)(dl_1 - dl_0) / (1 << 20), fc.dir24_8.num_tbl8,
+           lc.number_tbl8s, (double)(c4_1 - c4_0) / (1 << 20));
     uint32_t *nh32 = malloc(N_ADDR * 4);
 
     /* DPDK's AVX-512 lookup is a second peer when this build and CPU have it (the EAL was told
@@ -284,6 +310,8 @@ int main(int argc, char **argv) {
     f6.max_routes = (int)n6 + 16;
     f6.trie.nh_sz = RTE_FIB6_TRIE_4B;
     f6.trie.num_tbl8 = 1 << 19;
+    size_t d6_0, c6_0, d6_1, c6_1, unused;
+    heap_bytes(&d6_0, &unused);
     t0 = now();
     struct rte_fib6 *fib6 = rte_fib6_create("v6", -1, &f6);
     if (!fib6) {
@@ -299,6 +327,7 @@ int main(int argc, char **argv) {
         }
     if (fails) printf("rte_fib6_add failed for %zu routes (first error %d)\n", fails, first_err);
     dpdk_build = now() - t0;
+    heap_bytes(&d6_1, &unused);
     uint8_t (*ba6)[16] = malloc(n6 * 16);
     uint8_t *bl6 = malloc(n6);
     uint32_t *bg6 = malloc(n6 * 4);
@@ -307,6 +336,7 @@ int main(int argc, char **argv) {
         bl6[i] = v6[i].len;
         bg6[i] = v6[i].nh;
     }
+    heap_bytes(&unused, &c6_0);
     tail = n6 > 1000 ? 1000 : n6;
     t0 = now();
     if (neutrino_route_add_v6_bulk(t, 0, (const uint8_t (*)[16])ba6, bl6, bg6, n6 - tail, &done) != NEUTRINO_OK) {
@@ -322,6 +352,11 @@ int main(int argc, char **argv) {
         }
     }
     ours_each = (now() - t0) / (double)tail;
+    heap_bytes(&unused, &c6_1);
+    printf("ipv6 memory: rte_fib6 %.1f MiB (DPDK heap, trie with %u tbl8 groups preallocated, and its RIB); "
+           "neutrino %.1f MiB (C heap: RIB and lookup structure); DPDK heap before, with the IPv4 peers: %.1f MiB\n",
+           (double)(d6_1 - d6_0) / (1 << 20), f6.trie.num_tbl8, (double)(c6_1 - c6_0) / (1 << 20),
+           (double)d6_0 / (1 << 20));
     printf("ipv6 build: rte_fib6 %.2f s; neutrino %.2f s bulk for %zu routes, then %.1f us per single published "
            "add\n",
            dpdk_build, ours_build, n6 - tail, ours_each * 1e6);

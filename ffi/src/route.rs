@@ -602,7 +602,7 @@ pub unsafe extern "C" fn neutrino_route_lookup_v6_burst(
             vrf,
             raw,
             |f, c, o| {
-                f.lookup_burst_conv(c, Ipv6Addr::from, o, NEUTRINO_ROUTE_NONE)
+                f.lookup_burst_bytes(c, o, NEUTRINO_ROUTE_NONE)
             },
             groups,
             hits,

@@ -117,4 +117,16 @@ fuzz_target!(|data: &[u8]| {
     }
     check_all(&mut s4, &pool, &a4);
     check_all(&mut s6, &pool, &a6);
+    // IPv6 addresses as the C API passes them (16 big-endian bytes: its own walk).
+    let fib6 = s6.lpm.commit().clone();
+    for chunk in a6.chunks(MAX_BURST) {
+        let bytes: Vec<[u8; 16]> = chunk.iter().map(|a| a.octets()).collect();
+        let mut out = [0u32; MAX_BURST];
+        fib6.lookup_burst_bytes(&bytes, &mut out[..chunk.len()], u32::MAX)
+            .unwrap();
+        for (i, x) in chunk.iter().enumerate() {
+            let want = s6.oracle.lookup(*x).unwrap_or(u32::MAX);
+            assert_eq!(out[i], want, "byte burst {x}");
+        }
+    }
 });

@@ -25,6 +25,12 @@
 //! 31 and 213 (~52 per level) with a pending-index list into per-lookup arrays.
 //! [`lookup_burst_conv`](LcTrie::lookup_burst_conv) converts each address as the root pass
 //! reads it, so the C API's byte arrays are not copied to a burst of addresses first.
+//! With AVX-512 (runtime check) the passes after the root are vector passes
+//! (`lctrie/avx512.rs`: eight lookups per gather, the next slots computed with vector shifts
+//! and gathered a pass ahead) until at most eight lookups walk, which the portable passes
+//! finish; [`lookup_burst_bytes`](LcTrie::lookup_burst_bytes), the C API's form, also makes
+//! the root pass a vector one (byte permutes, VBMI). Through the C API on the full table:
+//! hit lookups ~1.6x rte_fib6 scalar and ~0.75x its AVX-512 lookup, random ~2.0x / 1.5x.
 //!
 //! Updates rebuild the deepest slot whose region holds the changed prefix (its subtree is
 //! appended and the slot rewritten; the old subtree is counted dead until a full rebuild
@@ -36,11 +42,15 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
+use core::net::Ipv6Addr;
 
 use super::poptrie::{Fib as Poptrie, FibStats};
 use super::rib::{Rib, Route};
 use super::walk::{prefetch, root_bits, to_leaf, LEAF, NH_NONE};
 use super::{Address, Key, RouteError, MAX_BURST};
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod avx512;
 
 /// A pointer entry to a node with a skip header.
 const SKIP: u32 = 1 << 30;
@@ -608,19 +618,69 @@ impl<A: Address> LcTrie<A> {
         }
         let mut cur = [LEAF | NH_NONE; MAX_BURST];
         self.walk(raw, conv, &mut cur);
-        let mut hits = 0;
-        for (o, c) in out.iter_mut().zip(&cur[..raw.len()]) {
-            let nh = c & NH_NONE;
-            let hit = c & LEAF != 0 && nh != NH_NONE;
-            *o = if hit { nh } else { none };
-            hits += hit as usize;
-        }
-        Ok(hits)
+        Ok(answers(&cur[..raw.len()], out, none))
     }
+}
 
-    /// [`walk_burst`](Self::walk_burst), compiled with BMI2 when the CPU has it.
+/// Writes the group ids of the final entries `cur` to `out` (`none` where no route
+/// matches); returns the number of matches.
+#[inline(always)]
+fn answers(cur: &[u32], out: &mut [u32], none: u32) -> usize {
+    let mut hits = 0;
+    for (o, c) in out.iter_mut().zip(cur) {
+        let nh = c & NH_NONE;
+        let hit = c & LEAF != 0 && nh != NH_NONE;
+        *o = if hit { nh } else { none };
+        hits += hit as usize;
+    }
+    hits
+}
+
+impl LcTrie<Ipv6Addr> {
+    /// [`lookup_burst_raw`](Self::lookup_burst_raw) of addresses as 16 big-endian bytes (the
+    /// C API's form): with AVX-512 (VBMI), eight addresses converted per instruction.
+    #[inline]
+    pub fn lookup_burst_bytes(
+        &self,
+        raw: &[[u8; 16]],
+        out: &mut [u32],
+        none: u32,
+    ) -> Result<usize, RouteError> {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if self.fallback.is_none()
+            && std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vl")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512vbmi")
+            && std::is_x86_feature_detected!("bmi2")
+            && std::is_x86_feature_detected!("popcnt")
+        {
+            RouteError::check_burst(raw.len(), out.len())?;
+            let mut cur = [LEAF | NH_NONE; MAX_BURST];
+            // SAFETY: the CPU has AVX-512F, VL, BW, VBMI, BMI2 and POPCNT (checked just
+            // above), the only requirement of `walk_bytes_avx512`.
+            unsafe { self.walk_bytes_avx512(raw, &mut cur) };
+            return Ok(answers(&cur[..raw.len()], out, none));
+        }
+        self.lookup_burst_conv(raw, Ipv6Addr::from, out, none)
+    }
+}
+
+impl<A: Address> LcTrie<A> {
+    /// [`walk_burst`](Self::walk_burst) with AVX-512 when the CPU has it, else compiled with
+    /// BMI2 when the CPU has that.
     #[inline(always)]
     fn walk<S: Copy>(&self, addrs: &[S], conv: impl Fn(S) -> A, cur: &mut [u32; MAX_BURST]) {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vl")
+            && std::is_x86_feature_detected!("bmi2")
+            && std::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU has AVX-512F, AVX-512VL, BMI2 and POPCNT (checked just above),
+            // the only requirement of `walk_burst_avx512`.
+            return unsafe { self.walk_burst_avx512(addrs, conv, cur) };
+        }
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if std::is_x86_feature_detected!("bmi2") {
             // SAFETY: the CPU has BMI2 (checked just above), the only requirement of
@@ -690,6 +750,33 @@ impl<A: Address> LcTrie<A> {
                 np += 1;
             }
         }
+        let mut w = Walking {
+            khi: &khi,
+            klo: &klo,
+            hdr: &mut hdr,
+            val: &mut val,
+            at: &mut at,
+            offs: &mut offs,
+            idx: &mut idx,
+        };
+        Self::passes(mem, cur, &mut w, np);
+    }
+
+    /// The level passes of [`walk_burst`](Self::walk_burst) over the `np` lookups walking in
+    /// `w` (see there), until every one has read a leaf.
+    #[inline(always)]
+    fn passes(mem: &[u32], cur: &mut [u32; MAX_BURST], w: &mut Walking<'_>, np: usize) {
+        let p = mem.as_ptr();
+        let Walking {
+            khi,
+            klo,
+            hdr,
+            val,
+            at,
+            offs,
+            idx,
+        } = w;
+        let mut np = np;
         let mut rounds = 0;
         while np > 0 && rounds <= 128 {
             let mut next = 0usize;
@@ -704,7 +791,7 @@ impl<A: Address> LcTrie<A> {
                     c = check_skip(mem, c, hdr[i], val[i]);
                 }
                 cur[i] = c;
-                let (a, o) = Self::next_slot(p, c, khi[i], &klo, offs[j], i, &mut hdr, &mut val);
+                let (a, o) = Self::next_slot(p, c, khi[i], klo, offs[j], i, hdr, val);
                 // Written at `next` ≤ `j`, after position `j` was read.
                 let n = next & 63;
                 at[n] = a;
@@ -767,6 +854,19 @@ impl<A: Address> LcTrie<A> {
     }
 }
 
+/// The state of the lookups walking in a burst walk's passes: by lookup, the key halves and
+/// the skip header check; by position in the pass, the slot to read (`| CHECK` behind a skip
+/// node), the depth after it, and the lookup.
+struct Walking<'a> {
+    khi: &'a [u64; MAX_BURST],
+    klo: &'a [u64; MAX_BURST],
+    hdr: &'a mut [u32; MAX_BURST],
+    val: &'a mut [u32; MAX_BURST],
+    at: &'a mut [u32; MAX_BURST],
+    offs: &'a mut [u32; MAX_BURST],
+    idx: &'a mut [u8; MAX_BURST],
+}
+
 /// Entry `c`, read behind a skip node whose header is at `h`, for a key whose skipped bits
 /// are `v`: the header's mismatch leaf when they differ.
 #[inline(always)]
@@ -823,6 +923,16 @@ mod tests {
                 .unwrap();
             assert_eq!(conv_hits, hits);
             assert_eq!(conv, raw, "converted burst");
+            // The byte form, whole and cut short of a multiple of eight (the AVX-512 root
+            // pass takes eight addresses at a time, the rest one by one).
+            for n in [c.len(), c.len().saturating_sub(3)] {
+                let mut be = [0u32; MAX_BURST];
+                let be_hits = t
+                    .lookup_burst_bytes(&bytes[..n], &mut be, u32::MAX)
+                    .unwrap();
+                assert_eq!(be[..n], raw[..n], "byte burst");
+                assert_eq!(be_hits, raw[..n].iter().filter(|&&r| r != u32::MAX).count());
+            }
             if t.fallback.is_none() {
                 // The portable build of the walk (the one above may be the BMI2 build).
                 let mut cur = [LEAF | NH_NONE; MAX_BURST];
@@ -835,6 +945,52 @@ mod tests {
                         u32::MAX
                     };
                     assert_eq!(got, w, "portable burst");
+                }
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if std::is_x86_feature_detected!("avx512f")
+                    && std::is_x86_feature_detected!("avx512vl")
+                    && std::is_x86_feature_detected!("bmi2")
+                    && std::is_x86_feature_detected!("popcnt")
+                {
+                    // The AVX-512 walk called directly (whatever `walk` dispatches to).
+                    let mut cur = [LEAF | NH_NONE; MAX_BURST];
+                    // SAFETY: the CPU has the features (checked just above).
+                    unsafe { t.walk_burst_avx512(c, |a| a, &mut cur) };
+                    for ((e, a), &w) in cur.iter().zip(c).zip(&raw[..c.len()]) {
+                        let nh = e & NH_NONE;
+                        let got = if e & LEAF != 0 && nh != NH_NONE {
+                            nh
+                        } else {
+                            u32::MAX
+                        };
+                        assert_eq!(got, o.lookup(*a).unwrap_or(u32::MAX), "avx-512 burst {a}");
+                        assert_eq!(got, w, "avx-512 burst");
+                    }
+                }
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if std::is_x86_feature_detected!("avx512f")
+                    && std::is_x86_feature_detected!("avx512vl")
+                    && std::is_x86_feature_detected!("avx512bw")
+                    && std::is_x86_feature_detected!("avx512vbmi")
+                    && std::is_x86_feature_detected!("bmi2")
+                    && std::is_x86_feature_detected!("popcnt")
+                {
+                    // The byte form's AVX-512 walk called directly, on a burst cut short of
+                    // a multiple of eight too.
+                    for n in [c.len(), c.len().saturating_sub(5)] {
+                        let mut cur = [LEAF | NH_NONE; MAX_BURST];
+                        // SAFETY: the CPU has the features (checked just above).
+                        unsafe { t.walk_bytes_avx512(&bytes[..n], &mut cur) };
+                        for (e, a) in cur.iter().zip(&c[..n]) {
+                            let nh = e & NH_NONE;
+                            let got = if e & LEAF != 0 && nh != NH_NONE {
+                                nh
+                            } else {
+                                u32::MAX
+                            };
+                            assert_eq!(got, o.lookup(*a).unwrap_or(u32::MAX), "byte walk {a}");
+                        }
+                    }
                 }
             }
             for ((a, r), w) in c.iter().zip(out).zip(raw) {
@@ -979,6 +1135,9 @@ mod tests {
         ]
         .map(|s| s.parse::<Ipv6Addr>().unwrap());
         check(&t, &o, &addrs);
+        // A full burst, so that the vector passes (not only the last few) check headers.
+        let burst: Vec<Ipv6Addr> = addrs.iter().cycle().take(MAX_BURST).copied().collect();
+        check(&t, &o, &burst);
     }
 
     #[test]
@@ -995,6 +1154,8 @@ mod tests {
         assert!(t
             .lookup_burst_conv(&b[..4], Ipv6Addr::from, &mut out[..3], 0)
             .is_err());
+        assert!(t.lookup_burst_bytes(&b, &mut out, 0).is_err());
+        assert!(t.lookup_burst_bytes(&b[..4], &mut out[..3], 0).is_err());
         let mut opt = [None; MAX_BURST + 1];
         assert!(t.lookup_burst(&a, &mut opt).is_err());
     }
