@@ -781,9 +781,10 @@ impl<A: Address> Fib<A> {
         self.finish_burst(addrs, key, &mut cur, &mut pend, np, out, none)
     }
 
-    /// The end of every burst walk: the node walk of the `np` lookups of `pend` that went on
-    /// into nodes, then the caller's `none` and the count of matches in one loop, which the
-    /// compiler vectorizes, rather than in every pass.
+    /// The end of every burst walk: the node walk, level by level, of the first `np` lookups
+    /// of `pend` (their node in `cur`, prefetched by the caller), writing each one's internal
+    /// leaf to `out`; then the caller's `none` for no route and the count of matches in one
+    /// loop, which the compiler vectorizes, rather than in every pass.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn finish_burst<T>(
@@ -796,31 +797,6 @@ impl<A: Address> Fib<A> {
         out: &mut [u32],
         none: u32,
     ) -> usize {
-        if np > 0 {
-            self.burst_nodes(addrs, key, cur, pend, np, out);
-        }
-        let mut hits = 0u32;
-        for o in out.iter_mut() {
-            let miss = *o == NH_NONE;
-            hits += !miss as u32;
-            *o = if miss { none } else { *o };
-        }
-        hits as usize
-    }
-
-    /// The node walk of a burst for the first `np` lookups of `pend` (their node in `cur`),
-    /// level by level, writing each one's internal leaf (`NH_NONE` for no route) to `out`.
-    /// The first nodes were prefetched by the caller.
-    #[inline(always)]
-    fn burst_nodes<T>(
-        &self,
-        addrs: &[T],
-        key: impl Fn(&T) -> A::Key,
-        cur: &mut [u32; MAX_BURST],
-        pend: &mut [u8; MAX_BURST],
-        np: usize,
-        out: &mut [u32],
-    ) {
         let mem = self.mem.as_slice();
         let mut np = np.min(MAX_BURST);
         let mut lf = [0u8; MAX_BURST];
@@ -869,6 +845,13 @@ impl<A: Address> Fib<A> {
                 *o = NH_NONE;
             }
         }
+        let mut hits = 0u32;
+        for o in out.iter_mut() {
+            let miss = *o == NH_NONE;
+            hits += !miss as u32;
+            *o = if miss { none } else { *o };
+        }
+        hits as usize
     }
 }
 
