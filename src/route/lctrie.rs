@@ -647,14 +647,7 @@ impl LcTrie<Ipv6Addr> {
         none: u32,
     ) -> Result<usize, RouteError> {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if self.fallback.is_none()
-            && std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512vl")
-            && std::is_x86_feature_detected!("avx512bw")
-            && std::is_x86_feature_detected!("avx512vbmi")
-            && std::is_x86_feature_detected!("bmi2")
-            && std::is_x86_feature_detected!("popcnt")
-        {
+        if self.fallback.is_none() && avx512::bytes_detected() {
             RouteError::check_burst(raw.len(), out.len())?;
             let mut cur = [LEAF | NH_NONE; MAX_BURST];
             // SAFETY: the CPU has AVX-512F, VL, BW, VBMI, BMI2 and POPCNT (checked just
@@ -672,11 +665,7 @@ impl<A: Address> LcTrie<A> {
     #[inline(always)]
     fn walk<S: Copy>(&self, addrs: &[S], conv: impl Fn(S) -> A, cur: &mut [u32; MAX_BURST]) {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512vl")
-            && std::is_x86_feature_detected!("bmi2")
-            && std::is_x86_feature_detected!("popcnt")
-        {
+        if avx512::detected() {
             // SAFETY: the CPU has AVX-512F, AVX-512VL, BMI2 and POPCNT (checked just above),
             // the only requirement of `walk_burst_avx512`.
             return unsafe { self.walk_burst_avx512(addrs, conv, cur) };
@@ -936,59 +925,32 @@ mod tests {
             if t.fallback.is_none() {
                 // The portable build of the walk (the one above may be the BMI2 build).
                 let mut cur = [LEAF | NH_NONE; MAX_BURST];
+                let mut got = [0u32; MAX_BURST];
                 t.walk_burst(c, |a| a, &mut cur);
-                for (e, &w) in cur.iter().zip(&raw[..c.len()]) {
-                    let nh = e & NH_NONE;
-                    let got = if e & LEAF != 0 && nh != NH_NONE {
-                        nh
-                    } else {
-                        u32::MAX
-                    };
-                    assert_eq!(got, w, "portable burst");
-                }
+                answers(&cur[..c.len()], &mut got, u32::MAX);
+                assert_eq!(got[..c.len()], raw[..c.len()], "portable burst");
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
-                if std::is_x86_feature_detected!("avx512f")
-                    && std::is_x86_feature_detected!("avx512vl")
-                    && std::is_x86_feature_detected!("bmi2")
-                    && std::is_x86_feature_detected!("popcnt")
-                {
+                if avx512::detected() {
                     // The AVX-512 walk called directly (whatever `walk` dispatches to).
                     let mut cur = [LEAF | NH_NONE; MAX_BURST];
                     // SAFETY: the CPU has the features (checked just above).
                     unsafe { t.walk_burst_avx512(c, |a| a, &mut cur) };
-                    for ((e, a), &w) in cur.iter().zip(c).zip(&raw[..c.len()]) {
-                        let nh = e & NH_NONE;
-                        let got = if e & LEAF != 0 && nh != NH_NONE {
-                            nh
-                        } else {
-                            u32::MAX
-                        };
-                        assert_eq!(got, o.lookup(*a).unwrap_or(u32::MAX), "avx-512 burst {a}");
-                        assert_eq!(got, w, "avx-512 burst");
+                    answers(&cur[..c.len()], &mut got, u32::MAX);
+                    for (g, a) in got.iter().zip(c) {
+                        assert_eq!(*g, o.lookup(*a).unwrap_or(u32::MAX), "avx-512 burst {a}");
                     }
                 }
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
-                if std::is_x86_feature_detected!("avx512f")
-                    && std::is_x86_feature_detected!("avx512vl")
-                    && std::is_x86_feature_detected!("avx512bw")
-                    && std::is_x86_feature_detected!("avx512vbmi")
-                    && std::is_x86_feature_detected!("bmi2")
-                    && std::is_x86_feature_detected!("popcnt")
-                {
+                if avx512::bytes_detected() {
                     // The byte form's AVX-512 walk called directly, on a burst cut short of
                     // a multiple of eight too.
                     for n in [c.len(), c.len().saturating_sub(5)] {
                         let mut cur = [LEAF | NH_NONE; MAX_BURST];
                         // SAFETY: the CPU has the features (checked just above).
                         unsafe { t.walk_bytes_avx512(&bytes[..n], &mut cur) };
-                        for (e, a) in cur.iter().zip(&c[..n]) {
-                            let nh = e & NH_NONE;
-                            let got = if e & LEAF != 0 && nh != NH_NONE {
-                                nh
-                            } else {
-                                u32::MAX
-                            };
-                            assert_eq!(got, o.lookup(*a).unwrap_or(u32::MAX), "byte walk {a}");
+                        answers(&cur[..n], &mut got, u32::MAX);
+                        for (g, a) in got.iter().zip(&c[..n]) {
+                            assert_eq!(*g, o.lookup(*a).unwrap_or(u32::MAX), "byte walk {a}");
                         }
                     }
                 }

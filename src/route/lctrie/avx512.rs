@@ -31,6 +31,21 @@ use super::{wide, Address, LcTrie, Walking, CHECK, HDR, IDX_MASK, LEAF, MAX_BURS
 use super::{SKIP_IDX_MASK, SKIP_LEN_SHIFT, SKIP_STRIDE_SHIFT, STRIDE_SHIFT, UNIT};
 use crate::route::walk::NH_NONE;
 
+/// Whether this CPU runs [`LcTrie::walk_burst_avx512`].
+pub(super) fn detected() -> bool {
+    std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512vl")
+        && std::is_x86_feature_detected!("bmi2")
+        && std::is_x86_feature_detected!("popcnt")
+}
+
+/// Whether this CPU runs [`LcTrie::walk_bytes_avx512`] (also byte permutes).
+pub(super) fn bytes_detected() -> bool {
+    detected()
+        && std::is_x86_feature_detected!("avx512bw")
+        && std::is_x86_feature_detected!("avx512vbmi")
+}
+
 /// Lanes per vector, and vectors per burst.
 const LANES: usize = 8;
 const VECS: usize = MAX_BURST / LANES;
