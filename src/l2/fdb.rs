@@ -643,6 +643,60 @@ fn slot_range(i: SlotIdx) -> Option<core::ops::Range<usize>> {
     Some(o..o.checked_add(32)?)
 }
 
+/// Slot `i` of `slots` (`Table::slots`); `None` out of range (e.g. `NO_SLOT`).
+#[inline(always)]
+fn slot(slots: &[u8], i: SlotIdx) -> Option<&[u8; 32]> {
+    slots.get(slot_range(i)?)?.try_into().ok()
+}
+
+/// Slot `i` of `slots` (`Table::slots_mut`); `None` out of range (e.g. `NO_SLOT`).
+#[inline(always)]
+fn slot_mut(slots: &mut [u8], i: SlotIdx) -> Option<&mut [u8; 32]> {
+    slots.get_mut(slot_range(i)?)?.try_into().ok()
+}
+
+/// The common learn, decided on a candidate slot's raw words: the slot holds `key` as a live
+/// (`last_seen >= min_live`) learned entry whose flags, kind and destination are `hot` (see
+/// [`hot_word`]): its `last_seen` becomes `now` (stored only when it changes) and the answer
+/// is true. False: the general path decides.
+#[inline(always)]
+fn refresh_hot(s: &mut [u8; 32], key: &Key, hot: u64, min_live: u64, now: u64) -> bool {
+    let seen = word(s, 16);
+    if word(s, 0) != u64::from_le_bytes(key.lo)
+        || word(s, 8) != u64::from(u16::from_le_bytes(key.hi)) | hot
+        || seen < min_live
+    {
+        return false;
+    }
+    if seen != now {
+        s[16..24].copy_from_slice(&now.to_le_bytes());
+    }
+    true
+}
+
+/// The common lookup, decided on a candidate slot's raw words: the slot holds `key`, live
+/// (static, or `last_seen >= min_live`), on a port or an IPv4 VTEP. `None`: the general path
+/// decides.
+#[inline(always)]
+fn hot_lookup(d: &[u8; 32], key: &Key, min_live: u64) -> Option<Dest> {
+    let w1 = word(d, 8);
+    let (flags, kind) = ((w1 >> 16) as u8, (w1 >> 24) as u8);
+    if word(d, 0) != u64::from_le_bytes(key.lo)
+        || w1 as u16 != u16::from_le_bytes(key.hi)
+        || (flags & FLAG_STATIC == 0 && word(d, 16) < min_live)
+        || kind == KIND_V6
+    {
+        return None;
+    }
+    // The destination's stored bytes.
+    let d4 = ((w1 >> 32) as u32).to_le_bytes();
+    Some(if kind == KIND_PORT {
+        Dest::Port(u32::from_ne_bytes(d4))
+    } else {
+        Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4)))
+    })
+}
+
 /// Four stored bytes as a little-endian word (their place in a slot word).
 #[inline(always)]
 fn u32_le(b: [u8; 4]) -> u32 {
@@ -858,19 +912,8 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         // The common case on the candidate slot's raw words, as in the burst.
         if let Some(hot) = hot_word(from) {
             let min_live = min_live(now, self.cfg.age);
-            let slots = self.macs.slots_mut();
-            if let Some(Ok(s)) = slot_range(cand)
-                .and_then(|r| slots.get_mut(r))
-                .map(<&mut [u8; 32]>::try_from)
-            {
-                let seen = word(s, 16);
-                if word(s, 0) == u64::from_le_bytes(key.lo)
-                    && word(s, 8) == u64::from(u16::from_le_bytes(key.hi)) | hot
-                    && seen >= min_live
-                {
-                    if seen != now {
-                        s[16..24].copy_from_slice(&now.to_le_bytes());
-                    }
+            if let Some(s) = slot_mut(self.macs.slots_mut(), cand) {
+                if refresh_hot(s, &key, hot, min_live, now) {
                     self.counters.refreshed += 1;
                     return Learned::Refreshed;
                 }
@@ -1153,25 +1196,11 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             let cand = self.macs.pipe_candidate::<false>(&key);
             // The common case on the candidate slot's raw words, as in the burst: the key,
             // live (static, or `last_seen` recent enough), on a port or an IPv4 VTEP.
-            if let Some(Ok(d)) = slot_range(cand)
-                .and_then(|r| self.macs.slots().get(r))
-                .map(<&[u8; 32]>::try_from)
+            if let Some(d) = slot(self.macs.slots(), cand)
+                .and_then(|d| hot_lookup(d, &key, min_live(now, self.cfg.age)))
             {
-                let w1 = word(d, 8);
-                let (flags, kind) = ((w1 >> 16) as u8, (w1 >> 24) as u8);
-                if word(d, 0) == u64::from_le_bytes(key.lo)
-                    && w1 as u16 == u16::from_le_bytes(key.hi)
-                    && (flags & FLAG_STATIC != 0 || word(d, 16) >= min_live(now, self.cfg.age))
-                    && kind != KIND_V6
-                {
-                    let d4 = ((w1 >> 32) as u32).to_le_bytes();
-                    self.counters.hits += 1;
-                    return Forward::Unicast(if kind == KIND_PORT {
-                        Dest::Port(u32::from_ne_bytes(d4))
-                    } else {
-                        Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4)))
-                    });
-                }
+                self.counters.hits += 1;
+                return Forward::Unicast(d);
             }
             self.macs.pipe_confirm(&key, cand)
         };
@@ -1307,46 +1336,18 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             };
             let (si, di) = (idx[2 * at], idx[2 * at + 1]);
             let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-            // (`NO_SLOT` is past the end of any table: `get` refuses it.)
-            let Some(Ok(s)) = slot_range(si)
-                .and_then(|r| slots.get_mut(r))
-                .map(<&mut [u8; 32]>::try_from)
-            else {
+            // (`NO_SLOT` is past the end of any table: `slot_mut` refuses it.)
+            let Some(s) = slot_mut(slots, si) else {
                 break;
             };
-            let seen = word(s, 16);
-            if word(s, 0) != u64::from_le_bytes(ks.lo)
-                || word(s, 8) != u64::from(u16::from_le_bytes(ks.hi)) | hot
-                || seen < min_live
-            {
+            if !refresh_hot(s, &ks, hot, min_live, now) {
                 break;
             }
-            if seen != now {
-                s[16..24].copy_from_slice(&now.to_le_bytes());
-            }
-            let Some(Ok(d)) = slot_range(di)
-                .and_then(|r| slots.get(r))
-                .map(<&[u8; 32]>::try_from)
-            else {
+            let Some(d) = slot(slots, di).and_then(|d| hot_lookup(d, &kd, min_live)) else {
                 break;
             };
-            let w1 = word(d, 8);
-            let (flags, dkind) = ((w1 >> 16) as u8, (w1 >> 24) as u8);
-            if word(d, 0) != u64::from_le_bytes(kd.lo)
-                || w1 as u16 != u16::from_le_bytes(kd.hi)
-                || (flags & FLAG_STATIC == 0 && word(d, 16) < min_live)
-                || dkind == KIND_V6
-            {
-                break;
-            }
-            // The destination's stored bytes.
-            let d4 = ((w1 >> 32) as u32).to_le_bytes();
             learned[at] = Learned::Refreshed;
-            if dkind == KIND_PORT {
-                out[at] = Some(Dest::Port(u32::from_ne_bytes(d4)));
-            } else {
-                out[at] = Some(Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4))));
-            }
+            out[at] = Some(d);
             at += 1;
         }
         // Every frame so far was a refreshed source and a found destination.
