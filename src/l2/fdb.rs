@@ -697,6 +697,20 @@ fn hot_lookup(d: &[u8; 32], key: &Key, min_live: u64) -> Option<Dest> {
     })
 }
 
+/// The candidate slots (`Table::pipe_candidate`, prefetched when `PF`) of the frames' source
+/// MACs at `2 i` and destination MACs at `2 i + 1`.
+#[inline(always)]
+fn candidates<const PF: bool, M: AsRef<[u8]>>(
+    macs: &Macs<M>,
+    frames: &[FrameAddr],
+    idx: &mut [SlotIdx; PIPE_MAX],
+) {
+    for (f, c) in frames.iter().zip(idx.chunks_exact_mut(2)) {
+        c[0] = macs.pipe_candidate::<PF>(&Key::new(f.seg, f.src));
+        c[1] = macs.pipe_candidate::<PF>(&Key::new(f.seg, f.dst));
+    }
+}
+
 /// Four stored bytes as a little-endian word (their place in a slot word).
 #[inline(always)]
 fn u32_le(b: [u8; 4]) -> u32 {
@@ -1301,19 +1315,9 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         // which then folds out of the loops. Without memory, every key is absent.)
         let (ready, pf) = (self.macs.pipe_ready(), self.macs.pipe_prefetches());
         if ready && pf {
-            for i in 0..n {
-                let f = &frames[i];
-                let (s, d) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-                idx[2 * i] = self.macs.pipe_candidate::<true>(&s);
-                idx[2 * i + 1] = self.macs.pipe_candidate::<true>(&d);
-            }
+            candidates::<true, M>(&self.macs, &frames[..n], &mut idx);
         } else if ready {
-            for i in 0..n {
-                let f = &frames[i];
-                let (s, d) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-                idx[2 * i] = self.macs.pipe_candidate::<false>(&s);
-                idx[2 * i + 1] = self.macs.pipe_candidate::<false>(&d);
-            }
+            candidates::<false, M>(&self.macs, &frames[..n], &mut idx);
         }
         let min_live = min_live(now, self.cfg.age);
         // The counters and the hit mask of the common cases are added once, after the loop.
