@@ -7,7 +7,10 @@
  *
  * Input: a routes file, one `prefix id` per line (the format of examples/lpm.rs).
  * Output: build times, and M lookups/s for random and for hitting addresses, in bursts of 64,
- * plus the number of addresses on which the two disagree (should be 0). */
+ * plus the number of addresses on which the two disagree (should be 0).
+ *
+ * Environment: ROUTE_BENCH_ONLY=4 or =6 times one family only; ROUTE_BENCH_NO_LPM=1 leaves out
+ * rte_lpm, whose build takes about 2 minutes. */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -128,6 +131,10 @@ int main(int argc, char **argv) {
         return 0;
     }
 
+    const char *only = getenv("ROUTE_BENCH_ONLY");
+    int run4 = !only || strcmp(only, "6") != 0, run6 = !only || strcmp(only, "4") != 0;
+    int with_lpm = run4 && !getenv("ROUTE_BENCH_NO_LPM");
+
     /* ---- IPv4: rte_fib DIR-24-8 vs neutrino ---- */
     struct rte_fib_conf fc;
     memset(&fc, 0, sizeof fc);
@@ -206,31 +213,37 @@ int main(int argc, char **argv) {
     /* rte_lpm (DIR-24-8 with 24-bit next hops): a third IPv4 peer. It takes no /0, so the
      * default route is applied to its misses when the answers are compared (not timed). */
     struct rte_lpm_config lc = {.max_rules = (uint32_t)n4 + 16, .number_tbl8s = 1 << 16, .flags = 0};
-    t0 = now();
-    heap_bytes(&dl_0, &unused4);
-    struct rte_lpm *lpm = rte_lpm_create("v4lpm", -1, &lc);
-    if (!lpm) {
-        fprintf(stderr, "rte_lpm_create failed: %s\n", rte_strerror(rte_errno));
-        return 1;
-    }
+    struct rte_lpm *lpm = NULL;
     uint32_t lpm_default = DPDK_NONE;
-    fails = 0;
-    for (size_t i = 0; i < n4; i++) {
-        if (v4[i].len == 0) {
-            lpm_default = v4[i].nh;
-            continue;
+    heap_bytes(&dl_0, &unused4);
+    dl_1 = dl_0;
+    if (with_lpm) {
+        t0 = now();
+        lpm = rte_lpm_create("v4lpm", -1, &lc);
+        if (!lpm) {
+            fprintf(stderr, "rte_lpm_create failed: %s\n", rte_strerror(rte_errno));
+            return 1;
         }
-        int rc = rte_lpm_add(lpm, v4[i].ip, v4[i].len, v4[i].nh);
-        if (rc < 0 && !fails++) first_err = rc;
+        fails = 0;
+        for (size_t i = 0; i < n4; i++) {
+            if (v4[i].len == 0) {
+                lpm_default = v4[i].nh;
+                continue;
+            }
+            int rc = rte_lpm_add(lpm, v4[i].ip, v4[i].len, v4[i].nh);
+            if (rc < 0 && !fails++) first_err = rc;
+        }
+        if (fails) printf("rte_lpm_add failed for %zu routes (first error %d)\n", fails, first_err);
+        /* Slow: rte_lpm_add scans the rules of the same depth (about 2 minutes for this table). */
+        printf("ipv4 build: rte_lpm %.2f s (route by route)\n", now() - t0);
+        heap_bytes(&dl_1, &unused4);
     }
-    if (fails) printf("rte_lpm_add failed for %zu routes (first error %d)\n", fails, first_err);
-    /* Slow: rte_lpm_add scans the rules of the same depth (about 2 minutes for this table). */
-    printf("ipv4 build: rte_lpm %.2f s (route by route)\n", now() - t0);
-    heap_bytes(&dl_1, &unused4);
-    printf("ipv4 memory: rte_fib %.1f MiB, rte_lpm %.1f MiB (DPDK heap: tables with %d / %u tbl8 groups "
-           "preallocated, and rules); neutrino %.1f MiB (C heap: RIB and lookup structure)\n",
-           (double)(d4_1 - d4_0) / (1 << 20), (double)(dl_1 - dl_0) / (1 << 20), fc.dir24_8.num_tbl8,
-           lc.number_tbl8s, (double)(c4_1 - c4_0) / (1 << 20));
+    if (lpm)
+        printf("ipv4 memory: rte_lpm %.1f MiB (DPDK heap: table with %u tbl8 groups preallocated, and rules)\n",
+               (double)(dl_1 - dl_0) / (1 << 20), lc.number_tbl8s);
+    printf("ipv4 memory: rte_fib %.1f MiB (DPDK heap: table with %d tbl8 groups preallocated, and rules); "
+           "neutrino %.1f MiB (C heap: RIB and lookup structure)\n",
+           (double)(d4_1 - d4_0) / (1 << 20), fc.dir24_8.num_tbl8, (double)(c4_1 - c4_0) / (1 << 20));
     uint32_t *nh32 = malloc(N_ADDR * 4);
 
     /* DPDK's AVX-512 lookup is a second peer when this build and CPU have it (the EAL was told
@@ -239,7 +252,7 @@ int main(int argc, char **argv) {
     if (!vec4) printf("ipv4: rte_fib AVX-512 lookup not available here\n");
     const char *kinds[2] = {"random", "hit"};
     uint32_t *sets4[2] = {rnd4, hit4};
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; run4 && k < 2; k++) {
         uint32_t *a = sets4[k];
         size_t bad = 0;
         rte_fib_select_lookup(fib, RTE_FIB_LOOKUP_DIR24_8_SCALAR_MACRO);
@@ -250,8 +263,8 @@ int main(int argc, char **argv) {
             if (d != g[i] && bad++ < 3) printf("  differ at %d: dpdk %u neutrino %u\n", i, d, g[i]);
         }
         size_t lbad = 0;
-        rte_lpm_lookup_bulk(lpm, a, nh32, N_ADDR);
-        for (int i = 0; i < N_ADDR; i++) {
+        if (lpm) rte_lpm_lookup_bulk(lpm, a, nh32, N_ADDR);
+        for (int i = 0; lpm && i < N_ADDR; i++) {
             uint32_t d = nh32[i] & RTE_LPM_LOOKUP_SUCCESS ? nh32[i] & 0xffffffu : lpm_default;
             d = d == DPDK_NONE ? NEUTRINO_ROUTE_NONE : d;
             if (d != g[i] && lbad++ < 3) printf("  differ at %d: rte_lpm %u neutrino %u\n", i, d, g[i]);
@@ -267,10 +280,13 @@ int main(int argc, char **argv) {
         }
         double dv[REPS], vv[REPS], lv[REPS], ov[REPS];
         for (int rep = 0; rep < REPS; rep++) {
-            t0 = cpu();
-            for (int r = 0; r < ROUNDS; r++)
-                for (int i = 0; i < N_ADDR; i += BURST) rte_lpm_lookup_bulk(lpm, a + i, nh32 + i, BURST);
-            lv[rep] = (double)N_ADDR * ROUNDS / (cpu() - t0) / 1e6;
+            lv[rep] = 0;
+            if (lpm) {
+                t0 = cpu();
+                for (int r = 0; r < ROUNDS; r++)
+                    for (int i = 0; i < N_ADDR; i += BURST) rte_lpm_lookup_bulk(lpm, a + i, nh32 + i, BURST);
+                lv[rep] = (double)N_ADDR * ROUNDS / (cpu() - t0) / 1e6;
+            }
             rte_fib_select_lookup(fib, RTE_FIB_LOOKUP_DIR24_8_SCALAR_MACRO);
             t0 = cpu();
             for (int r = 0; r < ROUNDS; r++)
@@ -298,8 +314,9 @@ int main(int argc, char **argv) {
             printf("ipv4 %-6s burst64: rte_fib AVX-512 %.1f M/s, neutrino %.1f M/s (%.2fx; same runs); disagreements "
                    "%zu\n",
                    kinds[k], v, o, o / v, vbad);
-        printf("ipv4 %-6s burst64: rte_lpm %.1f M/s, neutrino %.1f M/s (%.2fx; same runs); disagreements %zu\n",
-               kinds[k], l, o, o / l, lbad);
+        if (lpm)
+            printf("ipv4 %-6s burst64: rte_lpm %.1f M/s, neutrino %.1f M/s (%.2fx; same runs); disagreements %zu\n",
+                   kinds[k], l, o, o / l, lbad);
     }
 
     /* ---- IPv6: rte_fib6 trie vs neutrino ---- */
@@ -386,7 +403,7 @@ int main(int argc, char **argv) {
     if (!vec6) printf("ipv6: rte_fib6 AVX-512 lookup not available here\n");
     uint8_t (*sets6[2])[16] = {rnd6, hit6};
     const char *kinds6[2] = {"random", "hit"};
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; run6 && k < 2; k++) {
         uint8_t (*a)[16] = sets6[k];
         size_t bad = 0;
         rte_fib6_select_lookup(fib6, RTE_FIB6_LOOKUP_TRIE_SCALAR);
@@ -437,7 +454,7 @@ int main(int argc, char **argv) {
     }
     neutrino_vrf_table_free(t);
     rte_fib_free(fib);
-    rte_lpm_free(lpm);
+    if (lpm) rte_lpm_free(lpm);
     rte_fib6_free(fib6);
     rte_eal_cleanup();
     return 0;
