@@ -143,7 +143,7 @@ int main(int argc, char **argv) {
     fc.max_routes = (int)n4 + 16;
     fc.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
     fc.dir24_8.num_tbl8 = 1 << 15;
-    size_t d4_0, d4_1, c4_0, c4_1, dl_0, dl_1, unused4;
+    size_t d4_0, d4_c, d4_1, c4_0, c4_1, dl_0, dl_1, unused4;
     heap_bytes(&d4_0, &unused4);
     double t0 = now();
     struct rte_fib *fib = rte_fib_create("v4", -1, &fc);
@@ -151,6 +151,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rte_fib_create failed: %s\n", rte_strerror(rte_errno));
         return 1;
     }
+    heap_bytes(&d4_c, &unused4);
     size_t fails = 0;
     int first_err = 0;
     /* DPDK 22.11 answers the default route for every address when /0 is added after more
@@ -241,9 +242,11 @@ int main(int argc, char **argv) {
     if (lpm)
         printf("ipv4 memory: rte_lpm %.1f MiB (DPDK heap: table with %u tbl8 groups preallocated, and rules)\n",
                (double)(dl_1 - dl_0) / (1 << 20), lc.number_tbl8s);
-    printf("ipv4 memory: rte_fib %.1f MiB (DPDK heap: table with %d tbl8 groups preallocated, and rules); "
-           "neutrino %.1f MiB (C heap: RIB and lookup structure)\n",
-           (double)(d4_1 - d4_0) / (1 << 20), fc.dir24_8.num_tbl8, (double)(c4_1 - c4_0) / (1 << 20));
+    printf("ipv4 memory: rte_fib %.1f MiB (DPDK heap: %.1f MiB at create, for the table with %d tbl8 groups "
+           "and the RIB's node pool; %.1f MiB more once the routes are in); neutrino %.1f MiB (C heap: RIB and "
+           "lookup structure)\n",
+           (double)(d4_1 - d4_0) / (1 << 20), (double)(d4_c - d4_0) / (1 << 20), fc.dir24_8.num_tbl8,
+           (double)(d4_1 - d4_c) / (1 << 20), (double)(c4_1 - c4_0) / (1 << 20));
     uint32_t *nh32 = malloc(N_ADDR * 4);
 
     /* DPDK's AVX-512 lookup is a second peer when this build and CPU have it (the EAL was told
@@ -327,7 +330,7 @@ int main(int argc, char **argv) {
     f6.max_routes = (int)n6 + 16;
     f6.trie.nh_sz = RTE_FIB6_TRIE_4B;
     f6.trie.num_tbl8 = 1 << 19;
-    size_t d6_0, c6_0, d6_1, c6_1, unused;
+    size_t d6_0, d6_c, c6_0, d6_1, c6_1, unused;
     heap_bytes(&d6_0, &unused);
     t0 = now();
     struct rte_fib6 *fib6 = rte_fib6_create("v6", -1, &f6);
@@ -335,6 +338,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rte_fib6_create failed: %s\n", rte_strerror(rte_errno));
         return 1;
     }
+    heap_bytes(&d6_c, &unused);
     fails = 0;
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < n6; i++) {
@@ -370,10 +374,11 @@ int main(int argc, char **argv) {
     }
     ours_each = (now() - t0) / (double)tail;
     heap_bytes(&unused, &c6_1);
-    printf("ipv6 memory: rte_fib6 %.1f MiB (DPDK heap, trie with %u tbl8 groups preallocated, and its RIB); "
-           "neutrino %.1f MiB (C heap: RIB and lookup structure); DPDK heap before, with the IPv4 peers: %.1f MiB\n",
-           (double)(d6_1 - d6_0) / (1 << 20), f6.trie.num_tbl8, (double)(c6_1 - c6_0) / (1 << 20),
-           (double)d6_0 / (1 << 20));
+    printf("ipv6 memory: rte_fib6 %.1f MiB (DPDK heap: %.1f MiB at create, for the trie with %u tbl8 groups and "
+           "the RIB's node pool; %.1f MiB more once the routes are in); neutrino %.1f MiB (C heap: RIB and lookup "
+           "structure); DPDK heap before, with the IPv4 peers: %.1f MiB\n",
+           (double)(d6_1 - d6_0) / (1 << 20), (double)(d6_c - d6_0) / (1 << 20), f6.trie.num_tbl8,
+           (double)(d6_1 - d6_c) / (1 << 20), (double)(c6_1 - c6_0) / (1 << 20), (double)d6_0 / (1 << 20));
     printf("ipv6 build: rte_fib6 %.2f s; neutrino %.2f s bulk for %zu routes, then %.1f us per single published "
            "add\n",
            dpdk_build, ours_build, n6 - tail, ours_each * 1e6);
