@@ -711,6 +711,52 @@ fn candidates<const PF: bool, M: AsRef<[u8]>>(
     }
 }
 
+/// [`candidates`] with the table's AVX-512 stage: the keys' hash words built here (a key's
+/// first 8 bytes and its last 2, as the keyed hash reads them), hashed, reduced and tagged
+/// eight at a time. Only when [`wide_stage`] was true for `macs`.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[inline(always)]
+#[allow(unsafe_code)]
+fn candidates_wide<M: AsRef<[u8]>>(
+    macs: &Macs<M>,
+    pf: bool,
+    frames: &[FrameAddr],
+    idx: &mut [SlotIdx; PIPE_MAX],
+) {
+    let mut w0 = [0u64; PIPE_MAX];
+    let mut w1 = [0u64; PIPE_MAX];
+    for (f, (a, b)) in frames
+        .iter()
+        .zip(w0.chunks_exact_mut(2).zip(w1.chunks_exact_mut(2)))
+    {
+        let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+        (a[0], b[0]) = (u64::from_le_bytes(ks.lo), u64::from(u16::from_le_bytes(ks.hi)));
+        (a[1], b[1]) = (u64::from_le_bytes(kd.lo), u64::from(u16::from_le_bytes(kd.hi)));
+    }
+    let n = 2 * frames.len();
+    // SAFETY: the CPU has the stage's features: `wide_stage` (`Table::pipe_wide`) said so when
+    // the FDB was built, and the only callers check `Fdb::wide` first.
+    unsafe {
+        if pf {
+            macs.pipe_candidates_wide::<true>(&w0, &w1, n, idx);
+        } else {
+            macs.pipe_candidates_wide::<false>(&w0, &w1, n, idx);
+        }
+    }
+}
+
+/// Whether the burst can run the table's AVX-512 stage on this CPU.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+fn wide_stage<M: AsRef<[u8]>>(macs: &Macs<M>) -> bool {
+    macs.pipe_wide()
+}
+
+/// Whether the burst can run the table's AVX-512 stage: never without `std` or off x86-64.
+#[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+fn wide_stage<M: AsRef<[u8]>>(_: &Macs<M>) -> bool {
+    false
+}
+
 /// Four stored bytes as a little-endian word (their place in a slot word).
 #[inline(always)]
 fn u32_le(b: [u8; 4]) -> u32 {
@@ -745,6 +791,9 @@ pub struct Fdb<M> {
     cfg: FdbConfig,
     cursor: usize,
     counters: FdbCounters,
+    /// The burst runs the table's AVX-512 pipeline stage (`Table::pipe_wide`, decided once at
+    /// creation; tests turn it off to check the portable stage too).
+    wide: bool,
 }
 
 impl<M> core::fmt::Debug for Fdb<M> {
@@ -830,7 +879,6 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             });
         }
         Ok(Fdb {
-            macs,
             v6,
             segs,
             flood: mc,
@@ -838,6 +886,8 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             cfg,
             cursor: 0,
             counters: FdbCounters::default(),
+            wide: wide_stage(&macs),
+            macs,
         })
     }
 
@@ -1314,6 +1364,13 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         // (The prefetch decision is taken once, not per key; so is the table's memory check,
         // which then folds out of the loops. Without memory, every key is absent.)
         let (ready, pf) = (self.macs.pipe_ready(), self.macs.pipe_prefetches());
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        let ready = if ready && self.wide {
+            candidates_wide(&self.macs, pf, &frames[..n], &mut idx);
+            false
+        } else {
+            ready
+        };
         if ready && pf {
             candidates::<true, M>(&self.macs, &frames[..n], &mut idx);
         } else if ready {
