@@ -730,8 +730,14 @@ fn candidates_wide<M: AsRef<[u8]>>(
         .zip(w0.chunks_exact_mut(2).zip(w1.chunks_exact_mut(2)))
     {
         let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-        (a[0], b[0]) = (u64::from_le_bytes(ks.lo), u64::from(u16::from_le_bytes(ks.hi)));
-        (a[1], b[1]) = (u64::from_le_bytes(kd.lo), u64::from(u16::from_le_bytes(kd.hi)));
+        (a[0], b[0]) = (
+            u64::from_le_bytes(ks.lo),
+            u64::from(u16::from_le_bytes(ks.hi)),
+        );
+        (a[1], b[1]) = (
+            u64::from_le_bytes(kd.lo),
+            u64::from(u16::from_le_bytes(kd.hi)),
+        );
     }
     let n = 2 * frames.len();
     // SAFETY: the CPU has the stage's features: `wide_stage` (`Table::pipe_wide`) said so when

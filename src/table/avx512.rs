@@ -148,7 +148,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                 break;
             }
             let p = self.probes8(a, b);
-            for k in 0..L.min(n - at) {
+            for (k, o) in o.iter_mut().enumerate().take(n - at) {
                 let (b1, b2, tag) = (p.b1[k], p.b2[k], p.tag[k] as u16);
                 debug_assert!(b1 < buckets && b2 < buckets);
                 // SAFETY: `b1 = (h32 · n) >> 32` with `h32 < 2³²` is below `n` (the bucket
@@ -164,7 +164,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                     let g = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(g1), g2);
                     _mm256_cmpeq_epi16_mask(g, _mm256_set1_epi16(tag as i16))
                 };
-                o[k] = if m == 0 {
+                *o = if m == 0 {
                     NO_SLOT
                 } else {
                     // Bits 0–7: the first bucket's slots; 8–15: the second's.
@@ -225,7 +225,7 @@ mod tests {
                 let (k0, k1, n) = t.wide_params();
                 let r = u128::from(x ^ k0) * u128::from(y ^ k1);
                 let h = (r as u64) ^ ((r >> 64) as u64);
-                prop_assert_eq!(p.b1[k], (h & 0xffff_ffff) * n >> 32);
+                prop_assert_eq!(p.b1[k], ((h & 0xffff_ffff) * n) >> 32);
                 prop_assert_eq!(p.tag[k] as u16, h as u16 | 1);
             }
         }
