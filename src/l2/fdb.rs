@@ -127,15 +127,35 @@
 //! for both (24.4 / 23.8 ns), learn + lookup 37.0 against 36.0 ns, 1.49× against 1.50×
 //! (medians; ratios are medians of the per-run ratios); `fdb_prof` runs spread 15.6–21.9 ns
 //! for both builds under load. A 4 % cut is below what this machine resolves and does not
-//! justify the `unsafe` dispatch. Not tried: hashing
-//! 8 keys at once with SIMD — the folded multiply needs a 64 × 64 → 128-bit product, which
-//! neither AVX2 nor AVX-512 has, so it needs a different keyed hash for every table (valgrind
-//! 3.19 also cannot run AVX-512 code, so callgrind could not count it). The goal needs ≈ 50
-//! fewer instructions per frame, i.e. a structural change rather than cuts of a few: e.g. a
-//! power-of-two bucket count with the second bucket derived from the first and the tag (one
-//! range reduction instead of two, at the cost of the table's density), or 16-byte slots
-//! (100k MACs in 1.8 MB), which need interned destinations and a 32-bit `last_seen`, a change
-//! of the documented tick semantics.
+//! justify the `unsafe` dispatch.
+//!
+//! Also tried and dropped (session 5, branch `fdb10`): a vector pipeline stage behind runtime
+//! detection (AVX-512F/BW/VL). The table's hash does not have to change for it: the folded
+//! multiply's 128-bit product is exact from four `vpmuludq` partial products with carries
+//! (`mid = (xl·yl >> 32) + lo32(xl·yh) + lo32(xh·yl)`, `lo = mid << 32 | lo32(xl·yl)`,
+//! `hi = xh·yh + (xl·yh >> 32) + (xh·yl >> 32) + (mid >> 32)`), Lemire's reduction is a
+//! `vpmuludq` and a shift, the second bucket's skip a masked add; a proptest checked the
+//! stage's (hash, tag, buckets) equal the scalar ones for random keys and bucket counts. Each
+//! key's two tag groups were then matched with one 256-bit `vpcmpeqw` into a mask register.
+//! Timed (thread CPU, interleaved with this build; `fdb_100k` ratios to the hashbrown peer of
+//! the same run): with 8 keys per 512-bit vector, burst 0.69× / 0.70× / 0.71× against this
+//! build's 0.69× / 0.62× / 0.77× (no gain), and `fdb_prof` at 10k MACs 14.8 / 18.9 / 14.8 ns
+//! per frame against 12.6 / 14.4 / 12.6 (slower: the 512-bit multiplies likely cost clock);
+//! with 4 keys per 256-bit vector, `fdb_prof` 12.7 / 13.4 / 12.8 ns at 10k against 12.8 /
+//! 13.6 / 12.2, and 16.7 / 15.8 / 15.1 at 100k against 16.4 / 14.5 / 15.1 (no gain). The
+//! scalar hash, reductions and tag match are ≈ 25 of the ≈ 40 instructions a key costs in the
+//! compiled loop, and they overlap with the loads out of order: taking them off the loop did
+//! not shorten it. On top, the common-case decision taken eight frames at a time on words
+//! gathered from the candidate slots (`vpgatherqq` of 3 words per slot, the refreshes
+//! scattered back, the longest common prefix decided as the scalar loop would): burst 22.9 /
+//! 22.8 ns per frame against 18.6 / 17.5 without it (0.83× / 0.84× the peer against 0.70× /
+//! 0.62×) — six gathers per eight frames cost more than the scalar loads they replace. The
+//! goal needs ≈ 50 fewer instructions per frame, i.e. a structural change rather than cuts of
+//! a few, and the per-key hashing is not where they are: e.g. 16-byte slots (100k MACs in
+//! 1.8 MB, in L2), which need interned destinations and a 32-bit `last_seen`, a change of the
+//! documented tick semantics, or a power-of-two bucket count with the second bucket derived
+//! from the first and the tag (one range reduction instead of two, at the cost of the table's
+//! density).
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -711,58 +731,6 @@ fn candidates<const PF: bool, M: AsRef<[u8]>>(
     }
 }
 
-/// [`candidates`] with the table's AVX-512 stage: the keys' hash words built here (a key's
-/// first 8 bytes and its last 2, as the keyed hash reads them), hashed, reduced and tagged
-/// eight at a time. Only when [`wide_stage`] was true for `macs`.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[inline(always)]
-#[allow(unsafe_code)]
-fn candidates_wide<M: AsRef<[u8]>>(
-    macs: &Macs<M>,
-    pf: bool,
-    frames: &[FrameAddr],
-    idx: &mut [SlotIdx; PIPE_MAX],
-) {
-    let mut w0 = [0u64; PIPE_MAX];
-    let mut w1 = [0u64; PIPE_MAX];
-    for (f, (a, b)) in frames
-        .iter()
-        .zip(w0.chunks_exact_mut(2).zip(w1.chunks_exact_mut(2)))
-    {
-        let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-        (a[0], b[0]) = (
-            u64::from_le_bytes(ks.lo),
-            u64::from(u16::from_le_bytes(ks.hi)),
-        );
-        (a[1], b[1]) = (
-            u64::from_le_bytes(kd.lo),
-            u64::from(u16::from_le_bytes(kd.hi)),
-        );
-    }
-    let n = 2 * frames.len();
-    // SAFETY: the CPU has the stage's features: `wide_stage` (`Table::pipe_wide`) said so when
-    // the FDB was built, and the only callers check `Fdb::wide` first.
-    unsafe {
-        if pf {
-            macs.pipe_candidates_wide::<true>(&w0, &w1, n, idx);
-        } else {
-            macs.pipe_candidates_wide::<false>(&w0, &w1, n, idx);
-        }
-    }
-}
-
-/// Whether the burst can run the table's AVX-512 stage on this CPU.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-fn wide_stage<M: AsRef<[u8]>>(macs: &Macs<M>) -> bool {
-    macs.pipe_wide()
-}
-
-/// Whether the burst can run the table's AVX-512 stage: never without `std` or off x86-64.
-#[cfg(not(all(feature = "std", target_arch = "x86_64")))]
-fn wide_stage<M: AsRef<[u8]>>(_: &Macs<M>) -> bool {
-    false
-}
-
 /// Four stored bytes as a little-endian word (their place in a slot word).
 #[inline(always)]
 fn u32_le(b: [u8; 4]) -> u32 {
@@ -797,9 +765,6 @@ pub struct Fdb<M> {
     cfg: FdbConfig,
     cursor: usize,
     counters: FdbCounters,
-    /// The burst runs the table's AVX-512 pipeline stage (`Table::pipe_wide`, decided once at
-    /// creation; tests turn it off to check the portable stage too).
-    wide: bool,
 }
 
 impl<M> core::fmt::Debug for Fdb<M> {
@@ -885,6 +850,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             });
         }
         Ok(Fdb {
+            macs,
             v6,
             segs,
             flood: mc,
@@ -892,8 +858,6 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             cfg,
             cursor: 0,
             counters: FdbCounters::default(),
-            wide: wide_stage(&macs),
-            macs,
         })
     }
 
@@ -1370,13 +1334,6 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         // (The prefetch decision is taken once, not per key; so is the table's memory check,
         // which then folds out of the loops. Without memory, every key is absent.)
         let (ready, pf) = (self.macs.pipe_ready(), self.macs.pipe_prefetches());
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        let ready = if ready && self.wide {
-            candidates_wide(&self.macs, pf, &frames[..n], &mut idx);
-            false
-        } else {
-            ready
-        };
         if ready && pf {
             candidates::<true, M>(&self.macs, &frames[..n], &mut idx);
         } else if ready {

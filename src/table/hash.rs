@@ -95,15 +95,6 @@ impl KeyedHash {
         KeyedHash { k, fin: k[2] ^ P1 }
     }
 
-    /// The two secret words a key of `len <= 16` bytes is XORed with before its one fold:
-    /// `hash(key) == fold(a ^ w.0, b ^ w.1)` with `a`, `b` the key's bytes 0..8 and 8.. as
-    /// little-endian words, zero-extended. For the vector form of the hash (`avx512.rs`).
-    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), allow(dead_code))]
-    #[inline(always)]
-    pub(crate) fn short_key_words(&self, len: usize) -> (u64, u64) {
-        (self.k[0], self.k[1] ^ (len as u64).wrapping_mul(P0))
-    }
-
     /// Hashes `bytes`. For fixed-size keys the length is a constant and the branches fold away:
     /// a key of up to 16 bytes costs two loads, one multiply and a few XORs.
     #[inline(always)]

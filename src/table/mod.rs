@@ -108,8 +108,6 @@
 //! and a budget, for aging without a per-packet pause. An insert may move an entry from a bucket
 //! the sweep has not reached to one it has passed, so such an entry is visited one pass later.
 
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-mod avx512;
 mod group;
 mod hash;
 
