@@ -154,7 +154,17 @@
 //! on a loaded machine) — six gathers per eight frames cost more than the scalar loads they
 //! replace. Passing the keys built in the candidate loop to the decision loop instead of
 //! building them again: 165 → 170 instructions per frame (the key array's stores and
-//! zeroing cost more than the rebuild).
+//! zeroing cost more than the rebuild). The candidate stage and the decision fused into one
+//! loop, the candidates 8 or 16 frames ahead of the decision (so the slot prefetches are
+//! spread over the burst instead of issued back to back), the decision only reading the
+//! table and the `last_seen` refreshes stored after it: 190 and 198 instructions per frame
+//! against 166, and `fdb_prof` (3 interleaved runs) 14.3 / 11.9 / 12.9 and 14.3 / 13.9 / 13.8
+//! ns at 10k MACs against 12.8 / 12.2 / 12.7 and 12.6 / 14.0 / 12.6, 14.3 / 15.8 / 14.6 and
+//! 14.5 / 14.9 / 15.2 at 100k against 15.6 / 16.2 / 14.5 and 14.5 / 14.5 / 16.3: no gain
+//! resolved. Splitting the vector stage in two loops (all keys' buckets and tags in vectors,
+//! then the tag match and prefetch key by key): 12.5 / 12.7 / 12.2 ns at 10k against 13.9 /
+//! 13.2 / 12.9, but 16.1 / 18.2 / 15.5 at 100k against 15.2 / 14.5 / 15.0 — its faster
+//! second loop issues the slot prefetches back to back, which the 100k table pays for.
 //!
 //! The goal needs ≈ 50 fewer instructions per frame, and the per-key hashing is not where they
 //! are. Nor is memory: at 10k MACs, cache-resident, the burst takes 12–14 ns, so 16-byte slots
