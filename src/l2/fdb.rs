@@ -127,15 +127,52 @@
 //! for both (24.4 / 23.8 ns), learn + lookup 37.0 against 36.0 ns, 1.49× against 1.50×
 //! (medians; ratios are medians of the per-run ratios); `fdb_prof` runs spread 15.6–21.9 ns
 //! for both builds under load. A 4 % cut is below what this machine resolves and does not
-//! justify the `unsafe` dispatch. Not tried: hashing
-//! 8 keys at once with SIMD — the folded multiply needs a 64 × 64 → 128-bit product, which
-//! neither AVX2 nor AVX-512 has, so it needs a different keyed hash for every table (valgrind
-//! 3.19 also cannot run AVX-512 code, so callgrind could not count it). The goal needs ≈ 50
-//! fewer instructions per frame, i.e. a structural change rather than cuts of a few: e.g. a
-//! power-of-two bucket count with the second bucket derived from the first and the tag (one
-//! range reduction instead of two, at the cost of the table's density), or 16-byte slots
-//! (100k MACs in 1.8 MB), which need interned destinations and a 32-bit `last_seen`, a change
-//! of the documented tick semantics.
+//! justify the `unsafe` dispatch.
+//!
+//! Also tried and dropped (session 5, branch `fdb10`): a vector pipeline stage behind runtime
+//! detection (AVX-512F/BW/VL) computing the keys' hash, tag and both buckets eight keys per
+//! 512-bit vector (or four per 256-bit one), then matching each key's two tag groups with one
+//! 256-bit `vpcmpeqw` into a mask register and prefetching its candidate, key after key. The
+//! table's hash does not have to change for it: the folded multiply's 128-bit product is
+//! exact from four `vpmuludq` partial products with carries (`mid = (xl·yl >> 32) +
+//! lo32(xl·yh) + lo32(xh·yl)`, `lo = mid << 32 | lo32(xl·yl)`, `hi = xh·yh + (xl·yh >> 32) +
+//! (xh·yl >> 32) + (mid >> 32)`), Lemire's reduction is a `vpmuludq` and a shift, and the
+//! second bucket's skip a masked add; a proptest checked the stage's (hash, tag, buckets)
+//! against the scalar ones (and a `u128` product) for random keys and bucket counts. It was
+//! slower. `fdb_100k` burst, 3 interleaved runs (ns per frame, ratio to the hashbrown peer of
+//! the same run): scalar 14.95 / 14.83 / 14.44 (0.63× / 0.65× / 0.64×), 512-bit stage 16.41 /
+//! 15.94 / 16.21 (0.67× / 0.72× / 0.72×), 256-bit stage 17.87 / 17.44 / 17.35 (0.73× / 0.77× /
+//! 0.77×); `fdb_prof` (`FDB_PASSES=3`, 3 interleaved runs) at 10k MACs 13.8 / 12.7 / 12.8 ns
+//! scalar, 14.8 / 15.4 / 15.5 (512-bit), 17.5 / 16.5 / 15.1 (256-bit); at 100k 14.5 / 14.4 /
+//! 14.4, 17.0 / 16.1 / 16.1, 17.8 / 17.1 / 17.1. The scalar hash and reductions are cheap
+//! (`mul`, `imul` and shifts, overlapped out of order); the vector form replaces them with
+//! lane extracts, inserts and broadcasts between vector and general registers, which do not
+//! overlap as well. On top of the 512-bit stage, the common-case decision taken eight frames
+//! at a time on words gathered from the candidate slots (`vpgatherqq` of 3 words per slot,
+//! the refreshes scattered back, the longest common prefix decided as the scalar loop would):
+//! burst 22.9 / 22.8 ns per frame against 18.6 / 17.5 for the stage alone (2 interleaved runs
+//! on a loaded machine) — six gathers per eight frames cost more than the scalar loads they
+//! replace. Passing the keys built in the candidate loop to the decision loop instead of
+//! building them again: 165 → 170 instructions per frame (the key array's stores and
+//! zeroing cost more than the rebuild). The candidate stage and the decision fused into one
+//! loop, the candidates 8 or 16 frames ahead of the decision (so the slot prefetches are
+//! spread over the burst instead of issued back to back), the decision only reading the
+//! table and the `last_seen` refreshes stored after it: 190 and 198 instructions per frame
+//! against 166, and `fdb_prof` (3 interleaved runs) 14.3 / 11.9 / 12.9 and 14.3 / 13.9 / 13.8
+//! ns at 10k MACs against 12.8 / 12.2 / 12.7 and 12.6 / 14.0 / 12.6, 14.3 / 15.8 / 14.6 and
+//! 14.5 / 14.9 / 15.2 at 100k against 15.6 / 16.2 / 14.5 and 14.5 / 14.5 / 16.3: no gain
+//! resolved. Splitting the vector stage in two loops (all keys' buckets and tags in vectors,
+//! then the tag match and prefetch key by key): 12.5 / 12.7 / 12.2 ns at 10k against 13.9 /
+//! 13.2 / 12.9, but 16.1 / 18.2 / 15.5 at 100k against 15.2 / 14.5 / 15.0 — its faster
+//! second loop issues the slot prefetches back to back, which the 100k table pays for.
+//!
+//! The goal needs ≈ 50 fewer instructions per frame, and the per-key hashing is not where they
+//! are. Nor is memory: at 10k MACs, cache-resident, the burst takes 12–14 ns, so 16-byte slots
+//! (100k MACs in 1.8 MB, in L2; interned destinations and a 32-bit `last_seen`, a change of
+//! the documented tick semantics) would gain at most the 1–2 ns between 10k and 100k. A power
+//! of two bucket count with the second bucket derived from the first and the tag (one range
+//! reduction instead of two, at the cost of the table's density) changes the table's key →
+//! bucket mapping, shared with every other table user.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -577,3 +577,77 @@ fn burst_tag_collision_is_not_a_hit() {
         assert_eq!(seq.counters(), bur.counters());
     }
 }
+
+/// Whole bursts of common-case frames (every source known on its port or IPv4 VTEP, every
+/// destination known), with one uncommon frame at chosen positions — across and at the edges
+/// of groups of eight — and repeated MACs within a burst: the same results, counters and
+/// table (`last_seen` included) as frame-by-frame learn + lookup. (The proptest's random
+/// frames rarely keep the common-case loop going for long.)
+#[test]
+fn long_common_bursts_are_sequential() {
+    let c = FdbConfig {
+        default_segment_limit: u32::MAX,
+        ..cfg(400, 8, 8)
+    };
+    let m = |i: u32| MacAddr([0x02, 0, 0, 0, (i >> 8) as u8, i as u8]);
+    let from = |i: u32| match i % 3 {
+        0 => Dest::Port(i % 11),
+        1 => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(198, 51, 100, (i % 7) as u8))),
+        _ => Dest::Port(40 + i % 5),
+    };
+    for odd in [None, Some(0), Some(7), Some(8), Some(9), Some(31), Some(63)] {
+        let mut seq = Fdb::with_config(c).unwrap();
+        let mut bur = Fdb::with_config(c).unwrap();
+        for i in 0..300u32 {
+            let seg = i % 3;
+            assert_eq!(seq.learn(seg, m(i), from(i), 1), Learned::New);
+            assert_eq!(bur.learn(seg, m(i), from(i), 1), Learned::New);
+        }
+        for t in 0..4u64 {
+            // Two bursts at one tick (the second refreshes nothing), then later ticks.
+            let now = 2 + t / 2 * 5;
+            let frames: Vec<FrameAddr> = (0..64u32)
+                .map(|k| {
+                    // Sources repeat within the burst (k % 40); destinations of the same
+                    // segment, some equal to an earlier frame's source.
+                    let s = (k * 7 + t as u32 * 13) % 40 * 3 + k % 3;
+                    let d = (k * 11 + 5) % 90 * 3 + k % 3;
+                    let mut f = FrameAddr {
+                        seg: k % 3,
+                        src: m(s),
+                        dst: m(d),
+                        from: from(s),
+                    };
+                    if Some(k as usize) == odd {
+                        // A move: the general path from here on.
+                        f.from = Dest::Port(99);
+                    }
+                    f
+                })
+                .collect();
+            let mut learned = [Learned::New; 64];
+            let mut out = [None; 64];
+            let mask = bur
+                .learn_lookup_burst(&frames, now, &mut learned, &mut out)
+                .unwrap();
+            for (i, f) in frames.iter().enumerate() {
+                let l = seq.learn(f.seg, f.src, f.from, now);
+                assert_eq!(l, learned[i], "odd {odd:?} frame {i}");
+                let want = match seq.lookup(f.seg, f.dst, now) {
+                    Forward::Unicast(d) => Some(d),
+                    Forward::Flood { .. } => None,
+                };
+                assert_eq!(out[i], want, "odd {odd:?} frame {i}");
+                assert_eq!(mask >> i & 1 == 1, want.is_some());
+            }
+            if odd.is_none() {
+                assert!(learned.iter().all(|l| *l == Learned::Refreshed));
+                assert_eq!(mask, u64::MAX);
+            }
+        }
+        let a: BTreeMap<_, _> = seq.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
+        let b: BTreeMap<_, _> = bur.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
+        assert_eq!(a, b);
+        assert_eq!(seq.counters(), bur.counters());
+    }
+}
