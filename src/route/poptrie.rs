@@ -9,8 +9,12 @@
 //! bytes) is either a leaf or a bitmap of the runs of its 64 slots (the next 6 bits) with the
 //! arena index of their words, one word per run of equal leaves and one per slot that goes
 //! on into a node. A lookup in a full IPv4 table whose longest match is a /24 or shorter thus
-//! reads one direct-pointing entry and at most one word; longer matches walk one or two
-//! nodes more.
+//! reads one direct-pointing entry and at most one word; longer matches walk one node more.
+//!
+//! A node with only two key bits left below it (in a full IPv4 table, every first-level
+//! node: bits 24..30) resolves a slot holding longer routes (/31, /32) by four leaves, one
+//! per value of the last two bits, rather than by a child node: a node step less, on a
+//! dependent miss that a burst's few such lookups cannot overlap.
 //!
 //! The burst walk goes in passes over the whole burst, each prefetching what the next one
 //! reads (entries, first-level words, node by node). Its entry and first-level passes run
@@ -63,6 +67,10 @@ struct Node {
 
 /// Words of a node header in the arena.
 const NODE_WORDS: usize = 6;
+
+/// Key bits left below a node whose slots resolve them by leaves rather than by child
+/// nodes (see [`Fib::expands`]).
+const EXP: u32 = 2;
 
 impl Node {
     fn to_words(self) -> [u32; NODE_WORDS] {
@@ -324,6 +332,30 @@ impl<A: Address> Fib<A> {
         }
         let subs = sub.count_ones() as usize;
         node.base1 = self.mem.len() as u32;
+        if Self::expands(off) {
+            // Each slot with longer routes takes its `1 << EXP` leaves (one per value of the
+            // last key bits), painted in prefix order, instead of a child node.
+            for v in 0..64 {
+                if sub & (1 << v) == 0 {
+                    continue;
+                }
+                let mut last = [leaf[v]; 1 << EXP];
+                let (a, b) = run[v];
+                for r in routes.get(a as usize..b as usize).unwrap_or(&[]) {
+                    let at = r.key.chunk(off + K, EXP) as usize;
+                    let span = 1usize << (off + K + EXP).saturating_sub(r.len());
+                    if let Some(l) = last.get_mut(at..at + span) {
+                        l.fill(r.nh());
+                    }
+                }
+                self.mem.extend_from_slice(&last);
+                self.leaves += last.len();
+            }
+            if let Some(w) = self.mem.get_mut(idx..idx + NODE_WORDS) {
+                w.copy_from_slice(&node.to_words());
+            }
+            return;
+        }
         self.mem.resize(self.mem.len() + subs * NODE_WORDS, 0);
         self.nodes += subs;
         if let Some(w) = self.mem.get_mut(idx..idx + NODE_WORDS) {
@@ -390,7 +422,7 @@ impl<A: Address> Fib<A> {
         let (mut idx, mut off) = (e, self.s + K);
         for _ in 0..MAX_DEPTH {
             let Some(n) = self.node(idx) else { break };
-            if len > off + K {
+            if len > off + K && !Self::expands(off) {
                 let v = key.chunk(off, K);
                 if n.vector & (1 << v) != 0 {
                     let rank = (n.vector & below_mask(v)).count_ones().wrapping_sub(1) & 63;
@@ -399,7 +431,7 @@ impl<A: Address> Fib<A> {
                     continue;
                 }
             }
-            let (nodes, leaves) = self.count_subtree(idx, 0);
+            let (nodes, leaves) = self.count_subtree(idx, off, 0);
             self.dead_nodes += nodes.saturating_sub(1);
             self.dead_words += nodes.saturating_sub(1) * NODE_WORDS + leaves;
             let region = key.truncate(off as u8);
@@ -419,7 +451,7 @@ impl<A: Address> Fib<A> {
         let first = d.base as usize + 1;
         for &w in self.mem.get(first..first + n).unwrap_or(&[]) {
             if d.bits != 0 && w & LEAF == 0 {
-                let (a, b) = self.count_subtree(w, 1);
+                let (a, b) = self.count_subtree(w, self.s + K, 1);
                 acc.0 += a;
                 acc.1 += b;
             }
@@ -427,14 +459,19 @@ impl<A: Address> Fib<A> {
         acc
     }
 
-    fn count_subtree(&self, idx: u32, depth: usize) -> (usize, usize) {
+    /// Nodes and leaves of the subtree of the node at `idx`, which consumes the key bits
+    /// from `off` on.
+    fn count_subtree(&self, idx: u32, off: u32, depth: usize) -> (usize, usize) {
         let Some(n) = self.node(idx) else {
             return (0, 0);
         };
         let mut acc = (1, n.leafvec.count_ones() as usize);
-        if depth < MAX_DEPTH {
+        if Self::expands(off) {
+            acc.1 += n.vector.count_ones() as usize * (1 << EXP);
+        } else if depth < MAX_DEPTH {
             for j in 0..n.vector.count_ones() {
-                let (a, b) = self.count_subtree(n.base1 + j * NODE_WORDS as u32, depth + 1);
+                let c = n.base1 + j * NODE_WORDS as u32;
+                let (a, b) = self.count_subtree(c, off + K, depth + 1);
                 acc.0 += a;
                 acc.1 += b;
             }
@@ -468,6 +505,16 @@ impl<A: Address> Fib<A> {
             1
         };
         (first, span)
+    }
+
+    /// Whether a node consuming the key bits from `off` on resolves the slots its `vector`
+    /// marks by leaves, `1 << EXP` per slot at `base1` (indexed by the key's last `EXP`
+    /// bits), rather than by child nodes: when only `EXP` bits are left below it (in a full
+    /// IPv4 table, a first-level node: a /31 or /32 under it is then one read away instead
+    /// of a node more).
+    #[inline(always)]
+    const fn expands(off: u32) -> bool {
+        off + K + EXP == <A::Key as Key>::BITS as u32
     }
 
     /// The node header at arena index `i`.
@@ -554,9 +601,15 @@ impl<A: Address> Fib<A> {
             let v = key.chunk(off, K) & 63;
             let m = below_mask(v);
             if n.vector & (1 << v) != 0 {
-                e = n.base1.wrapping_add(
-                    ((n.vector & m).count_ones().wrapping_sub(1) & 63) * NODE_WORDS as u32,
-                );
+                let rank = (n.vector & m).count_ones().wrapping_sub(1) & 63;
+                if Self::expands(off) {
+                    let i = n
+                        .base1
+                        .wrapping_add(rank << EXP)
+                        .wrapping_add(key.chunk(off + K, EXP));
+                    return self.mem.get(i as usize).copied().unwrap_or(NH_NONE);
+                }
+                e = n.base1.wrapping_add(rank * NODE_WORDS as u32);
                 off += K;
             } else {
                 let i = n
@@ -805,6 +858,7 @@ impl<A: Address> Fib<A> {
         while np > 0 && depth < MAX_DEPTH {
             let mut next = 0usize;
             let mut nl = 0usize;
+            let expands = Self::expands(off);
             for j in 0..np {
                 let i = pend[j & 63] as usize & 63;
                 let (Some(nd), Some(a)) = (self.node(cur[i]), addrs.get(i)) else {
@@ -816,9 +870,17 @@ impl<A: Address> Fib<A> {
                 };
                 let v = key(a).chunk(off, K) & 63;
                 let m = below_mask(v);
-                if nd.vector & (1 << v) != 0 {
-                    cur[i] = nd.base1
-                        + ((nd.vector & m).count_ones().wrapping_sub(1) & 63) * NODE_WORDS as u32;
+                let rank = (nd.vector & m).count_ones().wrapping_sub(1) & 63;
+                if nd.vector & (1 << v) != 0 && expands {
+                    // A leaf of the slot's last bits: read in the next pass.
+                    cur[i] = nd
+                        .base1
+                        .wrapping_add(rank << EXP)
+                        .wrapping_add(key(a).chunk(off + K, EXP));
+                    lf[nl & 63] = i as u8;
+                    nl += 1;
+                } else if nd.vector & (1 << v) != 0 {
+                    cur[i] = nd.base1 + rank * NODE_WORDS as u32;
                     pend[next & 63] = i as u8;
                     next += 1;
                 } else {

@@ -715,3 +715,82 @@ fn check_ids(f: &Fib<Ipv4Addr>, o: &super::oracle::LinearLpm<Ipv4Addr>, probes: 
         Ok(0)
     );
 }
+
+/// The last two bits of a full IPv4 table's first-level nodes (/31 and /32 routes) are
+/// resolved by four leaves per slot, no node below: every address of dense /24s against the
+/// linear-scan oracle, by the single lookup and every burst walk, after a full build and
+/// after incremental inserts and removals of /25../32 routes under them (the node rebuilt in
+/// place) and of the covering routes.
+#[test]
+fn last_bits_of_ipv4_resolved_without_a_node() {
+    let mut rng = Rng::new(31);
+    let mut o = super::oracle::LinearLpm::new();
+    let mut l = Lpm::<Ipv4Addr>::new();
+    // Enough spread-out routes for the 18-bit direct-pointing array.
+    for i in 0..3000u32 {
+        let p = Prefix::new(Ipv4Addr::from_bits(0x2000_0000 | i << 12), 20).unwrap();
+        assert_eq!(l.insert_staged(p, i % 9), Ok(o.insert(p, i % 9)));
+    }
+    // Four /24s (in two /18 entries) full of /25../32 routes with random ids.
+    let blocks = [0x0A00_0000u32, 0x0A00_0100, 0x0A00_4000, 0x0A00_7F00];
+    let mut dense = |l: &mut Lpm<Ipv4Addr>, o: &mut super::oracle::LinearLpm<Ipv4Addr>, n| {
+        for _ in 0..n {
+            let b = blocks[rng.below(4) as usize];
+            let len = 25 + rng.below(8) as u8;
+            let a = Ipv4Addr::from_bits(b | rng.next() as u32 & 0xFF);
+            let p = Prefix::new_truncating(a, len).unwrap();
+            if rng.below(4) == 0 {
+                assert_eq!(l.remove(p), o.remove(p), "remove {p}");
+            } else {
+                let nh = rng.below(50) as u32;
+                assert_eq!(l.insert(p, nh), Ok(o.insert(p, nh)), "insert {p}");
+            }
+        }
+    };
+    for b in blocks {
+        let p = Prefix::new(Ipv4Addr::from_bits(b), 24).unwrap();
+        assert_eq!(l.insert_staged(p, 60), Ok(o.insert(p, 60)));
+    }
+    l.commit();
+    let check = |l: &Lpm<Ipv4Addr>, o: &super::oracle::LinearLpm<Ipv4Addr>| {
+        assert_eq!(l.fib().dir_bits(), 18);
+        let keys: Vec<u32> = blocks.iter().flat_map(|&b| b..b + 256).collect();
+        for c in keys.chunks(MAX_BURST) {
+            let want: Vec<Option<u32>> = c
+                .iter()
+                .map(|&k| o.lookup(Ipv4Addr::from_bits(k)))
+                .collect();
+            for (&k, w) in c.iter().zip(&want) {
+                assert_eq!(l.lookup(Ipv4Addr::from_bits(k)), *w, "lookup {k:#x}");
+            }
+            for (name, ids, hits) in l.fib().burst_paths(c, u32::MAX) {
+                assert_eq!(hits, want.iter().flatten().count(), "{name} hits");
+                for ((k, w), g) in c.iter().zip(&want).zip(ids) {
+                    assert_eq!(Some(g).filter(|&g| g != u32::MAX), *w, "{name} {k:#x}");
+                }
+            }
+        }
+    };
+    // Staged (full build), then one by one (in-place node rebuilds).
+    dense(&mut l, &mut o, 0);
+    check(&l, &o);
+    for round in 0..6 {
+        dense(&mut l, &mut o, 150);
+        check(&l, &o);
+        if round == 2 {
+            // The covering /24s go and come back (whole entries rebuilt).
+            for b in blocks {
+                let p = Prefix::new(Ipv4Addr::from_bits(b), 24).unwrap();
+                assert_eq!(l.remove(p), o.remove(p));
+            }
+            check(&l, &o);
+            for b in blocks {
+                let p = Prefix::new(Ipv4Addr::from_bits(b), 24).unwrap();
+                assert_eq!(l.insert(p, 61), Ok(o.insert(p, 61)));
+            }
+        }
+    }
+    // Only first-level nodes: at most one per /24 of the dense blocks.
+    let st = l.fib().stats();
+    assert!(st.nodes - st.dead_nodes <= blocks.len(), "{st:?}");
+}
