@@ -387,7 +387,9 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
         // (a two-bucket table would refuse the ninth such key). `n >= 2` (`buckets_for`), so
         // `r <= n - 2` and the result is at most `n - 1`.
         let r = reduce((h >> 32) as u32, n - 1);
-        r + usize::from(r >= b1)
+        // `r + (r >= b1)`, written as `(r - (r < b1)) + 1` so that `candidate`'s `b2 - 1` is
+        // one `sbb` and the `+ 1` folds into the tag group's address.
+        r.wrapping_sub(usize::from(r < b1)).wrapping_add(1)
     }
 
     #[inline(always)]
@@ -470,7 +472,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
 
     #[inline(always)]
     fn find(&self, p: Probe, kb: &[u8]) -> Option<Pos> {
-        let cand = self.candidate(p)?;
+        let cand = Pos::from_idx(self.candidate(p)? as SlotIdx);
         // The only branch that waits for the slot's cache line is this comparison, which is
         // predictable (a tag match is the key 65535 times in 65536), so the CPU keeps issuing
         // the next lookups' loads while this one misses.
@@ -481,17 +483,14 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         }
     }
 
-    /// The first slot whose tag matches, in the first bucket then the second. Decided from the
-    /// two tag groups alone (loaded together, before either is used).
-    ///
-    /// Whether the key sits in its first or second bucket is a coin the CPU cannot predict
-    /// (about a quarter of the entries live in their second bucket at full load), so the choice
-    /// is a conditional move, not a branch: the only branch left is "any match", which is
-    /// predictable in a hit-heavy or a miss-heavy stream.
+    /// The slots of both buckets whose tag matches: bit `i` (0–7) for slot `i` of the first
+    /// bucket, bit `8 + i` for slot `i` of the second (see [`slot_of`](Self::slot_of)); 0 when
+    /// none does, or when the memory no longer covers the layout. Decided from the two tag
+    /// groups alone (loaded together, before either is used).
     #[inline(always)]
     #[allow(unsafe_code)]
-    fn candidate(&self, p: Probe) -> Option<Pos> {
-        let mem = self.mem_ok()?;
+    fn match_both(&self, p: Probe) -> u32 {
+        let Some(mem) = self.mem_ok() else { return 0 };
         debug_assert!(p.b1 < self.buckets && p.b2 < self.buckets);
         // SAFETY: every `Probe` comes from `probe` on this table (directly or through the
         // burst's `SmallProbe` copy), whose buckets are below `self.buckets` (multiply-shift
@@ -506,16 +505,33 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                 Group::new(&*t.add(p.b2 * TAGS_LEN).cast::<[u8; TAGS_LEN]>()),
             )
         };
-        // Bits 0–7: the first bucket's slots; 8–15: the second's.
-        let m = group::match_pair(&g1, &g2, p.tag);
+        group::match_pair(&g1, &g2, p.tag)
+    }
+
+    /// The slot index (`bucket * 8 + slot`) of bit `i < 16` of a [`match_both`](Self::match_both)
+    /// mask: below `self.buckets * 8` for a probe of this table.
+    ///
+    /// Whether the key sits in its first or second bucket is a coin the CPU cannot predict
+    /// (about a quarter of the entries live in their second bucket at full load), so the choice
+    /// is a conditional move, not a branch. Slot `i < 8` of the first bucket is `b1 * 8 + i`;
+    /// slot `i - 8` of the second is `b2 * 8 + i - 8 = (b2 - 1) * 8 + i`: one selected base
+    /// plus `i`, no `i % 8`. (`b2 - 1` wraps when `b2 == 0`; the sum wraps back, as `i >= 8`
+    /// then.)
+    #[inline(always)]
+    fn slot_of(p: Probe, i: usize) -> usize {
+        let base = core::hint::select_unpredictable(i < SLOTS, p.b1, p.b2.wrapping_sub(1));
+        base.wrapping_mul(SLOTS).wrapping_add(i)
+    }
+
+    /// The first slot whose tag matches, in the first bucket then the second: the only branch
+    /// is "any match", which is predictable in a hit-heavy or a miss-heavy stream.
+    #[inline(always)]
+    fn candidate(&self, p: Probe) -> Option<usize> {
+        let m = self.match_both(p);
         if m == 0 {
             return None;
         }
-        let i = m.trailing_zeros() as usize;
-        Some(Pos {
-            bucket: core::hint::select_unpredictable(i < SLOTS, p.b1, p.b2),
-            slot: i % SLOTS,
-        })
+        Some(Self::slot_of(p, m.trailing_zeros() as usize))
     }
 
     /// The memory, when it still covers the layout (always, unless an `AsRef` implementation
@@ -539,30 +555,43 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
 
     /// The value stored for `key`.
     #[inline(always)]
-    #[allow(unsafe_code)]
     pub fn get(&self, key: &K) -> Option<V> {
-        let p = self.probe(key);
-        let cand = self.candidate(p)?;
         let mem = self.mem_ok()?;
-        let off = self.slot_off(cand);
-        // SAFETY: `candidate` gives a bucket below `self.buckets` and a slot below 8, so the
-        // slot lies within `self.base + self.buckets * BUCKET = self.end <= mem.len()`
-        // (`mem_ok`).
-        let (k, v) = unsafe { mem.get_unchecked(off..off + Self::SLOT) }.split_at(Self::KS);
-        if eq_bytes(k, key.as_bytes()) {
-            V::read_from_bytes(v).ok()
-        } else {
-            self.get_slow(key)
+        let p = self.probe(key);
+        let m = self.match_both(p);
+        if m == 0 {
+            return None;
         }
+        let (k, v) = self.slot_in(mem, Self::slot_of(p, m.trailing_zeros() as usize));
+        if eq_bytes(k, key.as_bytes()) {
+            return V::read_from_bytes(v).ok();
+        }
+        // A tag collision (once in 8000 hits): every match of both buckets, inline rather than
+        // a call, so a caller's loop of lookups has no call in it and keeps the table's fields
+        // in registers.
+        core::hint::cold_path();
+        let mut m = m & (m - 1);
+        while m != 0 {
+            let (k, v) = self.slot_in(mem, Self::slot_of(p, m.trailing_zeros() as usize));
+            if eq_bytes(k, key.as_bytes()) {
+                return V::read_from_bytes(v).ok();
+            }
+            m &= m - 1;
+        }
+        None
     }
 
-    /// [`get`](Self::get) after the first candidate was a tag collision (cold).
-    #[cold]
-    #[inline(never)]
-    fn get_slow(&self, key: &K) -> Option<V> {
-        let p = self.probe(key);
-        let pos = self.find_slow(p, key.as_bytes())?;
-        self.value_at(pos)
+    /// The key and value bytes of the slot with index `idx` from [`slot_of`](Self::slot_of),
+    /// in `mem` from [`mem_ok`](Self::mem_ok).
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn slot_in<'a>(&self, mem: &'a [u8], idx: usize) -> (&'a [u8], &'a [u8]) {
+        let off = self.base + idx * Self::SLOT;
+        debug_assert!(off + Self::SLOT <= self.end && self.end <= mem.len());
+        // SAFETY: `slot_of` gives a slot index below `self.buckets * 8` (a bucket of a probe
+        // of this table and a slot below 8), so the slot lies within `self.base +
+        // self.buckets * BUCKET = self.end <= mem.len()` (`mem` passed `mem_ok`).
+        unsafe { mem.get_unchecked(off..off + Self::SLOT) }.split_at(Self::KS)
     }
 
     /// True when `key` is present.
@@ -674,9 +703,9 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                 tag: pr.tag as u16,
             };
             out[i] = match self.candidate(q) {
-                Some(pos) => {
-                    let x = pos.idx();
-                    let off = self.idx_off(x);
+                Some(c) => {
+                    let x = c as SlotIdx;
+                    let off = self.base + c * Self::SLOT;
                     prefetch(base, off);
                     if 64 % Self::SLOT != 0 {
                         // A slot that does not divide a cache line may straddle two.
@@ -747,11 +776,11 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     pub(crate) fn pipe_candidate<const PF: bool>(&self, key: &K) -> SlotIdx {
         // The probe is computed here, from this table, so `candidate`'s bucket bounds hold.
         match self.candidate(self.probe(key)) {
-            Some(pos) => {
-                let x = pos.idx();
+            Some(c) => {
+                let x = c as SlotIdx;
                 if PF {
-                    // From the position, not the 32-bit index: no truncation to undo.
-                    let off = self.slot_off(pos);
+                    // From the full index, not the 32-bit one: no truncation to undo.
+                    let off = self.base + c * Self::SLOT;
                     let base = self.mem().as_ptr();
                     prefetch(base, off);
                     if 64 % Self::SLOT != 0 {

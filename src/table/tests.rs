@@ -494,3 +494,58 @@ fn slot_handles_survive_moves() {
         assert_eq!(t.get(&key16(990)), Some(990));
     }
 }
+
+/// Keys that share both buckets and the tag (so every lookup of one sees the others' slots as
+/// candidates first, or after it): `get`, `contains_key`, `update`, the burst and the handles
+/// must all go past the tag matches to the one slot holding the key, and a key absent but with
+/// the same fingerprint must be a miss. The oracle is the list of keys inserted.
+#[test]
+fn tag_collisions_resolve_by_key() {
+    // A 2-bucket table (at most 14 entries): fingerprints repeat often among 4-byte keys.
+    let mut t = TableBox::<[u32; 1], u64>::with_capacity(14, 99).unwrap();
+    let mut by_fp: HashMap<(usize, usize, u16), Vec<u32>> = HashMap::new();
+    let mut group = Vec::new();
+    for k in 0u32.. {
+        let v = by_fp.entry(t.probe_fingerprint(&[k])).or_default();
+        v.push(k);
+        if v.len() == 6 {
+            group = v.clone();
+            break;
+        }
+    }
+    // Five colliding keys in, the sixth (same fingerprint) left out.
+    let (absent, present) = group.split_last().unwrap();
+    for (i, &k) in present.iter().enumerate() {
+        assert_eq!(t.insert([k], u64::from(k) * 3 + i as u64), Ok(None));
+    }
+    // Distinct fingerprints fill the rest, so the colliding slots are not simply the only ones.
+    let mut filler = 1u32 << 31;
+    while t.len() < 12 {
+        if t.probe_fingerprint(&[filler]) != t.probe_fingerprint(&[*absent]) {
+            t.insert([filler], 7).unwrap();
+        }
+        filler += 1;
+    }
+    for (i, &k) in present.iter().enumerate() {
+        let want = u64::from(k) * 3 + i as u64;
+        assert_eq!(t.get(&[k]), Some(want), "key {k}");
+        assert!(t.contains_key(&[k]));
+        assert_eq!(t.update(&[k], |v| *v), Some(want));
+    }
+    assert_eq!(t.get(&[*absent]), None);
+    assert!(!t.contains_key(&[*absent]));
+    let keys: Vec<[u32; 1]> = group.iter().map(|&k| [k]).collect();
+    let mut out = vec![Some(0); keys.len()];
+    let mask = t.get_burst(&keys, &mut out).unwrap();
+    assert_eq!(mask, (1 << present.len()) - 1);
+    for (i, &k) in present.iter().enumerate() {
+        assert_eq!(out[i], Some(u64::from(k) * 3 + i as u64));
+    }
+    assert_eq!(out[present.len()], None);
+    // Removing the first colliding key leaves the others reachable.
+    assert_eq!(t.remove(&[present[0]]), Some(u64::from(present[0]) * 3));
+    assert_eq!(t.get(&[present[0]]), None);
+    for (i, &k) in present.iter().enumerate().skip(1) {
+        assert_eq!(t.get(&[k]), Some(u64::from(k) * 3 + i as u64));
+    }
+}
