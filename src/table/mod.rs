@@ -614,15 +614,10 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         }
         let n = keys.len();
         let out = &mut out[..n];
-        let mut hits = 0u64;
-        if !cfg!(test) && self.resident {
-            // A cache-resident table: single lookups, nothing to overlap.
-            for i in 0..n {
-                out[i] = self.get(&keys[i]);
-                hits |= u64::from(out[i].is_some()) << i;
-            }
-            return Ok(hits);
+        if !self.pipe_prefetches() {
+            return Ok(self.get_each(keys, out));
         }
+        let mut hits = 0u64;
         let mut idx = [NO_SLOT; BURST_MAX];
         self.find_idx(keys, &mut idx);
         for i in 0..n {
@@ -635,6 +630,19 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             hits |= u64::from(out[i].is_some()) << i;
         }
         Ok(hits)
+    }
+
+    /// [`get_burst`](Self::get_burst) for a cache-resident table: single lookups, nothing to
+    /// overlap. The keys go last to first so the hit mask is built by one shift-and-add a key
+    /// (no shift by a variable count).
+    #[inline]
+    fn get_each(&self, keys: &[K], out: &mut [Option<V>]) -> u64 {
+        let mut hits = 0u64;
+        for (key, o) in keys.iter().zip(out.iter_mut()).rev() {
+            *o = self.get(key);
+            hits = hits << 1 | u64::from(o.is_some());
+        }
+        hits
     }
 
     /// Like [`get_burst`](Self::get_burst) but returns where each key is: a [`Slot`] handle for

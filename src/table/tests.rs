@@ -144,7 +144,17 @@ fn burst_matches_single() {
         assert_eq!(out[i], t.get(k));
         assert_eq!(mask >> i & 1 == 1, out[i].is_some());
     }
+    // Both burst paths against the arithmetic: key `3i` is present when even, with value `3i / 2`.
+    let mut each = [Some(u64::MAX); 64];
+    let each_mask = t.get_each(&keys, &mut each);
+    for i in 0..64u64 {
+        let want = (i * 3 % 2 == 0).then_some(i * 3 / 2);
+        assert_eq!(out[i as usize], want);
+        assert_eq!(each[i as usize], want);
+        assert_eq!(each_mask >> i & 1 == 1, want.is_some());
+    }
     assert_eq!(t.get_burst(&keys[..0], &mut out), Ok(0));
+    assert_eq!(t.get_each(&keys[..0], &mut each), 0);
     let many = vec![key16(0); 65];
     let mut out65 = [None; 65];
     assert_eq!(
@@ -420,9 +430,17 @@ proptest! {
                     let ks: Vec<[u8; 2]> = ks.iter().map(|k| (k % keys).to_le_bytes()).collect();
                     let mut out = vec![Some(0xdead); ks.len()];
                     let mask = t.get_burst(&ks, &mut out).unwrap();
+                    // The cache-resident path (unit tests take the pipeline in `get_burst`).
+                    let mut each = vec![Some(0xdead); ks.len()];
+                    let each_mask = t.get_each(&ks, &mut each);
                     for (i, k) in ks.iter().enumerate() {
                         prop_assert_eq!(out[i], m.get(k).copied());
                         prop_assert_eq!(mask >> i & 1 == 1, m.contains_key(k));
+                        prop_assert_eq!(each[i], m.get(k).copied());
+                        prop_assert_eq!(each_mask >> i & 1 == 1, m.contains_key(k));
+                    }
+                    if ks.len() < 64 {
+                        prop_assert_eq!(each_mask >> ks.len(), 0);
                     }
                 }
                 Op::Sweep(budget) => {
