@@ -226,6 +226,19 @@ struct Probe {
     tag: u16,
 }
 
+/// A probe as the lookup's hot path uses it ([`Table::hot`]): both buckets as the index of
+/// their first slot (`bucket * 8`), the second one less one bucket — so a tag group is
+/// addressed (`mem + g * 2`) and the candidate slot index selected (`g + i`) with no shift of
+/// a bucket index.
+#[derive(Clone, Copy, Debug)]
+struct Hot {
+    /// `b1 * 8`.
+    g1: usize,
+    /// `(b2 - 1) * 8`, wrapping (to `-8` when `b2 == 0`).
+    g2m: usize,
+    tag: u16,
+}
+
 /// A slot position: bucket index and slot in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pos {
@@ -292,6 +305,25 @@ fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     wy[..rb.len()].copy_from_slice(rb);
     diff |= u64::from_ne_bytes(wx) ^ u64::from_ne_bytes(wy);
     diff == 0
+}
+
+/// The [`Hot`] of the hash `h` in a table of `n` buckets (`2 <= n < 2^29`): `first_of` and
+/// `second_of`'s buckets, times 8.
+#[inline(always)]
+fn hot_of_hash(h: u64, n: usize) -> Hot {
+    const LOW: usize = !(SLOTS - 1);
+    const _: () = assert!(SLOTS == 8 && TAGS_LEN == 2 * SLOTS);
+    let n = n as u64;
+    // The products stay below 2^61 (`n < 2^29`), so a signed shift is the unsigned one; signed,
+    // the high bits are not known zero and the mask stays a sign-extended `-8` (unsigned, the
+    // compiler narrows it to a 35-bit constant that takes a register).
+    let g1 = ((u64::from(h as u32) * n) as i64 >> 29) as usize & LOW;
+    let r = (((h >> 32) * (n - 1)) as i64 >> 29) as usize & LOW;
+    Hot {
+        g1,
+        g2m: core::hint::select_unpredictable(r < g1, r.wrapping_sub(SLOTS), r),
+        tag: h as u16 | 1,
+    }
 }
 
 /// Multiply-shift range reduction of a 32-bit hash onto `0..n` (Lemire 2019).
@@ -403,6 +435,24 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
         }
     }
 
+    /// [`probe`](Self::probe) as a [`Hot`]: the same buckets and tag, computed scaled. `(P >>
+    /// 32) * 8 == (P >> 29) & !7`, so each bucket's first slot index costs what its bucket
+    /// index did, and `r < b1` is compared as `8 r < 8 b1`.
+    #[inline(always)]
+    fn hot(&self, key: &K) -> Hot {
+        hot_of_hash(self.hasher.hash(key.as_bytes()), self.buckets)
+    }
+
+    /// A [`Probe`] as a [`Hot`].
+    #[inline(always)]
+    fn hot_of(p: Probe) -> Hot {
+        Hot {
+            g1: p.b1 * SLOTS,
+            g2m: p.b2.wrapping_sub(1).wrapping_mul(SLOTS),
+            tag: p.tag,
+        }
+    }
+
     /// Offset of a slot: the tag groups of all buckets come first, then the slots.
     #[inline(always)]
     fn slot_off(&self, pos: Pos) -> usize {
@@ -472,7 +522,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
 
     #[inline(always)]
     fn find(&self, p: Probe, kb: &[u8]) -> Option<Pos> {
-        let cand = Pos::from_idx(self.candidate(p)? as SlotIdx);
+        let cand = Pos::from_idx(self.candidate(Self::hot_of(p))? as SlotIdx);
         // The only branch that waits for the slot's cache line is this comparison, which is
         // predictable (a tag match is the key 65535 times in 65536), so the CPU keeps issuing
         // the next lookups' loads while this one misses.
@@ -489,23 +539,28 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     /// groups alone (loaded together, before either is used).
     #[inline(always)]
     #[allow(unsafe_code)]
-    fn match_both(&self, p: Probe) -> u32 {
+    fn match_both(&self, h: Hot) -> u32 {
         let Some(mem) = self.mem_ok() else { return 0 };
-        debug_assert!(p.b1 < self.buckets && p.b2 < self.buckets);
-        // SAFETY: every `Probe` comes from `probe` on this table (directly or through the
-        // burst's `SmallProbe` copy), whose buckets are below `self.buckets` (multiply-shift
-        // of a 32-bit hash onto `0..n`, and `second_of`'s skip over `b1` within `0..n`); the
-        // tag groups of those buckets end at `self.buckets * TAGS_LEN <= self.base <= self.end
-        // <= mem.len()` (`mem_ok`), so both 16-byte reads are inside `mem`, and `[u8; 16]` has
-        // alignment 1.
+        debug_assert!(h.g1 < self.buckets * SLOTS);
+        debug_assert!(h.g2m.wrapping_add(SLOTS) < self.buckets * SLOTS);
+        // SAFETY: every `Hot` comes from `hot` or `hot_of(probe)` on this table (directly or
+        // through the burst's `SmallProbe` copy), whose buckets are below `self.buckets`
+        // (multiply-shift of a 32-bit hash onto `0..n`, and the second bucket's skip over the
+        // first within `0..n`); `g1` and `g2m + 8` are those buckets times 8, so `2 g1` and
+        // `2 (g2m + 8)` are their tag groups' offsets, and the tag groups end at
+        // `self.buckets * TAGS_LEN <= self.base <= self.end <= mem.len()` (`mem_ok`): both
+        // 16-byte reads are inside `mem`, and `[u8; 16]` has alignment 1.
         let (g1, g2) = unsafe {
             let t = mem.as_ptr();
             (
-                Group::new(&*t.add(p.b1 * TAGS_LEN).cast::<[u8; TAGS_LEN]>()),
-                Group::new(&*t.add(p.b2 * TAGS_LEN).cast::<[u8; TAGS_LEN]>()),
+                Group::new(&*t.add(h.g1 * 2).cast::<[u8; TAGS_LEN]>()),
+                Group::new(
+                    &*t.add(h.g2m.wrapping_add(SLOTS) * 2)
+                        .cast::<[u8; TAGS_LEN]>(),
+                ),
             )
         };
-        group::match_pair(&g1, &g2, p.tag)
+        group::match_pair(&g1, &g2, h.tag)
     }
 
     /// The slot index (`bucket * 8 + slot`) of bit `i < 16` of a [`match_both`](Self::match_both)
@@ -515,23 +570,22 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     /// (about a quarter of the entries live in their second bucket at full load), so the choice
     /// is a conditional move, not a branch. Slot `i < 8` of the first bucket is `b1 * 8 + i`;
     /// slot `i - 8` of the second is `b2 * 8 + i - 8 = (b2 - 1) * 8 + i`: one selected base
-    /// plus `i`, no `i % 8`. (`b2 - 1` wraps when `b2 == 0`; the sum wraps back, as `i >= 8`
-    /// then.)
+    /// plus `i`, no `i % 8`. (`(b2 - 1) * 8` wraps when `b2 == 0`; the sum wraps back, as
+    /// `i >= 8` then.)
     #[inline(always)]
-    fn slot_of(p: Probe, i: usize) -> usize {
-        let base = core::hint::select_unpredictable(i < SLOTS, p.b1, p.b2.wrapping_sub(1));
-        base.wrapping_mul(SLOTS).wrapping_add(i)
+    fn slot_of(h: Hot, i: usize) -> usize {
+        core::hint::select_unpredictable(i < SLOTS, h.g1, h.g2m).wrapping_add(i)
     }
 
     /// The first slot whose tag matches, in the first bucket then the second: the only branch
     /// is "any match", which is predictable in a hit-heavy or a miss-heavy stream.
     #[inline(always)]
-    fn candidate(&self, p: Probe) -> Option<usize> {
-        let m = self.match_both(p);
+    fn candidate(&self, h: Hot) -> Option<usize> {
+        let m = self.match_both(h);
         if m == 0 {
             return None;
         }
-        Some(Self::slot_of(p, m.trailing_zeros() as usize))
+        Some(Self::slot_of(h, m.trailing_zeros() as usize))
     }
 
     /// The memory, when it still covers the layout (always, unless an `AsRef` implementation
@@ -557,7 +611,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     #[inline(always)]
     pub fn get(&self, key: &K) -> Option<V> {
         let mem = self.mem_ok()?;
-        let p = self.probe(key);
+        let p = self.hot(key);
         let m = self.match_both(p);
         if m == 0 {
             return None;
@@ -633,14 +687,17 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     }
 
     /// [`get_burst`](Self::get_burst) for a cache-resident table: single lookups, nothing to
-    /// overlap. The keys go last to first so the hit mask is built by one shift-and-add a key
-    /// (no shift by a variable count).
+    /// overlap. The hit mask is built with a running bit (no shift by a variable count).
     #[inline]
     fn get_each(&self, keys: &[K], out: &mut [Option<V>]) -> u64 {
         let mut hits = 0u64;
-        for (key, o) in keys.iter().zip(out.iter_mut()).rev() {
+        let mut bit = 1u64;
+        for (key, o) in keys.iter().zip(out.iter_mut()) {
             *o = self.get(key);
-            hits = hits << 1 | u64::from(o.is_some());
+            if o.is_some() {
+                hits |= bit;
+            }
+            bit = bit.wrapping_shl(1);
         }
         hits
     }
@@ -710,7 +767,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                 b2: pr.b2 as usize,
                 tag: pr.tag as u16,
             };
-            out[i] = match self.candidate(q) {
+            out[i] = match self.candidate(Self::hot_of(q)) {
                 Some(c) => {
                     let x = c as SlotIdx;
                     let off = self.base + c * Self::SLOT;
@@ -783,7 +840,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     #[inline(always)]
     pub(crate) fn pipe_candidate<const PF: bool>(&self, key: &K) -> SlotIdx {
         // The probe is computed here, from this table, so `candidate`'s bucket bounds hold.
-        match self.candidate(self.probe(key)) {
+        match self.candidate(self.hot(key)) {
             Some(c) => {
                 let x = c as SlotIdx;
                 if PF {

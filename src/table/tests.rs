@@ -567,3 +567,60 @@ fn tag_collisions_resolve_by_key() {
         assert_eq!(t.get(&[k]), Some(u64::from(k) * 3 + i as u64));
     }
 }
+
+/// The lookup's scaled probe (`hot_of_hash`: buckets times 8, the second less one bucket) and
+/// its candidate slot index agree with the plain formulas (first bucket `h_lo * n >> 32`,
+/// second `r + (r >= b1)` with `r = h_hi * (n - 1) >> 32`), over bucket counts up to the
+/// largest capacity's and hashes at the edges; and `hot` agrees with `probe` on real tables.
+#[test]
+fn hot_probe_matches_reference_buckets() {
+    let max_n = T16::buckets_for(MAX_CAPACITY);
+    assert!(max_n < 1 << 29);
+    let mut s = 0x1234_5678_9abc_def1u64;
+    let mut hashes = vec![0, u64::MAX, 0xffff_ffff, 0xffff_ffff_0000_0000, 1 << 32, 1];
+    for _ in 0..5000 {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        hashes.push(s);
+    }
+    for n in [
+        2usize,
+        3,
+        7,
+        8,
+        1429,
+        65_536,
+        1 << 20,
+        (1 << 28) + 3,
+        max_n - 1,
+        max_n,
+    ] {
+        for &h in &hashes {
+            let b1 = ((u64::from(h as u32) * n as u64) >> 32) as usize;
+            let r = (((h >> 32) * (n as u64 - 1)) >> 32) as usize;
+            let b2 = if r >= b1 { r + 1 } else { r };
+            assert!(b1 < n && b2 < n && b1 != b2);
+            let hot = hot_of_hash(h, n);
+            assert_eq!(hot.g1, b1 * 8, "n {n} h {h:#x}");
+            assert_eq!(hot.g2m.wrapping_add(8), b2 * 8, "n {n} h {h:#x}");
+            assert_eq!(hot.tag, h as u16 | 1);
+            for i in 0..16 {
+                let want = if i < 8 { b1 * 8 + i } else { b2 * 8 + i - 8 };
+                assert_eq!(T16::slot_of(hot, i), want, "n {n} h {h:#x} bit {i}");
+            }
+        }
+    }
+    for cap in [1usize, 14, 100, 10_000] {
+        let t = T16::with_capacity(cap, cap as u64).unwrap();
+        for i in 0..2000u64 {
+            let (p, h) = (t.probe(&key16(i)), t.hot(&key16(i)));
+            assert_eq!(
+                (h.g1, h.g2m.wrapping_add(8), h.tag),
+                (p.b1 * 8, p.b2 * 8, p.tag)
+            );
+            let q = T16::hot_of(p);
+            assert_eq!((q.g1, q.g2m, q.tag), (h.g1, h.g2m, h.tag));
+        }
+    }
+}
