@@ -250,6 +250,9 @@ struct Pos {
 pub struct Table<K, V, M> {
     mem: M,
     buckets: usize,
+    /// `buckets - 1`, the range of the second bucket's draw (kept so a lookup loop need not
+    /// recompute it).
+    buckets_m1: usize,
     capacity: usize,
     len: usize,
     /// Offset of the first slot in `mem`: right after the tag groups, moved up to the slot
@@ -310,7 +313,7 @@ fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
 /// The [`Hot`] of the hash `h` in a table of `n` buckets (`2 <= n < 2^29`): `first_of` and
 /// `second_of`'s buckets, times 8.
 #[inline(always)]
-fn hot_of_hash(h: u64, n: usize) -> Hot {
+fn hot_of_hash(h: u64, n: usize, n_m1: usize) -> Hot {
     const LOW: usize = !(SLOTS - 1);
     const _: () = assert!(SLOTS == 8 && TAGS_LEN == 2 * SLOTS);
     let n = n as u64;
@@ -318,7 +321,7 @@ fn hot_of_hash(h: u64, n: usize) -> Hot {
     // the high bits are not known zero and the mask stays a sign-extended `-8` (unsigned, the
     // compiler narrows it to a 35-bit constant that takes a register).
     let g1 = ((u64::from(h as u32) * n) as i64 >> 29) as usize & LOW;
-    let r = (((h >> 32) * (n - 1)) as i64 >> 29) as usize & LOW;
+    let r = (((h >> 32) * n_m1 as u64) as i64 >> 29) as usize & LOW;
     Hot {
         g1,
         g2m: core::hint::select_unpredictable(r < g1, r.wrapping_sub(SLOTS), r),
@@ -440,7 +443,7 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
     /// index did, and `r < b1` is compared as `8 r < 8 b1`.
     #[inline(always)]
     fn hot(&self, key: &K) -> Hot {
-        hot_of_hash(self.hasher.hash(key.as_bytes()), self.buckets)
+        hot_of_hash(self.hasher.hash(key.as_bytes()), self.buckets, self.buckets_m1)
     }
 
     /// A [`Probe`] as a [`Hot`].
@@ -951,6 +954,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
         Ok(Table {
             mem,
             buckets: Self::buckets_for(capacity),
+            buckets_m1: Self::buckets_for(capacity) - 1,
             capacity,
             len: 0,
             base,

@@ -601,7 +601,7 @@ fn hot_probe_matches_reference_buckets() {
             let r = (((h >> 32) * (n as u64 - 1)) >> 32) as usize;
             let b2 = if r >= b1 { r + 1 } else { r };
             assert!(b1 < n && b2 < n && b1 != b2);
-            let hot = hot_of_hash(h, n);
+            let hot = hot_of_hash(h, n, n - 1);
             assert_eq!(hot.g1, b1 * 8, "n {n} h {h:#x}");
             assert_eq!(hot.g2m.wrapping_add(8), b2 * 8, "n {n} h {h:#x}");
             assert_eq!(hot.tag, h as u16 | 1);
