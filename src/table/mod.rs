@@ -41,17 +41,35 @@
 //! the memory still covers the layout, then reads the tag groups and the candidate slot without
 //! further bounds checks (`unsafe`, with its `SAFETY` argument: the buckets of a probe are
 //! below the bucket count by construction); and a key of up to 16 bytes is hashed with one
-//! folded multiply (`hash.rs`). Measured with callgrind at 10k entries, hit: 80 → 56 → 52
-//! instructions per lookup (hashbrown: 43). The choice between the two buckets is a
-//! conditional move, not a branch (a quarter of the entries sit in their second bucket, an
-//! unpredictable coin), so the only branches that wait on a cache miss are predictable and the
-//! CPU overlaps consecutive lookups.
+//! folded multiply (`hash.rs`). The choice between the two buckets is a conditional move, not
+//! a branch (a quarter of the entries sit in their second bucket, an unpredictable coin), so
+//! the only branches that wait on a cache miss are predictable and the CPU overlaps
+//! consecutive lookups.
+//!
+//! The hot path works on the buckets *scaled* ([`Hot`]: `b1 * 8` and `(b2 - 1) * 8`, the same
+//! mapping computed as `(P >> 29) & !7` instead of `P >> 32`): a tag group is then at `mem + 2
+//! g` and the candidate slot index is `select(g1, g2 - 8) + i` for mask bit `i`, with no shift
+//! or `i % 8`. A tag collision (the first candidate is not the key, once in 8000 hits) is
+//! resolved by an inline loop over the other matches rather than a call: with a call in it, a
+//! caller's loop of lookups (the bench's, a datapath's) reloaded the table's fields from memory
+//! on every lookup, as the compiler could not prove the callee leaves them alone. Measured with
+//! callgrind on the bench's own loop (`benches/table.rs`, 10k entries, single hit, including
+//! the loop): 60.4 → 52.7 instructions per lookup, hashbrown 44.8 (`examples/table_prof.rs`
+//! counted 52 before, as there the compiler could keep the fields in registers across the
+//! call). The cache-resident burst, key by key, builds its hit mask with a running bit (no
+//! shift by a variable count): 74 → 58 per key.
 //!
 //! Tried and dropped: a *split probe* (match the first bucket's group alone, compute and match
 //! the second only when the first has no match). It cuts a 10k hit to 42 instructions, fewer
 //! than hashbrown's, but mispredicts for the keys in their second bucket (≈ 13 % of lookups in
 //! callgrind's branch simulation) and measured no faster: 10k single hit 1.21× hashbrown's time
 //! against 1.17× for the two-group match (medians of 6 interleaved runs), with a wider spread.
+//! Also dropped (10k burst hit, ns per key, same runs as hashbrown's ≈ 4.4): the resident burst
+//! in two passes (every candidate, then every key compare: fewer spills, 4.7–4.8 against 4.4
+//! key by key); its hit mask in a second loop over `out` (4.8); keys last to first with the
+//! mask built by shift-and-add (4.9). Buckets scaled by 16 (the tag group's own offset) made
+//! the slot offset `(g + 2 i) * 12`, which the compiler splits into a shift and an `lea` that
+//! no longer fold into the address: no fewer instructions than scaling by 8.
 //! The other `unsafe` are the SSE2 intrinsics (`group.rs`) and the `_mm_prefetch` hint of the
 //! burst path.
 //!
@@ -68,25 +86,28 @@
 //! decision on the slot's bytes.
 //!
 //! Measured against hashbrown (same 16-byte keys, `u64` values, `benches/table.rs`, thread CPU
-//! time, medians of 3 runs interleaved with the previous build on a shared 2-core VM, ns per
+//! time, medians of 4 runs interleaved with the previous build on a shared 2-core VM, ns per
 //! lookup; in brackets the median of the per-run ratios to hashbrown's time in the same run,
 //! then the previous build's):
 //!
 //! | entries | single hit | burst hit | hashbrown hit | single miss | burst miss | hashbrown miss |
 //! |---------|-----------:|----------:|--------------:|------------:|-----------:|---------------:|
-//! | 10k     | 5.5 (1.21× / 1.14×)¹ | 5.7 (1.22× / 1.14×) | 4.7 | 3.4 (0.74× / 0.78×) | 3.6 (0.79× / 0.91×) | 4.6 |
-//! | 100k    | 10.5 (1.03× / 1.33×) | 12.6 (0.96× / 1.08×) | 10.2 | 4.7 (0.41× / 0.38×) | 8.2 (0.73× / 0.64×) | 10.3 |
-//! | 1M      | 31.8 (0.97× / 1.13×) | 16.0 (0.46× / 0.61×) | 38.6 | 8.5 (0.87× / 0.93×) | 6.6 (0.72× / 0.81×) | 10.4 |
+//! | 10k     | 4.36 (0.99× / 1.10×)¹ | 4.42 (1.00× / 1.15×) | 4.41 | 2.58 (0.60× / 0.72×) | 3.04 (0.69× / 0.85×) | 4.29 |
+//! | 100k    | 8.36 (1.10× / 1.17×) | 6.88 (0.88× / 0.86×) | 7.71 | 2.63 (0.30× / 0.34×) | 4.51 (0.51× / 0.52×) | 8.82 |
+//! | 1M      | 17.6 (1.08× / 1.21×) | 14.9 (0.91× / 0.85×) | 16.3 | 4.83 (0.60× / 0.80×) | 5.32 (0.67× / 0.72×) | 7.85 |
 //!
-//! ¹ Runs vary by up to 2× on this machine (per-run ratios of a 10k single hit spread over
-//! 1.0–1.6× for both builds); a dedicated set of 5 interleaved runs gave 1.16× for this build
-//! (52 instructions) against 1.30× for the previous one (56). Compare only within a run.
+//! ¹ Per-run ratios of a 10k single hit: 1.07, 0.96, 0.97, 1.01 (previous build 1.11, 1.01,
+//! 1.09, 1.14); burst hit 0.99, 1.17, 1.00, 1.00 (1.17, 1.05, 1.19, 1.14). Runs vary a lot on
+//! this machine, and hashbrown's own 1M hit time moved from 38.6 ns (earlier sessions) to
+//! 16–17 ns here: compare only within a run. The 1M burst's absolute time is unchanged (15.2 →
+//! 14.9 ns); its ratio moved with hashbrown's.
 //!
-//! So: misses are as fast as hashbrown's or faster at every size (dense tag groups, 2 bytes a
-//! slot); the burst beats hashbrown for hits at 1M (its pipeline keeps dozens of misses in
-//! flight, and prefetches both lines of a slot that straddles two); cache-resident single
-//! hits are still ≈ 1.15–1.2× hashbrown's time (two tag groups and two range reductions
-//! against one group and a mask: 52 instructions against 43).
+//! So: misses are faster than hashbrown's at every size (dense tag groups, 2 bytes a slot); the
+//! burst beats hashbrown for hits from 100k up (its pipeline keeps dozens of misses in flight,
+//! and prefetches both lines of a slot that straddles two); cache-resident hits, single or
+//! burst, are at parity with hashbrown (52.7 instructions against 44.8 in the bench's loop: two
+//! tag groups and two range reductions against one group and a mask); single hits of tables
+//! beyond L2 are ≈ 1.1× hashbrown's time (use the burst there).
 //!
 //! # Memory, capacity and the full policy
 //!
@@ -422,9 +443,7 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
         // (a two-bucket table would refuse the ninth such key). `n >= 2` (`buckets_for`), so
         // `r <= n - 2` and the result is at most `n - 1`.
         let r = reduce((h >> 32) as u32, n - 1);
-        // `r + (r >= b1)`, written as `(r - (r < b1)) + 1` so that `candidate`'s `b2 - 1` is
-        // one `sbb` and the `+ 1` folds into the tag group's address.
-        r.wrapping_sub(usize::from(r < b1)).wrapping_add(1)
+        r + usize::from(r >= b1)
     }
 
     #[inline(always)]
@@ -443,7 +462,11 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
     /// index did, and `r < b1` is compared as `8 r < 8 b1`.
     #[inline(always)]
     fn hot(&self, key: &K) -> Hot {
-        hot_of_hash(self.hasher.hash(key.as_bytes()), self.buckets, self.buckets_m1)
+        hot_of_hash(
+            self.hasher.hash(key.as_bytes()),
+            self.buckets,
+            self.buckets_m1,
+        )
     }
 
     /// A [`Probe`] as a [`Hot`].
