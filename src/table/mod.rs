@@ -41,17 +41,36 @@
 //! the memory still covers the layout, then reads the tag groups and the candidate slot without
 //! further bounds checks (`unsafe`, with its `SAFETY` argument: the buckets of a probe are
 //! below the bucket count by construction); and a key of up to 16 bytes is hashed with one
-//! folded multiply (`hash.rs`). Measured with callgrind at 10k entries, hit: 80 → 56 → 52
-//! instructions per lookup (hashbrown: 43). The choice between the two buckets is a
-//! conditional move, not a branch (a quarter of the entries sit in their second bucket, an
-//! unpredictable coin), so the only branches that wait on a cache miss are predictable and the
-//! CPU overlaps consecutive lookups.
+//! folded multiply (`hash.rs`). The choice between the two buckets is a conditional move, not
+//! a branch (a quarter of the entries sit in their second bucket, an unpredictable coin), so
+//! the only branches that wait on a cache miss are predictable and the CPU overlaps
+//! consecutive lookups.
+//!
+//! The hot path works on the buckets *scaled* ([`Hot`]: `b1 * 8` and `(b2 - 1) * 8`, the same
+//! mapping computed as `(P >> 29) & !7` instead of `P >> 32`): a tag group is then at `mem + 2
+//! g` and the candidate slot index is `select(g1, g2 - 8) + i` for mask bit `i`, with no shift
+//! or `i % 8`. A tag collision (the first candidate is not the key, once in 8000 hits) is
+//! resolved by an inline loop over the other matches rather than a call: with a call in it, a
+//! caller's loop of lookups (the bench's, a datapath's) reloaded the table's fields from memory
+//! on every lookup, as the compiler could not prove the callee leaves them alone. Measured with
+//! callgrind on the bench's own loop (`benches/table.rs`, 10k entries, single hit, including
+//! the loop): 60.4 → 52.7 instructions per lookup, hashbrown 44.8 (`examples/table_prof.rs`
+//! counted 52 before, as there the compiler could keep the fields in registers across the
+//! call). The cache-resident burst, key by key, sets a hit's mask bit by index (`bts`, no shift
+//! by a variable count): 74 → 54 per key.
 //!
 //! Tried and dropped: a *split probe* (match the first bucket's group alone, compute and match
 //! the second only when the first has no match). It cuts a 10k hit to 42 instructions, fewer
 //! than hashbrown's, but mispredicts for the keys in their second bucket (≈ 13 % of lookups in
 //! callgrind's branch simulation) and measured no faster: 10k single hit 1.21× hashbrown's time
 //! against 1.17× for the two-group match (medians of 6 interleaved runs), with a wider spread.
+//! Also dropped (10k burst hit, ns per key, same runs as hashbrown's ≈ 4.4): the resident burst
+//! in two passes (every candidate, then every key compare: fewer spills, 4.7–4.8 against 4.4
+//! key by key); its hit mask in a second loop over `out` (4.8); keys last to first with the
+//! mask built by shift-and-add (4.9); a running mask bit (58 instructions a key against 54 for
+//! `bts`, one register more, no faster). Buckets scaled by 16 (the tag group's own offset) made
+//! the slot offset `(g + 2 i) * 12`, which the compiler splits into a shift and an `lea` that
+//! no longer fold into the address: no fewer instructions than scaling by 8.
 //! The other `unsafe` are the SSE2 intrinsics (`group.rs`) and the `_mm_prefetch` hint of the
 //! burst path.
 //!
@@ -68,25 +87,30 @@
 //! decision on the slot's bytes.
 //!
 //! Measured against hashbrown (same 16-byte keys, `u64` values, `benches/table.rs`, thread CPU
-//! time, medians of 3 runs interleaved with the previous build on a shared 2-core VM, ns per
+//! time, medians of 4 runs interleaved with the previous build on a shared 2-core VM, ns per
 //! lookup; in brackets the median of the per-run ratios to hashbrown's time in the same run,
 //! then the previous build's):
 //!
 //! | entries | single hit | burst hit | hashbrown hit | single miss | burst miss | hashbrown miss |
 //! |---------|-----------:|----------:|--------------:|------------:|-----------:|---------------:|
-//! | 10k     | 5.5 (1.21× / 1.14×)¹ | 5.7 (1.22× / 1.14×) | 4.7 | 3.4 (0.74× / 0.78×) | 3.6 (0.79× / 0.91×) | 4.6 |
-//! | 100k    | 10.5 (1.03× / 1.33×) | 12.6 (0.96× / 1.08×) | 10.2 | 4.7 (0.41× / 0.38×) | 8.2 (0.73× / 0.64×) | 10.3 |
-//! | 1M      | 31.8 (0.97× / 1.13×) | 16.0 (0.46× / 0.61×) | 38.6 | 8.5 (0.87× / 0.93×) | 6.6 (0.72× / 0.81×) | 10.4 |
+//! | 10k     | 4.30 (0.96× / 1.08×)¹ | 4.32 (0.97× / 1.13×) | 4.47 | 2.64 (0.61× / 0.67×) | 2.85 (0.66× / 0.85×) | 4.36 |
+//! | 100k    | 8.27 (1.05× / 1.17×) | 6.98 (0.89× / 0.87×) | 7.93 | 2.75 (0.31× / 0.34×) | 4.43 (0.50× / 0.54×) | 8.99 |
+//! | 1M      | 18.5 (1.12× / 0.92×)² | 14.7 (0.87× / 0.65×)² | 17.0 | 4.87 (0.63× / 0.73×) | 5.40 (0.69× / 0.81×) | 7.78 |
 //!
-//! ¹ Runs vary by up to 2× on this machine (per-run ratios of a 10k single hit spread over
-//! 1.0–1.6× for both builds); a dedicated set of 5 interleaved runs gave 1.16× for this build
-//! (52 instructions) against 1.30× for the previous one (56). Compare only within a run.
+//! ¹ Per-run ratios of a 10k single hit: 1.06, 0.95, 0.97, 0.95 (previous build 1.15, 1.10,
+//! 1.05, 1.07); burst hit 0.97, 0.96, 0.97, 0.97 (1.13, 1.24, 1.12, 1.13). ² hashbrown's 1M hit
+//! varies from process to process (13–33 ns in these 8 runs, 38.6 ns in an earlier session's),
+//! and with it every 1M ratio; our absolute times are the stabler measure there: single hit
+//! 21.2 → 18.5 ns, burst hit 14.8 → 14.7 ns (previous build → this one, medians). Compare only
+//! within a run.
 //!
-//! So: misses are as fast as hashbrown's or faster at every size (dense tag groups, 2 bytes a
-//! slot); the burst beats hashbrown for hits at 1M (its pipeline keeps dozens of misses in
-//! flight, and prefetches both lines of a slot that straddles two); cache-resident single
-//! hits are still ≈ 1.15–1.2× hashbrown's time (two tag groups and two range reductions
-//! against one group and a mask: 52 instructions against 43).
+//! So: misses are faster than hashbrown's at every size (dense tag groups, 2 bytes a slot); the
+//! burst beats hashbrown for hits from 100k up (its pipeline keeps dozens of misses in flight,
+//! and prefetches both lines of a slot that straddles two); cache-resident hits, single or
+//! burst, are at parity with hashbrown or slightly faster (0.96–0.97×, with 52.7 and 54
+//! instructions against 44.8 in the bench's loop: two tag groups and two range reductions
+//! against one group and a mask); single hits of tables beyond L2 are ≈ 1.05–1.1×
+//! hashbrown's time (use the burst there).
 //!
 //! # Memory, capacity and the full policy
 //!
@@ -226,6 +250,19 @@ struct Probe {
     tag: u16,
 }
 
+/// A probe as the lookup's hot path uses it ([`Table::hot`]): both buckets as the index of
+/// their first slot (`bucket * 8`), the second one less one bucket — so a tag group is
+/// addressed (`mem + g * 2`) and the candidate slot index selected (`g + i`) with no shift of
+/// a bucket index.
+#[derive(Clone, Copy, Debug)]
+struct Hot {
+    /// `b1 * 8`.
+    g1: usize,
+    /// `(b2 - 1) * 8`, wrapping (to `-8` when `b2 == 0`).
+    g2m: usize,
+    tag: u16,
+}
+
 /// A slot position: bucket index and slot in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pos {
@@ -237,6 +274,9 @@ struct Pos {
 pub struct Table<K, V, M> {
     mem: M,
     buckets: usize,
+    /// `buckets - 1`, the range of the second bucket's draw (kept so a lookup loop need not
+    /// recompute it).
+    buckets_m1: usize,
     capacity: usize,
     len: usize,
     /// Offset of the first slot in `mem`: right after the tag groups, moved up to the slot
@@ -292,6 +332,25 @@ fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     wy[..rb.len()].copy_from_slice(rb);
     diff |= u64::from_ne_bytes(wx) ^ u64::from_ne_bytes(wy);
     diff == 0
+}
+
+/// The [`Hot`] of the hash `h` in a table of `n` buckets (`2 <= n < 2^29`): `first_of` and
+/// `second_of`'s buckets, times 8.
+#[inline(always)]
+fn hot_of_hash(h: u64, n: usize, n_m1: usize) -> Hot {
+    const LOW: usize = !(SLOTS - 1);
+    const _: () = assert!(SLOTS == 8 && TAGS_LEN == 2 * SLOTS);
+    let n = n as u64;
+    // The products stay below 2^61 (`n < 2^29`), so a signed shift is the unsigned one; signed,
+    // the high bits are not known zero and the mask stays a sign-extended `-8` (unsigned, the
+    // compiler narrows it to a 35-bit constant that takes a register).
+    let g1 = ((u64::from(h as u32) * n) as i64 >> 29) as usize & LOW;
+    let r = (((h >> 32) * n_m1 as u64) as i64 >> 29) as usize & LOW;
+    Hot {
+        g1,
+        g2m: core::hint::select_unpredictable(r < g1, r.wrapping_sub(SLOTS), r),
+        tag: h as u16 | 1,
+    }
 }
 
 /// Multiply-shift range reduction of a 32-bit hash onto `0..n` (Lemire 2019).
@@ -401,6 +460,28 @@ impl<K: Pod, V: Pod, M> Table<K, V, M> {
         }
     }
 
+    /// [`probe`](Self::probe) as a [`Hot`]: the same buckets and tag, computed scaled. `(P >>
+    /// 32) * 8 == (P >> 29) & !7`, so each bucket's first slot index costs what its bucket
+    /// index did, and `r < b1` is compared as `8 r < 8 b1`.
+    #[inline(always)]
+    fn hot(&self, key: &K) -> Hot {
+        hot_of_hash(
+            self.hasher.hash(key.as_bytes()),
+            self.buckets,
+            self.buckets_m1,
+        )
+    }
+
+    /// A [`Probe`] as a [`Hot`].
+    #[inline(always)]
+    fn hot_of(p: Probe) -> Hot {
+        Hot {
+            g1: p.b1 * SLOTS,
+            g2m: p.b2.wrapping_sub(1).wrapping_mul(SLOTS),
+            tag: p.tag,
+        }
+    }
+
     /// Offset of a slot: the tag groups of all buckets come first, then the slots.
     #[inline(always)]
     fn slot_off(&self, pos: Pos) -> usize {
@@ -470,7 +551,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
 
     #[inline(always)]
     fn find(&self, p: Probe, kb: &[u8]) -> Option<Pos> {
-        let cand = self.candidate(p)?;
+        let cand = Pos::from_idx(self.candidate(Self::hot_of(p))? as SlotIdx);
         // The only branch that waits for the slot's cache line is this comparison, which is
         // predictable (a tag match is the key 65535 times in 65536), so the CPU keeps issuing
         // the next lookups' loads while this one misses.
@@ -481,41 +562,59 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         }
     }
 
-    /// The first slot whose tag matches, in the first bucket then the second. Decided from the
-    /// two tag groups alone (loaded together, before either is used).
-    ///
-    /// Whether the key sits in its first or second bucket is a coin the CPU cannot predict
-    /// (about a quarter of the entries live in their second bucket at full load), so the choice
-    /// is a conditional move, not a branch: the only branch left is "any match", which is
-    /// predictable in a hit-heavy or a miss-heavy stream.
+    /// The slots of both buckets whose tag matches: bit `i` (0–7) for slot `i` of the first
+    /// bucket, bit `8 + i` for slot `i` of the second (see [`slot_of`](Self::slot_of)); 0 when
+    /// none does, or when the memory no longer covers the layout. Decided from the two tag
+    /// groups alone (loaded together, before either is used).
     #[inline(always)]
     #[allow(unsafe_code)]
-    fn candidate(&self, p: Probe) -> Option<Pos> {
-        let mem = self.mem_ok()?;
-        debug_assert!(p.b1 < self.buckets && p.b2 < self.buckets);
-        // SAFETY: every `Probe` comes from `probe` on this table (directly or through the
-        // burst's `SmallProbe` copy), whose buckets are below `self.buckets` (multiply-shift
-        // of a 32-bit hash onto `0..n`, and `second_of`'s skip over `b1` within `0..n`); the
-        // tag groups of those buckets end at `self.buckets * TAGS_LEN <= self.base <= self.end
-        // <= mem.len()` (`mem_ok`), so both 16-byte reads are inside `mem`, and `[u8; 16]` has
-        // alignment 1.
+    fn match_both(&self, h: Hot) -> u32 {
+        let Some(mem) = self.mem_ok() else { return 0 };
+        debug_assert!(h.g1 < self.buckets * SLOTS);
+        debug_assert!(h.g2m.wrapping_add(SLOTS) < self.buckets * SLOTS);
+        // SAFETY: every `Hot` comes from `hot` or `hot_of(probe)` on this table (directly or
+        // through the burst's `SmallProbe` copy), whose buckets are below `self.buckets`
+        // (multiply-shift of a 32-bit hash onto `0..n`, and the second bucket's skip over the
+        // first within `0..n`); `g1` and `g2m + 8` are those buckets times 8, so `2 g1` and
+        // `2 (g2m + 8)` are their tag groups' offsets, and the tag groups end at
+        // `self.buckets * TAGS_LEN <= self.base <= self.end <= mem.len()` (`mem_ok`): both
+        // 16-byte reads are inside `mem`, and `[u8; 16]` has alignment 1.
         let (g1, g2) = unsafe {
             let t = mem.as_ptr();
             (
-                Group::new(&*t.add(p.b1 * TAGS_LEN).cast::<[u8; TAGS_LEN]>()),
-                Group::new(&*t.add(p.b2 * TAGS_LEN).cast::<[u8; TAGS_LEN]>()),
+                Group::new(&*t.add(h.g1 * 2).cast::<[u8; TAGS_LEN]>()),
+                Group::new(
+                    &*t.add(h.g2m.wrapping_add(SLOTS) * 2)
+                        .cast::<[u8; TAGS_LEN]>(),
+                ),
             )
         };
-        // Bits 0–7: the first bucket's slots; 8–15: the second's.
-        let m = group::match_pair(&g1, &g2, p.tag);
+        group::match_pair(&g1, &g2, h.tag)
+    }
+
+    /// The slot index (`bucket * 8 + slot`) of bit `i < 16` of a [`match_both`](Self::match_both)
+    /// mask: below `self.buckets * 8` for a probe of this table.
+    ///
+    /// Whether the key sits in its first or second bucket is a coin the CPU cannot predict
+    /// (about a quarter of the entries live in their second bucket at full load), so the choice
+    /// is a conditional move, not a branch. Slot `i < 8` of the first bucket is `b1 * 8 + i`;
+    /// slot `i - 8` of the second is `b2 * 8 + i - 8 = (b2 - 1) * 8 + i`: one selected base
+    /// plus `i`, no `i % 8`. (`(b2 - 1) * 8` wraps when `b2 == 0`; the sum wraps back, as
+    /// `i >= 8` then.)
+    #[inline(always)]
+    fn slot_of(h: Hot, i: usize) -> usize {
+        core::hint::select_unpredictable(i < SLOTS, h.g1, h.g2m).wrapping_add(i)
+    }
+
+    /// The first slot whose tag matches, in the first bucket then the second: the only branch
+    /// is "any match", which is predictable in a hit-heavy or a miss-heavy stream.
+    #[inline(always)]
+    fn candidate(&self, h: Hot) -> Option<usize> {
+        let m = self.match_both(h);
         if m == 0 {
             return None;
         }
-        let i = m.trailing_zeros() as usize;
-        Some(Pos {
-            bucket: core::hint::select_unpredictable(i < SLOTS, p.b1, p.b2),
-            slot: i % SLOTS,
-        })
+        Some(Self::slot_of(h, m.trailing_zeros() as usize))
     }
 
     /// The memory, when it still covers the layout (always, unless an `AsRef` implementation
@@ -539,30 +638,43 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
 
     /// The value stored for `key`.
     #[inline(always)]
-    #[allow(unsafe_code)]
     pub fn get(&self, key: &K) -> Option<V> {
-        let p = self.probe(key);
-        let cand = self.candidate(p)?;
         let mem = self.mem_ok()?;
-        let off = self.slot_off(cand);
-        // SAFETY: `candidate` gives a bucket below `self.buckets` and a slot below 8, so the
-        // slot lies within `self.base + self.buckets * BUCKET = self.end <= mem.len()`
-        // (`mem_ok`).
-        let (k, v) = unsafe { mem.get_unchecked(off..off + Self::SLOT) }.split_at(Self::KS);
-        if eq_bytes(k, key.as_bytes()) {
-            V::read_from_bytes(v).ok()
-        } else {
-            self.get_slow(key)
+        let p = self.hot(key);
+        let m = self.match_both(p);
+        if m == 0 {
+            return None;
         }
+        let (k, v) = self.slot_in(mem, Self::slot_of(p, m.trailing_zeros() as usize));
+        if eq_bytes(k, key.as_bytes()) {
+            return V::read_from_bytes(v).ok();
+        }
+        // A tag collision (once in 8000 hits): every match of both buckets, inline rather than
+        // a call, so a caller's loop of lookups has no call in it and keeps the table's fields
+        // in registers.
+        core::hint::cold_path();
+        let mut m = m & (m - 1);
+        while m != 0 {
+            let (k, v) = self.slot_in(mem, Self::slot_of(p, m.trailing_zeros() as usize));
+            if eq_bytes(k, key.as_bytes()) {
+                return V::read_from_bytes(v).ok();
+            }
+            m &= m - 1;
+        }
+        None
     }
 
-    /// [`get`](Self::get) after the first candidate was a tag collision (cold).
-    #[cold]
-    #[inline(never)]
-    fn get_slow(&self, key: &K) -> Option<V> {
-        let p = self.probe(key);
-        let pos = self.find_slow(p, key.as_bytes())?;
-        self.value_at(pos)
+    /// The key and value bytes of the slot with index `idx` from [`slot_of`](Self::slot_of),
+    /// in `mem` from [`mem_ok`](Self::mem_ok).
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn slot_in<'a>(&self, mem: &'a [u8], idx: usize) -> (&'a [u8], &'a [u8]) {
+        let off = self.base + idx * Self::SLOT;
+        debug_assert!(off + Self::SLOT <= self.end && self.end <= mem.len());
+        // SAFETY: `slot_of` gives a slot index below `self.buckets * 8` (a bucket of a probe
+        // of this table and a slot below 8), so the slot lies within `self.base +
+        // self.buckets * BUCKET = self.end <= mem.len()` (`mem` passed `mem_ok`).
+        unsafe { mem.get_unchecked(off..off + Self::SLOT) }.split_at(Self::KS)
     }
 
     /// True when `key` is present.
@@ -585,15 +697,10 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         }
         let n = keys.len();
         let out = &mut out[..n];
-        let mut hits = 0u64;
-        if !cfg!(test) && self.resident {
-            // A cache-resident table: single lookups, nothing to overlap.
-            for i in 0..n {
-                out[i] = self.get(&keys[i]);
-                hits |= u64::from(out[i].is_some()) << i;
-            }
-            return Ok(hits);
+        if !self.pipe_prefetches() {
+            return Ok(self.get_each(keys, out));
         }
+        let mut hits = 0u64;
         let mut idx = [NO_SLOT; BURST_MAX];
         self.find_idx(keys, &mut idx);
         for i in 0..n {
@@ -606,6 +713,21 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             hits |= u64::from(out[i].is_some()) << i;
         }
         Ok(hits)
+    }
+
+    /// [`get_burst`](Self::get_burst) for a cache-resident table: single lookups, nothing to
+    /// overlap. A hit sets its mask bit by index (one `bts`; no shift of the found flag by a
+    /// variable count, no running bit taking a register).
+    #[inline]
+    fn get_each(&self, keys: &[K], out: &mut [Option<V>]) -> u64 {
+        let mut hits = 0u64;
+        for (i, (key, o)) in keys.iter().zip(out.iter_mut()).enumerate() {
+            *o = self.get(key);
+            if o.is_some() {
+                hits |= 1u64.wrapping_shl(i as u32);
+            }
+        }
+        hits
     }
 
     /// Like [`get_burst`](Self::get_burst) but returns where each key is: a [`Slot`] handle for
@@ -673,10 +795,10 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                 b2: pr.b2 as usize,
                 tag: pr.tag as u16,
             };
-            out[i] = match self.candidate(q) {
-                Some(pos) => {
-                    let x = pos.idx();
-                    let off = self.idx_off(x);
+            out[i] = match self.candidate(Self::hot_of(q)) {
+                Some(c) => {
+                    let x = c as SlotIdx;
+                    let off = self.base + c * Self::SLOT;
                     prefetch(base, off);
                     if 64 % Self::SLOT != 0 {
                         // A slot that does not divide a cache line may straddle two.
@@ -746,12 +868,12 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     #[inline(always)]
     pub(crate) fn pipe_candidate<const PF: bool>(&self, key: &K) -> SlotIdx {
         // The probe is computed here, from this table, so `candidate`'s bucket bounds hold.
-        match self.candidate(self.probe(key)) {
-            Some(pos) => {
-                let x = pos.idx();
+        match self.candidate(self.hot(key)) {
+            Some(c) => {
+                let x = c as SlotIdx;
                 if PF {
-                    // From the position, not the 32-bit index: no truncation to undo.
-                    let off = self.slot_off(pos);
+                    // From the full index, not the 32-bit one: no truncation to undo.
+                    let off = self.base + c * Self::SLOT;
                     let base = self.mem().as_ptr();
                     prefetch(base, off);
                     if 64 % Self::SLOT != 0 {
@@ -857,6 +979,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
         Ok(Table {
             mem,
             buckets: Self::buckets_for(capacity),
+            buckets_m1: Self::buckets_for(capacity) - 1,
             capacity,
             len: 0,
             base,

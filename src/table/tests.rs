@@ -144,7 +144,17 @@ fn burst_matches_single() {
         assert_eq!(out[i], t.get(k));
         assert_eq!(mask >> i & 1 == 1, out[i].is_some());
     }
+    // Both burst paths against the arithmetic: key `3i` is present when even, with value `3i / 2`.
+    let mut each = [Some(u64::MAX); 64];
+    let each_mask = t.get_each(&keys, &mut each);
+    for i in 0..64u64 {
+        let want = (i * 3 % 2 == 0).then_some(i * 3 / 2);
+        assert_eq!(out[i as usize], want);
+        assert_eq!(each[i as usize], want);
+        assert_eq!(each_mask >> i & 1 == 1, want.is_some());
+    }
     assert_eq!(t.get_burst(&keys[..0], &mut out), Ok(0));
+    assert_eq!(t.get_each(&keys[..0], &mut each), 0);
     let many = vec![key16(0); 65];
     let mut out65 = [None; 65];
     assert_eq!(
@@ -420,9 +430,17 @@ proptest! {
                     let ks: Vec<[u8; 2]> = ks.iter().map(|k| (k % keys).to_le_bytes()).collect();
                     let mut out = vec![Some(0xdead); ks.len()];
                     let mask = t.get_burst(&ks, &mut out).unwrap();
+                    // The cache-resident path (unit tests take the pipeline in `get_burst`).
+                    let mut each = vec![Some(0xdead); ks.len()];
+                    let each_mask = t.get_each(&ks, &mut each);
                     for (i, k) in ks.iter().enumerate() {
                         prop_assert_eq!(out[i], m.get(k).copied());
                         prop_assert_eq!(mask >> i & 1 == 1, m.contains_key(k));
+                        prop_assert_eq!(each[i], m.get(k).copied());
+                        prop_assert_eq!(each_mask >> i & 1 == 1, m.contains_key(k));
+                    }
+                    if ks.len() < 64 {
+                        prop_assert_eq!(each_mask >> ks.len(), 0);
                     }
                 }
                 Op::Sweep(budget) => {
@@ -492,5 +510,117 @@ fn slot_handles_survive_moves() {
             Some(2)
         );
         assert_eq!(t.get(&key16(990)), Some(990));
+    }
+}
+
+/// Keys that share both buckets and the tag (so every lookup of one sees the others' slots as
+/// candidates first, or after it): `get`, `contains_key`, `update`, the burst and the handles
+/// must all go past the tag matches to the one slot holding the key, and a key absent but with
+/// the same fingerprint must be a miss. The oracle is the list of keys inserted.
+#[test]
+fn tag_collisions_resolve_by_key() {
+    // A 2-bucket table (at most 14 entries): fingerprints repeat often among 4-byte keys.
+    let mut t = TableBox::<[u32; 1], u64>::with_capacity(14, 99).unwrap();
+    let mut by_fp: HashMap<(usize, usize, u16), Vec<u32>> = HashMap::new();
+    let mut group = Vec::new();
+    for k in 0u32.. {
+        let v = by_fp.entry(t.probe_fingerprint(&[k])).or_default();
+        v.push(k);
+        if v.len() == 6 {
+            group = v.clone();
+            break;
+        }
+    }
+    // Five colliding keys in, the sixth (same fingerprint) left out.
+    let (absent, present) = group.split_last().unwrap();
+    for (i, &k) in present.iter().enumerate() {
+        assert_eq!(t.insert([k], u64::from(k) * 3 + i as u64), Ok(None));
+    }
+    // Distinct fingerprints fill the rest, so the colliding slots are not simply the only ones.
+    let mut filler = 1u32 << 31;
+    while t.len() < 12 {
+        if t.probe_fingerprint(&[filler]) != t.probe_fingerprint(&[*absent]) {
+            t.insert([filler], 7).unwrap();
+        }
+        filler += 1;
+    }
+    for (i, &k) in present.iter().enumerate() {
+        let want = u64::from(k) * 3 + i as u64;
+        assert_eq!(t.get(&[k]), Some(want), "key {k}");
+        assert!(t.contains_key(&[k]));
+        assert_eq!(t.update(&[k], |v| *v), Some(want));
+    }
+    assert_eq!(t.get(&[*absent]), None);
+    assert!(!t.contains_key(&[*absent]));
+    let keys: Vec<[u32; 1]> = group.iter().map(|&k| [k]).collect();
+    let mut out = vec![Some(0); keys.len()];
+    let mask = t.get_burst(&keys, &mut out).unwrap();
+    assert_eq!(mask, (1 << present.len()) - 1);
+    for (i, &k) in present.iter().enumerate() {
+        assert_eq!(out[i], Some(u64::from(k) * 3 + i as u64));
+    }
+    assert_eq!(out[present.len()], None);
+    // Removing the first colliding key leaves the others reachable.
+    assert_eq!(t.remove(&[present[0]]), Some(u64::from(present[0]) * 3));
+    assert_eq!(t.get(&[present[0]]), None);
+    for (i, &k) in present.iter().enumerate().skip(1) {
+        assert_eq!(t.get(&[k]), Some(u64::from(k) * 3 + i as u64));
+    }
+}
+
+/// The lookup's scaled probe (`hot_of_hash`: buckets times 8, the second less one bucket) and
+/// its candidate slot index agree with the plain formulas (first bucket `h_lo * n >> 32`,
+/// second `r + (r >= b1)` with `r = h_hi * (n - 1) >> 32`), over bucket counts up to the
+/// largest capacity's and hashes at the edges; and `hot` agrees with `probe` on real tables.
+#[test]
+fn hot_probe_matches_reference_buckets() {
+    let max_n = T16::buckets_for(MAX_CAPACITY);
+    assert!(max_n < 1 << 29);
+    let mut s = 0x1234_5678_9abc_def1u64;
+    let mut hashes = vec![0, u64::MAX, 0xffff_ffff, 0xffff_ffff_0000_0000, 1 << 32, 1];
+    for _ in 0..5000 {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        hashes.push(s);
+    }
+    for n in [
+        2usize,
+        3,
+        7,
+        8,
+        1429,
+        65_536,
+        1 << 20,
+        (1 << 28) + 3,
+        max_n - 1,
+        max_n,
+    ] {
+        for &h in &hashes {
+            let b1 = ((u64::from(h as u32) * n as u64) >> 32) as usize;
+            let r = (((h >> 32) * (n as u64 - 1)) >> 32) as usize;
+            let b2 = if r >= b1 { r + 1 } else { r };
+            assert!(b1 < n && b2 < n && b1 != b2);
+            let hot = hot_of_hash(h, n, n - 1);
+            assert_eq!(hot.g1, b1 * 8, "n {n} h {h:#x}");
+            assert_eq!(hot.g2m.wrapping_add(8), b2 * 8, "n {n} h {h:#x}");
+            assert_eq!(hot.tag, h as u16 | 1);
+            for i in 0..16 {
+                let want = if i < 8 { b1 * 8 + i } else { b2 * 8 + i - 8 };
+                assert_eq!(T16::slot_of(hot, i), want, "n {n} h {h:#x} bit {i}");
+            }
+        }
+    }
+    for cap in [1usize, 14, 100, 10_000] {
+        let t = T16::with_capacity(cap, cap as u64).unwrap();
+        for i in 0..2000u64 {
+            let (p, h) = (t.probe(&key16(i)), t.hot(&key16(i)));
+            assert_eq!(
+                (h.g1, h.g2m.wrapping_add(8), h.tag),
+                (p.b1 * 8, p.b2 * 8, p.tag)
+            );
+            let q = T16::hot_of(p);
+            assert_eq!((q.g1, q.g2m, q.tag), (h.g1, h.g2m, h.tag));
+        }
     }
 }
