@@ -1164,3 +1164,127 @@ mod tests {
         check(&t, &o, &addrs);
     }
 }
+
+#[cfg(test)]
+mod probe {
+    use super::*;
+    use crate::route::tests::Rng;
+    use crate::route::Lpm;
+    use std::net::Ipv6Addr;
+
+    fn hits(v6: &[(crate::route::Prefix<Ipv6Addr>, u32)], n: usize, seed: u64) -> Vec<[u8; 16]> {
+        let mut rng = Rng::new(seed);
+        (0..n)
+            .map(|_| {
+                let (p, _) = loop {
+                    let r = v6[rng.below(v6.len() as u64) as usize];
+                    if r.0.len() > 0 { break r; }
+                };
+                let host = ((rng.next() as u128) << 64) | rng.next() as u128;
+                let m = u128::MAX >> p.len();
+                ((p.key() & !m) | (host & m)).to_be_bytes()
+            })
+            .collect()
+    }
+
+    fn rate(t: &LcTrie<Ipv6Addr>, a: &[[u8; 16]], total: usize) -> f64 {
+        let mut out = vec![0u32; a.len()];
+        let mut best = 0f64;
+        for _ in 0..5 {
+            let t0 = std::time::Instant::now();
+            let mut done = 0;
+            while done < total {
+                for (c, o) in a.chunks(64).zip(out.chunks_mut(64)) {
+                    t.lookup_burst_bytes(c, o, u32::MAX).unwrap();
+                }
+                done += a.len();
+            }
+            best = best.max(done as f64 / t0.elapsed().as_secs_f64() / 1e6);
+        }
+        std::hint::black_box(&out);
+        best
+    }
+
+    #[test]
+    #[ignore]
+    fn hit_rates() {
+        let Some((_, v6)) = crate::route::tests_alloc::load_bgp() else { return };
+        let lpm = Lpm::from_routes(v6.iter().copied()).unwrap();
+        let t: &LcTrie<Ipv6Addr> = lpm.fib();
+        let big = hits(&v6, 1 << 16, 5);
+        let small = hits(&v6, 1 << 9, 6);
+        let mut rng = Rng::new(3);
+        let rnd: Vec<[u8; 16]> = (0..1 << 16).map(|_| { let mut b = (((rng.next() as u128) << 64) | rng.next() as u128).to_be_bytes(); b[0] = 0x20 | (b[0] & 15); b }).collect();
+        for _ in 0..3 {
+            std::eprintln!("hit64k {:.1} M/s  hit512 {:.1} M/s  random {:.1} M/s", rate(t, &big, 1 << 21), rate(t, &small, 1 << 21), rate(t, &rnd, 1 << 23));
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn hit_depths() {
+        let Some((_, v6)) = crate::route::tests_alloc::load_bgp() else { return };
+        let lpm = Lpm::from_routes(v6.iter().copied()).unwrap();
+        let t: &LcTrie<Ipv6Addr> = lpm.fib();
+        std::eprintln!("mem {} KiB, s {}", t.mem.len() * 4 / 1024, t.s);
+        let mut rng = Rng::new(9);
+        let n = 1 << 16;
+        let mut reads_h = [0usize; 40];
+        let mut skips_h = [0usize; 40];
+        let mut maxb_h = [0usize; 40];
+        let mut end_h = [0usize; 130];
+        let mut st_h = [[0usize; 17]; 8];
+        let mut lines = std::collections::HashSet::new();
+        let mut bmax = 0;
+        for i in 0..n {
+            let (p, _) = loop {
+                let r = v6[rng.below(v6.len() as u64) as usize];
+                if r.0.len() > 0 { break r; }
+            };
+            let host = ((rng.next() as u128) << 64) | rng.next() as u128;
+            let m = u128::MAX >> p.len();
+            let k = (p.key() & !m) | (host & m);
+            // walk
+            let kw = k;
+            let mut pos = bits(kw, 0, t.s) as usize;
+            let mut e = t.mem[pos];
+            lines.insert(pos / 16);
+            let mut off = t.s;
+            let mut reads = 1;
+            let mut skips = 0;
+            while e & LEAF == 0 {
+                let (b, skip, st) = decode(e);
+                if skip != 0 {
+                    skips += 1;
+                    lines.insert((b - HDR) / 16);
+                    if t.mem[b - HDR] != bits(kw, off, skip) { e = t.mem[b - HDR + 1]; break; }
+                }
+                let o = off + skip;
+                if reads < 8 { st_h[reads][st as usize] += 1; }
+                pos = b + bits(kw, o, st) as usize;
+                lines.insert(pos / 16);
+                e = t.mem[pos];
+                off = o + st;
+                reads += 1;
+            }
+            let _ = e;
+            reads_h[reads] += 1;
+            skips_h[skips] += 1;
+            end_h[off as usize] += 1;
+            bmax = bmax.max(reads + skips);
+            if i % 64 == 63 { maxb_h[bmax] += 1; bmax = 0; }
+        }
+        std::eprintln!("reads {:?}", &reads_h[..16]);
+        std::eprintln!("skips {:?}", &skips_h[..8]);
+        std::eprintln!("burst max reads+skips {:?}", &maxb_h[..20]);
+        std::eprintln!("depth at end {:?}", end_h.iter().enumerate().filter(|x| *x.1 > 0).collect::<Vec<_>>());
+        for (l, h) in st_h.iter().enumerate() { std::eprintln!("level {l} strides {h:?}"); }
+        std::eprintln!("distinct lines {} ({} KiB)", lines.len(), lines.len() * 64 / 1024);
+        // root-entry distribution of node sizes
+        let mut lp = [0usize; 17];
+        for &e in &t.mem[..1 << t.s] { if e & LEAF == 0 { lp[decode(e).2 as usize] += 1; } }
+        std::eprintln!("root children strides {lp:?}");
+        let pl: Vec<_> = { let mut h = [0usize;129]; for (p,_) in &v6 { h[p.len() as usize]+=1;} h.iter().enumerate().filter(|x|*x.1>0).map(|(a,b)|(a,*b)).collect() };
+        std::eprintln!("prefix lens {pl:?}");
+    }
+}
