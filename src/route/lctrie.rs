@@ -1178,7 +1178,9 @@ mod probe {
             .map(|_| {
                 let (p, _) = loop {
                     let r = v6[rng.below(v6.len() as u64) as usize];
-                    if r.0.len() > 0 { break r; }
+                    if r.0.len() > 0 {
+                        break r;
+                    }
                 };
                 let host = ((rng.next() as u128) << 64) | rng.next() as u128;
                 let m = u128::MAX >> p.len();
@@ -1208,22 +1210,37 @@ mod probe {
     #[test]
     #[ignore]
     fn hit_rates() {
-        let Some((_, v6)) = crate::route::tests_alloc::load_bgp() else { return };
+        let Some((_, v6)) = crate::route::tests_alloc::load_bgp() else {
+            return;
+        };
         let lpm = Lpm::from_routes(v6.iter().copied()).unwrap();
         let t: &LcTrie<Ipv6Addr> = lpm.fib();
         let big = hits(&v6, 1 << 16, 5);
         let small = hits(&v6, 1 << 9, 6);
         let mut rng = Rng::new(3);
-        let rnd: Vec<[u8; 16]> = (0..1 << 16).map(|_| { let mut b = (((rng.next() as u128) << 64) | rng.next() as u128).to_be_bytes(); b[0] = 0x20 | (b[0] & 15); b }).collect();
+        let rnd: Vec<[u8; 16]> = (0..1 << 16)
+            .map(|_| {
+                let mut b = (((rng.next() as u128) << 64) | rng.next() as u128).to_be_bytes();
+                b[0] = 0x20 | (b[0] & 15);
+                b
+            })
+            .collect();
         for _ in 0..3 {
-            std::eprintln!("hit64k {:.1} M/s  hit512 {:.1} M/s  random {:.1} M/s", rate(t, &big, 1 << 21), rate(t, &small, 1 << 21), rate(t, &rnd, 1 << 23));
+            std::eprintln!(
+                "hit64k {:.1} M/s  hit512 {:.1} M/s  random {:.1} M/s",
+                rate(t, &big, 1 << 21),
+                rate(t, &small, 1 << 21),
+                rate(t, &rnd, 1 << 23)
+            );
         }
     }
 
     #[test]
     #[ignore]
     fn hit_depths() {
-        let Some((_, v6)) = crate::route::tests_alloc::load_bgp() else { return };
+        let Some((_, v6)) = crate::route::tests_alloc::load_bgp() else {
+            return;
+        };
         let lpm = Lpm::from_routes(v6.iter().copied()).unwrap();
         let t: &LcTrie<Ipv6Addr> = lpm.fib();
         std::eprintln!("mem {} KiB, s {}", t.mem.len() * 4 / 1024, t.s);
@@ -1239,7 +1256,9 @@ mod probe {
         for i in 0..n {
             let (p, _) = loop {
                 let r = v6[rng.below(v6.len() as u64) as usize];
-                if r.0.len() > 0 { break r; }
+                if r.0.len() > 0 {
+                    break r;
+                }
             };
             let host = ((rng.next() as u128) << 64) | rng.next() as u128;
             let m = u128::MAX >> p.len();
@@ -1257,10 +1276,15 @@ mod probe {
                 if skip != 0 {
                     skips += 1;
                     lines.insert((b - HDR) / 16);
-                    if t.mem[b - HDR] != bits(kw, off, skip) { e = t.mem[b - HDR + 1]; break; }
+                    if t.mem[b - HDR] != bits(kw, off, skip) {
+                        e = t.mem[b - HDR + 1];
+                        break;
+                    }
                 }
                 let o = off + skip;
-                if reads < 8 { st_h[reads][st as usize] += 1; }
+                if reads < 8 {
+                    st_h[reads][st as usize] += 1;
+                }
                 pos = b + bits(kw, o, st) as usize;
                 lines.insert(pos / 16);
                 e = t.mem[pos];
@@ -1272,19 +1296,49 @@ mod probe {
             skips_h[skips] += 1;
             end_h[off as usize] += 1;
             bmax = bmax.max(reads + skips);
-            if i % 64 == 63 { maxb_h[bmax] += 1; bmax = 0; }
+            if i % 64 == 63 {
+                maxb_h[bmax] += 1;
+                bmax = 0;
+            }
         }
         std::eprintln!("reads {:?}", &reads_h[..16]);
         std::eprintln!("skips {:?}", &skips_h[..8]);
         std::eprintln!("burst max reads+skips {:?}", &maxb_h[..20]);
-        std::eprintln!("depth at end {:?}", end_h.iter().enumerate().filter(|x| *x.1 > 0).collect::<Vec<_>>());
-        for (l, h) in st_h.iter().enumerate() { std::eprintln!("level {l} strides {h:?}"); }
-        std::eprintln!("distinct lines {} ({} KiB)", lines.len(), lines.len() * 64 / 1024);
+        std::eprintln!(
+            "depth at end {:?}",
+            end_h
+                .iter()
+                .enumerate()
+                .filter(|x| *x.1 > 0)
+                .collect::<Vec<_>>()
+        );
+        for (l, h) in st_h.iter().enumerate() {
+            std::eprintln!("level {l} strides {h:?}");
+        }
+        std::eprintln!(
+            "distinct lines {} ({} KiB)",
+            lines.len(),
+            lines.len() * 64 / 1024
+        );
         // root-entry distribution of node sizes
         let mut lp = [0usize; 17];
-        for &e in &t.mem[..1 << t.s] { if e & LEAF == 0 { lp[decode(e).2 as usize] += 1; } }
+        for &e in &t.mem[..1 << t.s] {
+            if e & LEAF == 0 {
+                lp[decode(e).2 as usize] += 1;
+            }
+        }
         std::eprintln!("root children strides {lp:?}");
-        let pl: Vec<_> = { let mut h = [0usize;129]; for (p,_) in &v6 { h[p.len() as usize]+=1;} h.iter().enumerate().filter(|x|*x.1>0).map(|(a,b)|(a,*b)).collect() };
+        let pl: Vec<_> = {
+            let mut h = [0usize; 129];
+            for (p, _) in &v6 {
+                h[p.len() as usize] += 1;
+            }
+            h.iter()
+                .enumerate()
+                .filter(|x| *x.1 > 0)
+                .map(|(a, b)| (a, *b))
+                .collect()
+        };
         std::eprintln!("prefix lens {pl:?}");
     }
 }
