@@ -1,33 +1,34 @@
-//! The AVX-512 level passes of an [`LcTrie`] burst walk: the burst's lookups as eight vectors
-//! of eight 64-bit lanes (lane `i` of the burst in vector `i / 8`), walked one pass per level
-//! like the portable walk, but eight lookups per instruction. A vector step decodes the
-//! entries its walking lanes read, computes their next slots with variable vector shifts and
-//! gathers them at once into `pend`, which the next pass reads: the gather does not hold up
-//! the other vectors' steps, so it serves as their prefetch (~4 % faster than eight
-//! prefetches extracted from the lanes). The lanes behind a skip node are a mask per vector
-//! (`behind`); only for them is the header's state stored and its first two words gathered
-//! a pass ahead (+10 % against prefetching them, +8 % against testing a stored header per
-//! lane). A lane that read a leaf is masked off. The root pass is scalar for addresses of any
-//! form ([`walk_burst_avx512`](LcTrie::walk_burst_avx512): each converted as it is read) and
-//! vector for the C API's 16-byte big-endian addresses
-//! ([`walk_bytes_avx512`](LcTrie::walk_bytes_avx512): two VBMI byte permutes make the key
-//! halves of eight addresses, a gather reads their root entries; random lookups 1.3x the
-//! scalar root pass). The first vector pass decodes the root entries without a gather. Once
-//! at most eight lookups walk (the deep ones of a burst) they finish in the portable passes,
-//! whose loop is shorter per level than a vector step (vectors to the end: 0.85x).
+//! The AVX-512 level passes of an [`LcTrie`] burst walk: the burst's lookups as four vectors
+//! of sixteen 32-bit lanes (lane `i` of the burst in vector `i / 16`), walked one pass per
+//! level like the portable walk, but sixteen lookups per instruction. A vector step decodes
+//! the entries its walking lanes read, computes their next slots with variable vector shifts
+//! and gathers them at once into `pend`, which the next pass reads: the gather does not hold
+//! up the other vectors' steps, so it serves as their prefetch. A lane that read a leaf is
+//! masked off. The root pass is scalar for addresses of any form
+//! ([`walk_burst_avx512`](LcTrie::walk_burst_avx512): each converted as it is read) and vector
+//! for the C API's 16-byte big-endian addresses ([`walk_bytes_avx512`](LcTrie::walk_bytes_avx512):
+//! two VBMI byte permutes make the key halves of eight addresses, a gather reads their root
+//! entries). The first vector pass decodes the root entries without a gather. Once at most
+//! eight lookups walk (the deep ones of a burst) they finish in the portable passes, whose
+//! loop is shorter per level than a vector step.
 //!
-//! Per lane: the key as two 64-bit halves, the slot to read, the depth after it, and behind
-//! a skip node the header to check with the key's value of the bits skipped. The 64 bits of
-//! the key from depth `off` are `khi << off | klo >> (64 - off) | klo << (off - 64)`, each
-//! shift giving 0 when its count is out of 0..64 (`vpsllvq`, `vpsrlvq`); the low half's
-//! terms are computed only when a lane reads past bit 64 (hit lookups rarely do). Slots read
+//! Per lane: the key's first 64 bits as two 32-bit words, the slot to read and the depth
+//! after it. A step of plain pointers whose slots end by bit 64 (nearly every step of a hit
+//! lookup) is ~20 instructions for sixteen lanes: the 32 key bits from depth `off` are
+//! `h0 << off | h1 >> (32 - off) | h1 << (off - 32)` (each shift giving 0 when its count is
+//! out of 0..32), the slot `base + (bits >> (32 - stride))`. Only a vector with a lane at a
+//! skip pointer decodes skip pointers (masked blends; the header's two words gathered a pass
+//! ahead, checked against the key's value of the bits skipped in the next step), and only a
+//! lane whose slot ends past bit 64 (a /65 or longer) takes the portable step, from the key's
+//! low half. The previous form, eight 64-bit lanes per vector with the skip decoding in every
+//! step (~50 instructions for eight lanes), ran hit lookups at ~0.75x this one. Slots read
 //! are clamped into the arena, so that a gather never reads outside it whatever the entries
 //! hold.
 
 use core::arch::x86_64::*;
 use core::net::Ipv6Addr;
 
-use super::{check_skip, step, wide, Address, LcTrie, Walking, CHECK, HDR, IDX_MASK, LEAF};
+use super::{step, wide, Address, LcTrie, Walking, CHECK, HDR, IDX_MASK, LEAF};
 use super::{
     MAX_BURST, SKIP, SKIP_IDX_MASK, SKIP_LEN_SHIFT, SKIP_STRIDE_SHIFT, STRIDE_SHIFT, UNIT,
 };
@@ -60,21 +61,12 @@ const HANDOVER: u32 = 8;
 struct Lanes([u64; MAX_BURST]);
 
 impl Lanes {
-    /// Vector `v` (`v < VECS`).
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn get(&self, v: usize) -> __m512i {
-        let v = v % VECS;
-        // SAFETY: lanes `8 v .. 8 v + 8` are inside the array (`v < VECS`), 64-byte aligned.
-        unsafe { _mm512_load_si512(self.0.as_ptr().add(v * LANES).cast()) }
-    }
-
     /// Stores vector `v` (`v < VECS`).
     #[inline]
     #[target_feature(enable = "avx512f")]
     fn set(&mut self, v: usize, x: __m512i) {
         let v = v % VECS;
-        // SAFETY: as in `get`.
+        // SAFETY: lanes `8 v .. 8 v + 8` are inside the array (`v < VECS`), 64-byte aligned.
         unsafe { _mm512_store_si512(self.0.as_mut_ptr().add(v * LANES).cast(), x) }
     }
 }
