@@ -204,6 +204,7 @@ impl<A: Address> LcTrie<A> {
     /// at the root, until at most `HANDOVER` walk: returns by lookup the slot to read and the
     /// depth after it, and the lookups whose slot is behind a skip node (whose check is in
     /// `hdr` and `val`).
+    #[inline(never)]
     #[target_feature(enable = "avx512f,avx512vl,bmi2,popcnt")]
     fn vector_passes(
         &self,
