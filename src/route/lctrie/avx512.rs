@@ -14,16 +14,16 @@
 //!
 //! Per lane: the key's first 64 bits as two 32-bit words, the slot to read and the depth
 //! after it. A step of plain pointers whose slots end by bit 64 (nearly every step of a hit
-//! lookup) is ~20 instructions for sixteen lanes: the 32 key bits from depth `off` are
-//! `h0 << off | h1 >> (32 - off) | h1 << (off - 32)` (each shift giving 0 when its count is
-//! out of 0..32), the slot `base + (bits >> (32 - stride))`. Only a vector with a lane at a
-//! skip pointer decodes skip pointers (masked blends; the header's two words gathered a pass
-//! ahead, checked against the key's value of the bits skipped in the next step), and only a
-//! lane whose slot ends past bit 64 (a /65 or longer) takes the portable step, from the key's
-//! low half. The previous form, eight 64-bit lanes per vector with the skip decoding in every
-//! step (~50 instructions for eight lanes), ran hit lookups at ~0.75x this one. Slots read
-//! are clamped into the arena, so that a gather never reads outside it whatever the entries
-//! hold.
+//! lookup) takes ~60 instructions for sixteen lanes, where the previous form (eight 64-bit
+//! lanes, skip pointers decoded in every step) took as many for eight: the 32 key bits from
+//! depth `off` are `h0 << off | h1 >> (32 - off) | h1 << (off - 32)` (each shift giving 0
+//! when its count is out of 0..32), the slot `base + (bits >> (32 - stride))`. Only a vector
+//! with a lane at a skip pointer decodes skip pointers (masked blends; the header's two words
+//! gathered a pass ahead, checked against the key's value of the bits skipped in the next
+//! step), and only a lane whose slot ends past bit 64 (a /65 or longer) takes the portable
+//! step, from the key's low half. Hit lookups are latency-bound now: most samples of the
+//! passes wait on their gathers. Slots read are clamped into the arena, so that a gather
+//! never reads outside it whatever the entries hold.
 
 use core::arch::x86_64::*;
 use core::net::Ipv6Addr;
@@ -49,7 +49,8 @@ pub(super) fn bytes_detected() -> bool {
         && std::is_x86_feature_detected!("avx512vbmi")
 }
 
-/// Lanes per vector, and vectors per burst.
+/// 64-bit lanes per vector (the key halves of the byte root pass), and such vectors per
+/// burst.
 const LANES: usize = 8;
 const VECS: usize = MAX_BURST / LANES;
 /// Walking lookups at or below which the portable passes finish the walk.
@@ -202,8 +203,9 @@ impl<A: Address> LcTrie<A> {
 
     /// The vector passes over the lookups `walking` (a bit per lookup) that read a pointer
     /// at the root, until at most `HANDOVER` walk: returns by lookup the slot to read and the
-    /// depth after it, and the lookups whose slot is behind a skip node (whose check is in
-    /// `hdr` and `val`).
+    /// depth after it, and the lookups whose slot is behind a skip node (whose check is then
+    /// in `hdr` and `val`). Out of line, so that the random-address path (few lookups past the
+    /// root) keeps a small frame.
     #[inline(never)]
     #[target_feature(enable = "avx512f,avx512vl,bmi2,popcnt")]
     fn vector_passes(
