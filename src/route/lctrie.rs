@@ -31,8 +31,9 @@
 //! and slots past bit 64 off the common step) until at most eight lookups walk, which the
 //! portable passes finish; [`lookup_burst_bytes`](LcTrie::lookup_burst_bytes), the C API's
 //! form, also makes the root pass a vector one (byte permutes, VBMI). Through the C API on
-//! the full table: hit lookups ~1.8-2.0x rte_fib6 scalar and ~0.8-0.9x its AVX-512 lookup,
-//! random ~2.0x / 1.45x.
+//! the full table, each contender warmed before its timed rounds: hit lookups ~2.0x rte_fib6
+//! scalar and ~0.95x its AVX-512 lookup, random ~2.1x / 1.5x (starting on caches another
+//! structure left, hit lookups are bound by memory latency: 1.55-1.9x / 0.7-0.8x).
 //!
 //! Updates rebuild the deepest slot whose region holds the changed prefix (its subtree is
 //! appended and the slot rewritten; the old subtree is counted dead until a full rebuild
