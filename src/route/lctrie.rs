@@ -26,11 +26,14 @@
 //! [`lookup_burst_conv`](LcTrie::lookup_burst_conv) converts each address as the root pass
 //! reads it, so the C API's byte arrays are not copied to a burst of addresses first.
 //! With AVX-512 (runtime check) the passes after the root are vector passes
-//! (`lctrie/avx512.rs`: eight lookups per gather, the next slots computed with vector shifts
-//! and gathered a pass ahead) until at most eight lookups walk, which the portable passes
-//! finish; [`lookup_burst_bytes`](LcTrie::lookup_burst_bytes), the C API's form, also makes
-//! the root pass a vector one (byte permutes, VBMI). Through the C API on the full table:
-//! hit lookups ~1.6x rte_fib6 scalar and ~0.75x its AVX-512 lookup, random ~2.0x / 1.5x.
+//! (`lctrie/avx512.rs`: sixteen lookups per gather in 32-bit lanes, the next slots computed
+//! with vector shifts from the key's first 64 bits and gathered a pass ahead; skip pointers
+//! and slots past bit 64 off the common step) until at most eight lookups walk, which the
+//! portable passes finish; [`lookup_burst_bytes`](LcTrie::lookup_burst_bytes), the C API's
+//! form, also makes the root pass a vector one (byte permutes, VBMI). Through the C API on
+//! the full table, each contender warmed before its timed rounds: hit lookups ~2.0x rte_fib6
+//! scalar and ~0.95x its AVX-512 lookup, random ~2.1x / 1.5x (starting on caches another
+//! structure left, hit lookups are bound by memory latency: 1.55-1.9x / 0.7-0.8x).
 //!
 //! Updates rebuild the deepest slot whose region holds the changed prefix (its subtree is
 //! appended and the slot rewritten; the old subtree is counted dead until a full rebuild

@@ -1,34 +1,37 @@
-//! The AVX-512 level passes of an [`LcTrie`] burst walk: the burst's lookups as eight vectors
-//! of eight 64-bit lanes (lane `i` of the burst in vector `i / 8`), walked one pass per level
-//! like the portable walk, but eight lookups per instruction. A vector step decodes the
-//! entries its walking lanes read, computes their next slots with variable vector shifts and
-//! gathers them at once into `pend`, which the next pass reads: the gather does not hold up
-//! the other vectors' steps, so it serves as their prefetch (~4 % faster than eight
-//! prefetches extracted from the lanes). The lanes behind a skip node are a mask per vector
-//! (`behind`); only for them is the header's state stored and its first two words gathered
-//! a pass ahead (+10 % against prefetching them, +8 % against testing a stored header per
-//! lane). A lane that read a leaf is masked off. The root pass is scalar for addresses of any
-//! form ([`walk_burst_avx512`](LcTrie::walk_burst_avx512): each converted as it is read) and
-//! vector for the C API's 16-byte big-endian addresses
-//! ([`walk_bytes_avx512`](LcTrie::walk_bytes_avx512): two VBMI byte permutes make the key
-//! halves of eight addresses, a gather reads their root entries; random lookups 1.3x the
-//! scalar root pass). The first vector pass decodes the root entries without a gather. Once
-//! at most eight lookups walk (the deep ones of a burst) they finish in the portable passes,
-//! whose loop is shorter per level than a vector step (vectors to the end: 0.85x).
+//! The AVX-512 level passes of an [`LcTrie`] burst walk: the burst's lookups as four vectors
+//! of sixteen 32-bit lanes (lane `i` of the burst in vector `i / 16`), walked one pass per
+//! level like the portable walk, but sixteen lookups per instruction. A vector step decodes
+//! the entries its walking lanes read, computes their next slots with variable vector shifts
+//! and gathers them at once into `pend`, which the next pass reads: the gather does not hold
+//! up the other vectors' steps, so it serves as their prefetch. A lane that read a leaf is
+//! masked off. The root pass is scalar for addresses of any form
+//! ([`walk_burst_avx512`](LcTrie::walk_burst_avx512): each converted as it is read) and vector
+//! for the C API's 16-byte big-endian addresses ([`walk_bytes_avx512`](LcTrie::walk_bytes_avx512):
+//! two VBMI byte permutes make the key halves of eight addresses, a gather reads their root
+//! entries). The first vector pass decodes the root entries without a gather. Once at most
+//! eight lookups walk (the deep ones of a burst) they finish in the portable passes, whose
+//! loop is shorter per level than a vector step.
 //!
-//! Per lane: the key as two 64-bit halves, the slot to read, the depth after it, and behind
-//! a skip node the header to check with the key's value of the bits skipped. The 64 bits of
-//! the key from depth `off` are `khi << off | klo >> (64 - off) | klo << (off - 64)`, each
-//! shift giving 0 when its count is out of 0..64 (`vpsllvq`, `vpsrlvq`); the low half's
-//! terms are computed only when a lane reads past bit 64 (hit lookups rarely do). Slots read
-//! are clamped into the arena, so that a gather never reads outside it whatever the entries
-//! hold.
+//! Per lane: the key's first 64 bits as two 32-bit words, the slot to read and the depth
+//! after it. A step of plain pointers whose slots end by bit 64 (nearly every step of a hit
+//! lookup) takes ~60 instructions for sixteen lanes, where the previous form (eight 64-bit
+//! lanes, skip pointers decoded in every step) took as many for eight: the 32 key bits from
+//! depth `off` are `h0 << off | h1 >> (32 - off) | h1 << (off - 32)` (each shift giving 0
+//! when its count is out of 0..32), the slot `base + (bits >> (32 - stride))`. Only a vector
+//! with a lane at a skip pointer decodes skip pointers (masked blends; the header's two words
+//! gathered a pass ahead, checked against the key's value of the bits skipped in the next
+//! step), and only a lane whose slot ends past bit 64 (a /65 or longer) takes the portable
+//! step, from the key's low half. Hit lookups are latency-bound now: most samples of the
+//! passes wait on their gathers. Slots read are clamped into the arena, so that a gather
+//! never reads outside it whatever the entries hold.
 
 use core::arch::x86_64::*;
 use core::net::Ipv6Addr;
 
-use super::{wide, Address, LcTrie, Walking, CHECK, HDR, IDX_MASK, LEAF, MAX_BURST, SKIP};
-use super::{SKIP_IDX_MASK, SKIP_LEN_SHIFT, SKIP_STRIDE_SHIFT, STRIDE_SHIFT, UNIT};
+use super::{step, wide, Address, LcTrie, Walking, CHECK, HDR, IDX_MASK, LEAF};
+use super::{
+    MAX_BURST, SKIP, SKIP_IDX_MASK, SKIP_LEN_SHIFT, SKIP_STRIDE_SHIFT, STRIDE_SHIFT, UNIT,
+};
 use crate::route::walk::NH_NONE;
 
 /// Whether this CPU runs [`LcTrie::walk_burst_avx512`].
@@ -46,7 +49,8 @@ pub(super) fn bytes_detected() -> bool {
         && std::is_x86_feature_detected!("avx512vbmi")
 }
 
-/// Lanes per vector, and vectors per burst.
+/// 64-bit lanes per vector (the key halves of the byte root pass), and such vectors per
+/// burst.
 const LANES: usize = 8;
 const VECS: usize = MAX_BURST / LANES;
 /// Walking lookups at or below which the portable passes finish the walk.
@@ -58,47 +62,44 @@ const HANDOVER: u32 = 8;
 struct Lanes([u64; MAX_BURST]);
 
 impl Lanes {
-    /// Vector `v` (`v < VECS`).
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn get(&self, v: usize) -> __m512i {
-        let v = v % VECS;
-        // SAFETY: lanes `8 v .. 8 v + 8` are inside the array (`v < VECS`), 64-byte aligned.
-        unsafe { _mm512_load_si512(self.0.as_ptr().add(v * LANES).cast()) }
-    }
-
     /// Stores vector `v` (`v < VECS`).
     #[inline]
     #[target_feature(enable = "avx512f")]
     fn set(&mut self, v: usize, x: __m512i) {
         let v = v % VECS;
-        // SAFETY: as in `get`.
+        // SAFETY: lanes `8 v .. 8 v + 8` are inside the array (`v < VECS`), 64-byte aligned.
         unsafe { _mm512_store_si512(self.0.as_mut_ptr().add(v * LANES).cast(), x) }
     }
 }
 
-/// A burst's entries, as eight vectors of eight 32-bit lanes.
+/// A burst's 32-bit lane array, as four vectors of sixteen lanes (lane `i` of the burst in
+/// vector `i / 16`), aligned so that they load and store aligned.
 #[derive(Clone, Copy)]
-#[repr(C, align(32))]
-struct Half([u32; MAX_BURST]);
+#[repr(C, align(64))]
+struct Words([u32; MAX_BURST]);
 
-impl Half {
-    /// Vector `v` (`v < VECS`).
+/// 32-bit lanes per vector, and such vectors per burst.
+const WLANES: usize = 16;
+const WVECS: usize = MAX_BURST / WLANES;
+
+impl Words {
+    /// Vector `v` (`v < WVECS`).
     #[inline]
-    #[target_feature(enable = "avx512f,avx512vl")]
-    fn get(&self, v: usize) -> __m256i {
-        let v = v % VECS;
-        // SAFETY: lanes `8 v .. 8 v + 8` are inside the array (`v < VECS`), 32-byte aligned.
-        unsafe { _mm256_load_si256(self.0.as_ptr().add(v * LANES).cast()) }
+    #[target_feature(enable = "avx512f")]
+    fn get(&self, v: usize) -> __m512i {
+        let v = v % WVECS;
+        // SAFETY: lanes `16 v .. 16 v + 16` are inside the array (`v < WVECS`), 64-byte
+        // aligned.
+        unsafe { _mm512_load_si512(self.0.as_ptr().add(v * WLANES).cast()) }
     }
 
-    /// Stores vector `v` (`v < VECS`).
+    /// Stores vector `v` (`v < WVECS`).
     #[inline]
-    #[target_feature(enable = "avx512f,avx512vl")]
-    fn set(&mut self, v: usize, x: __m256i) {
-        let v = v % VECS;
+    #[target_feature(enable = "avx512f")]
+    fn set(&mut self, v: usize, x: __m512i) {
+        let v = v % WVECS;
         // SAFETY: as in `get`.
-        unsafe { _mm256_store_si256(self.0.as_mut_ptr().add(v * LANES).cast(), x) }
+        unsafe { _mm512_store_si512(self.0.as_mut_ptr().add(v * WLANES).cast(), x) }
     }
 }
 
@@ -151,7 +152,6 @@ impl<A: Address> LcTrie<A> {
     fn walk_on(&self, cur: &mut [u32; MAX_BURST], khi: &Lanes, klo: &Lanes, wm: u64) {
         let mem = &self.mem[..];
         let p = mem.as_ptr();
-        let mut walking = wm.to_le_bytes();
         // The lookups that go on, handed to the portable passes once few walk.
         let mut hdr32 = [0u32; MAX_BURST];
         let mut val32 = [0u32; MAX_BURST];
@@ -161,38 +161,32 @@ impl<A: Address> LcTrie<A> {
         let mut np = 0usize;
         if wm.count_ones() <= HANDOVER {
             // Few go on (random addresses): the portable passes from their root entries.
-            for (v, &m) in walking.iter().enumerate() {
-                let mut m = m;
-                while m != 0 {
-                    let i = (v * LANES + m.trailing_zeros() as usize) % MAX_BURST;
-                    let (a, o) = Self::next_slot(
-                        p, cur[i], khi.0[i], &klo.0, self.s, i, &mut hdr32, &mut val32,
-                    );
-                    let j = np % MAX_BURST;
-                    at32[j] = a;
-                    offs[j] = o;
-                    idx[j] = i as u8;
-                    np += 1;
-                    m &= m - 1;
-                }
+            let mut m = wm;
+            while m != 0 {
+                let i = m.trailing_zeros() as usize % MAX_BURST;
+                let (a, o) = Self::next_slot(
+                    p, cur[i], khi.0[i], &klo.0, self.s, i, &mut hdr32, &mut val32,
+                );
+                let j = np % MAX_BURST;
+                at32[j] = a;
+                offs[j] = o;
+                idx[j] = i as u8;
+                np += 1;
+                m &= m - 1;
             }
         } else {
-            let (at, off, hdr, val, behind) = self.vector_passes(cur, khi, klo, &mut walking);
-            for (v, (&m, &b)) in walking.iter().zip(&behind).enumerate() {
-                let mut m = m;
-                while m != 0 {
-                    let l = m.trailing_zeros();
-                    let i = (v * LANES + l as usize) % MAX_BURST;
-                    let h = if b >> l & 1 != 0 { hdr.0[i] as u32 } else { 0 };
-                    hdr32[i] = h;
-                    val32[i] = val.0[i] as u32;
-                    let j = np % MAX_BURST;
-                    at32[j] = at.0[i] as u32 | if h != 0 { CHECK } else { 0 };
-                    offs[j] = off.0[i] as u32;
-                    idx[j] = i as u8;
-                    np += 1;
-                    m &= m - 1;
-                }
+            let mut walking = wm;
+            let (at, off, behind) =
+                self.vector_passes(cur, khi, klo, &mut walking, &mut hdr32, &mut val32);
+            let mut m = walking;
+            while m != 0 {
+                let i = m.trailing_zeros() as usize % MAX_BURST;
+                let j = np % MAX_BURST;
+                at32[j] = at.0[i] | if behind >> i & 1 != 0 { CHECK } else { 0 };
+                offs[j] = off.0[i];
+                idx[j] = i as u8;
+                np += 1;
+                m &= m - 1;
             }
         }
         let mut w = Walking {
@@ -207,223 +201,216 @@ impl<A: Address> LcTrie<A> {
         Self::passes(mem, cur, &mut w, np);
     }
 
-    /// The vector passes over the lookups `walking` (by vector, a bit per lane) that read a
-    /// pointer at the root, until at most `HANDOVER` walk: returns their state (slot to read,
-    /// depth after it, skip header and value).
+    /// The vector passes over the lookups `walking` (a bit per lookup) that read a pointer
+    /// at the root, until at most `HANDOVER` walk: returns by lookup the slot to read and the
+    /// depth after it, and the lookups whose slot is behind a skip node (whose check is then
+    /// in `hdr` and `val`). Out of line, so that the random-address path (few lookups past the
+    /// root) keeps a small frame.
+    #[inline(never)]
     #[target_feature(enable = "avx512f,avx512vl,bmi2,popcnt")]
     fn vector_passes(
         &self,
         cur: &mut [u32; MAX_BURST],
         khi: &Lanes,
         klo: &Lanes,
-        walking: &mut [u8; VECS],
-    ) -> (Lanes, Lanes, Lanes, Lanes, [u8; VECS]) {
+        walking: &mut u64,
+        hdr: &mut [u32; MAX_BURST],
+        val: &mut [u32; MAX_BURST],
+    ) -> (Words, Words, u64) {
         let mem = &self.mem[..];
         let p = mem.as_ptr();
+        // The key's first 64 bits as two 32-bit words.
+        let mut h0 = Words([0; MAX_BURST]);
+        let mut h1 = Words([0; MAX_BURST]);
+        for ((a, b), k) in h0.0.iter_mut().zip(&mut h1.0).zip(&khi.0) {
+            *a = (k >> 32) as u32;
+            *b = *k as u32;
+        }
         // The first pass decodes the root entries (in `cur`), at depth `s`.
-        let mut at = Lanes([0; MAX_BURST]);
-        let mut off = Lanes([self.s as u64; MAX_BURST]);
-        let mut hdr = Lanes([0; MAX_BURST]);
-        let mut val = Lanes([0; MAX_BURST]);
-        let mut pend = Half([0; MAX_BURST]);
-        let mut words = Lanes([0; MAX_BURST]);
-        // By vector, the lanes whose slot is behind a skip node (whose `hdr`, `val` and
-        // `words` hold its header check; stale in the other lanes).
-        let mut behind = [0u8; VECS];
-        let k = Consts::new(mem.len());
+        let mut at = Words([0; MAX_BURST]);
+        let mut off = Words([self.s; MAX_BURST]);
+        let mut pend = Words([0; MAX_BURST]);
+        let mut behind = 0u64;
+        let last = _mm512_set1_epi32(mem.len() as i32 - 1);
+        let leaf = _mm512_set1_epi32(LEAF as i32);
+        let skip_bit = _mm512_set1_epi32(SKIP as i32);
+        let m15 = _mm512_set1_epi32(15);
+        let idx_mask = _mm512_set1_epi32(IDX_MASK as i32);
+        let one = _mm512_set1_epi32(1);
+        let c32 = _mm512_set1_epi32(32);
+        let c64 = _mm512_set1_epi32(64);
+        let m7 = _mm512_set1_epi32(7);
+        let m31 = _mm512_set1_epi32(31);
+        let idx_skip = _mm512_set1_epi32(SKIP_IDX_MASK as i32);
+        let hdr_words = _mm512_set1_epi32(HDR as i32);
+        let last_hdr = _mm512_set1_epi32(mem.len() as i32 - 2);
+        // Behind a skip node: the header's two words, gathered a pass ahead, and the key's
+        // value of the bits skipped.
+        let mut hval = Words([0; MAX_BURST]);
+        let mut hmiss = Words([0; MAX_BURST]);
+        let mut vals = Words([0; MAX_BURST]);
         let mut rounds = 0;
-        loop {
-            let total: u32 = walking.iter().map(|m| m.count_ones()).sum();
-            if total <= HANDOVER || rounds > 128 {
-                break;
-            }
-            for (v, wv) in walking.iter_mut().enumerate() {
-                let m = *wv;
+        while walking.count_ones() > HANDOVER && rounds <= 128 {
+            for v in 0..WVECS {
+                let sh = v * WLANES;
+                let m = (*walking >> sh) as u16;
                 if m == 0 {
                     continue;
                 }
-                let cp = cur[(v * LANES) % MAX_BURST..].as_mut_ptr();
-                let st = State {
-                    a: at.get(v),
-                    o: off.get(v),
-                    h: _mm512_setzero_si512(),
-                    sv: _mm512_setzero_si512(),
-                    hi: khi.get(v),
-                    lo: klo.get(v),
-                };
+                let cp = cur[sh % MAX_BURST..].as_mut_ptr();
+                // SAFETY: `cur` has the 16 words from `cp` (`v < WVECS`).
+                let c = unsafe { _mm512_loadu_si512(cp.cast()) };
                 // The first pass decodes the root entries, already in `cur`; the others the
                 // entries gathered by the pass before.
-                let old = if rounds == 0 {
-                    // SAFETY: `cur` has the 8 words from `cp` (`v < VECS`).
-                    unsafe { _mm256_loadu_si256(cp.cast()) }
+                let e = if rounds == 0 {
+                    c
                 } else {
-                    // SAFETY: as above.
-                    let c = unsafe { _mm256_loadu_si256(cp.cast()) };
-                    _mm256_mask_mov_epi32(c, m, pend.get(v))
+                    _mm512_mask_mov_epi32(c, m, pend.get(v))
                 };
-                let hm = m & behind[v % VECS];
-                let (e, w, sk, st) = advance(&k, m, hm, st, old, (&words, &val), v);
+                let hm = m & (behind >> sh) as u16;
+                let e = if hm != 0 {
+                    // Behind a skip node: the header's mismatch leaf where the key's skipped
+                    // bits differ from its value (the header's words gathered a pass ahead).
+                    let miss = _mm512_mask_cmpneq_epu32_mask(hm, hval.get(v), vals.get(v));
+                    _mm512_mask_mov_epi32(e, miss, hmiss.get(v))
+                } else {
+                    e
+                };
                 // SAFETY: as above.
-                unsafe { _mm256_storeu_si256(cp.cast(), e) };
-                *wv = w;
+                unsafe { _mm512_storeu_si512(cp.cast(), e) };
+                behind &= !(0xFFFF << sh);
+                let w = _mm512_mask_testn_epi32_mask(m, e, leaf);
+                *walking = *walking & !(0xFFFF << sh) | (w as u64) << sh;
                 if w == 0 {
                     continue;
                 }
-                at.set(v, st.a);
-                off.set(v, st.o);
-                behind[v % VECS] = w & sk;
-                // The next slots gathered now, read by the next pass (the gather does not wait
-                // for them); headers prefetched only where there are skip nodes.
-                // SAFETY: the gather reads `mem` at indices clamped to `mem.len() - 1`.
+                // The slot is the array start plus the next `st` key bits, taken from the
+                // two words of the key's first 64 bits.
+                let o = off.get(v);
+                let sk = _mm512_mask_test_epi32_mask(w, e, skip_bit);
+                let (a, end) = if sk == 0 {
+                    let st = _mm512_add_epi32(
+                        _mm512_and_si512(_mm512_srli_epi32::<STRIDE_SHIFT>(e), m15),
+                        one,
+                    );
+                    let b = _mm512_slli_epi32::<{ UNIT.trailing_zeros() }>(_mm512_and_si512(
+                        e, idx_mask,
+                    ));
+                    let slot = _mm512_srlv_epi32(
+                        window(h0.get(v), h1.get(v), o, c32),
+                        _mm512_sub_epi32(c32, st),
+                    );
+                    (_mm512_add_epi32(b, slot), _mm512_add_epi32(o, st))
+                } else {
+                    // Skip pointers in the lanes `sk`: the bits skipped, then the slot.
+                    let h0v = h0.get(v);
+                    let h1v = h1.get(v);
+                    let skip = _mm512_maskz_add_epi32(
+                        sk,
+                        _mm512_and_si512(_mm512_srli_epi32::<SKIP_LEN_SHIFT>(e), m31),
+                        one,
+                    );
+                    let st = _mm512_mask_blend_epi32(
+                        sk,
+                        _mm512_and_si512(_mm512_srli_epi32::<STRIDE_SHIFT>(e), m15),
+                        _mm512_and_si512(_mm512_srli_epi32::<SKIP_STRIDE_SHIFT>(e), m7),
+                    );
+                    let st = _mm512_add_epi32(st, one);
+                    let b = _mm512_and_si512(e, _mm512_mask_blend_epi32(sk, idx_mask, idx_skip));
+                    let b = _mm512_slli_epi32::<{ UNIT.trailing_zeros() }>(b);
+                    let sv =
+                        _mm512_srlv_epi32(window(h0v, h1v, o, c32), _mm512_sub_epi32(c32, skip));
+                    let o2 = _mm512_add_epi32(o, skip);
+                    let slot =
+                        _mm512_srlv_epi32(window(h0v, h1v, o2, c32), _mm512_sub_epi32(c32, st));
+                    let h = _mm512_sub_epi32(b, hdr_words);
+                    // SAFETY: lanes `16 v .. 16 v + 16` of the 64-word arrays.
+                    unsafe {
+                        _mm512_mask_storeu_epi32(hdr[sh % MAX_BURST..].as_mut_ptr().cast(), sk, h);
+                        _mm512_mask_storeu_epi32(val[sh % MAX_BURST..].as_mut_ptr().cast(), sk, sv);
+                    }
+                    vals.set(v, sv);
+                    let h = _mm512_min_epu32(h, last_hdr);
+                    // SAFETY: the gathers read `mem` at indices clamped to `mem.len() - 1`.
+                    unsafe {
+                        hval.set(
+                            v,
+                            _mm512_mask_i32gather_epi32::<4>(
+                                _mm512_setzero_si512(),
+                                sk,
+                                h,
+                                p.cast(),
+                            ),
+                        );
+                        hmiss.set(
+                            v,
+                            _mm512_mask_i32gather_epi32::<4>(
+                                _mm512_setzero_si512(),
+                                sk,
+                                _mm512_add_epi32(h, one),
+                                p.cast(),
+                            ),
+                        );
+                    }
+                    behind |= (sk as u64) << sh;
+                    (_mm512_add_epi32(b, slot), _mm512_add_epi32(o2, st))
+                };
+                at.set(v, a);
+                off.set(v, end);
+                // Slots read past bit 64: the portable step (rare).
+                let far = _mm512_mask_cmpgt_epu32_mask(w, end, c64);
+                let a = if far != 0 {
+                    let mut olds = Words([0; MAX_BURST]);
+                    olds.set(v, o);
+                    let mut b = far;
+                    while b != 0 {
+                        let i = (sh + b.trailing_zeros() as usize) % MAX_BURST;
+                        let k = (khi.0[i] as u128) << 64 | klo.0[i] as u128;
+                        let t = step(cur[i], k, olds.0[i]);
+                        at.0[i] = t.pos;
+                        off.0[i] = t.off;
+                        if t.hdr != 0 {
+                            // (The header's words were gathered above.)
+                            hdr[i] = t.hdr;
+                            val[i] = t.val;
+                            vals.0[i] = t.val;
+                        }
+                        b &= b - 1;
+                    }
+                    at.get(v)
+                } else {
+                    a
+                };
+                // The next slots gathered now, read by the next pass (the gather does not
+                // wait for them).
+                // SAFETY: the gather reads `mem` at indices clamped to `mem.len() - 1`
+                // (below 2^28, so positive as signed 32-bit indices).
                 let g = unsafe {
-                    _mm512_mask_i64gather_epi32::<4>(
-                        _mm256_setzero_si256(),
+                    _mm512_mask_i32gather_epi32::<4>(
+                        _mm512_setzero_si512(),
                         w,
-                        _mm512_min_epu64(st.a, k.last),
+                        _mm512_min_epu32(a, last),
                         p.cast(),
                     )
                 };
                 pend.set(v, g);
-                if w & sk != 0 {
-                    // SAFETY: reads two words at indices clamped to `mem.len() - 2`.
-                    let h = unsafe {
-                        _mm512_mask_i64gather_epi64::<4>(
-                            _mm512_setzero_si512(),
-                            w & sk,
-                            _mm512_min_epu64(st.h, k.last_hdr),
-                            p.cast(),
-                        )
-                    };
-                    words.set(v, h);
-                    hdr.set(v, st.h);
-                    val.set(v, st.sv);
-                }
             }
             rounds += 1;
         }
-        (at, off, hdr, val, behind)
+        (at, off, behind)
     }
 }
 
-/// Broadcast constants of [`advance`].
-struct Consts {
-    last: __m512i,
-    last_hdr: __m512i,
-    c64: __m512i,
-    low: __m512i,
-    leaf: __m512i,
-    skip_bit: __m512i,
-    one: __m512i,
-    idx_plain: __m512i,
-    idx_skip: __m512i,
-    m15: __m512i,
-    m7: __m512i,
-    m31: __m512i,
-    hdr_words: __m512i,
-}
-
-impl Consts {
-    /// For an arena of `len` words.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn new(len: usize) -> Self {
-        Consts {
-            last: _mm512_set1_epi64(len as i64 - 1),
-            last_hdr: _mm512_set1_epi64(len as i64 - 2),
-            c64: _mm512_set1_epi64(64),
-            low: _mm512_set1_epi64(u32::MAX as i64),
-            leaf: _mm512_set1_epi64(LEAF as i64),
-            skip_bit: _mm512_set1_epi64(SKIP as i64),
-            one: _mm512_set1_epi64(1),
-            idx_plain: _mm512_set1_epi64(IDX_MASK as i64),
-            idx_skip: _mm512_set1_epi64(SKIP_IDX_MASK as i64),
-            m15: _mm512_set1_epi64(15),
-            m7: _mm512_set1_epi64(7),
-            m31: _mm512_set1_epi64(31),
-            hdr_words: _mm512_set1_epi64(HDR as i64),
-        }
-    }
-}
-
-/// The walking state of eight lanes: slot to read, depth after it, header to check (0: none)
-/// and the key's value of the bits it skipped, key halves.
-#[derive(Clone, Copy)]
-struct State {
-    a: __m512i,
-    o: __m512i,
-    h: __m512i,
-    sv: __m512i,
-    hi: __m512i,
-    lo: __m512i,
-}
-
-/// One level for the lanes `m` of vector `v`, whose slots read `e`: checks the skip headers of
-/// the lanes `hm` (their first two words gathered by the pass before into `words`, the key's
-/// values in `val`) and, for the lanes that read a pointer (the returned mask; `sk`: skip
-/// pointers), the next state (`h` and `sv` meaningful in the lanes `sk` only).
+/// The 32 key bits from depth `o` (< 64), in the lanes where `o + 32` ≤ 64 and else the
+/// bits up to 64 (the shifts give 0 for counts out of 0..32).
 #[inline]
-#[target_feature(enable = "avx512f,avx512vl")]
-fn advance(
-    k: &Consts,
-    m: u8,
-    hm: u8,
-    s: State,
-    e: __m256i,
-    (words, val): (&Lanes, &Lanes),
-    v: usize,
-) -> (__m256i, u8, u8, State) {
-    let e = if hm != 0 {
-        // Behind a skip node: the header's mismatch leaf where the key's skipped bits differ
-        // from its value.
-        let w = words.get(v);
-        let miss = hm & _mm512_cmpneq_epu64_mask(_mm512_and_si512(w, k.low), val.get(v));
-        _mm256_mask_mov_epi32(e, miss, _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(w)))
-    } else {
-        e
-    };
-    let e64 = _mm512_cvtepu32_epi64(e);
-    let w = m & _mm512_testn_epi64_mask(e64, k.leaf);
-    // Decode the pointers (plain, or skip when `sk`).
-    let sk = _mm512_test_epi64_mask(e64, k.skip_bit);
-    let st = _mm512_mask_blend_epi64(
-        sk,
-        _mm512_and_si512(_mm512_srli_epi64::<STRIDE_SHIFT>(e64), k.m15),
-        _mm512_and_si512(_mm512_srli_epi64::<SKIP_STRIDE_SHIFT>(e64), k.m7),
-    );
-    let st = _mm512_add_epi64(st, k.one);
-    let b = _mm512_and_si512(e64, _mm512_mask_blend_epi64(sk, k.idx_plain, k.idx_skip));
-    let b = _mm512_slli_epi64::<{ UNIT.trailing_zeros() }>(b);
-    let skip = _mm512_maskz_add_epi64(
-        sk,
-        _mm512_and_si512(_mm512_srli_epi64::<SKIP_LEN_SHIFT>(e64), k.m31),
-        k.one,
-    );
-    // The 64 key bits from the depth of this node: the high half's alone while every lane
-    // reads within it (hit lookups down to /64).
-    let end = _mm512_add_epi64(s.o, _mm512_add_epi64(skip, st));
-    let t = _mm512_sllv_epi64(s.hi, s.o);
-    let t = if w & _mm512_cmpgt_epu64_mask(end, k.c64) == 0 {
-        t
-    } else {
-        _mm512_or_si512(
-            t,
-            _mm512_or_si512(
-                _mm512_srlv_epi64(s.lo, _mm512_sub_epi64(k.c64, s.o)),
-                _mm512_sllv_epi64(s.lo, _mm512_sub_epi64(s.o, k.c64)),
-            ),
-        )
-    };
-    let sv = _mm512_srlv_epi64(t, _mm512_sub_epi64(k.c64, skip));
-    let slot = _mm512_srlv_epi64(_mm512_sllv_epi64(t, skip), _mm512_sub_epi64(k.c64, st));
-    let next = State {
-        a: _mm512_add_epi64(b, slot),
-        o: end,
-        h: _mm512_maskz_sub_epi64(sk, b, k.hdr_words),
-        sv,
-        hi: s.hi,
-        lo: s.lo,
-    };
-    (e, w, sk, next)
+#[target_feature(enable = "avx512f")]
+fn window(h0: __m512i, h1: __m512i, o: __m512i, c32: __m512i) -> __m512i {
+    _mm512_ternarylogic_epi32::<0xFE>(
+        _mm512_sllv_epi32(h0, o),
+        _mm512_srlv_epi32(h1, _mm512_sub_epi32(c32, o)),
+        _mm512_sllv_epi32(h1, _mm512_sub_epi32(o, c32)),
+    )
 }
 
 impl LcTrie<Ipv6Addr> {
