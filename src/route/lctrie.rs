@@ -47,6 +47,7 @@ use alloc::vec::Vec;
 use core::marker::PhantomData;
 use core::net::Ipv6Addr;
 
+use super::huge::{copy_of, rehome};
 use super::poptrie::{Fib as Poptrie, FibStats};
 use super::rib::{Rib, Route};
 use super::walk::{prefetch, root_bits, to_leaf, LEAF, NH_NONE};
@@ -92,7 +93,7 @@ const LARGE_ROOT_BITS: u32 = 16;
 const SMALL_ROOT_BITS: u32 = 8;
 
 /// An immutable longest-prefix-match structure (see the module doc).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct LcTrie<A: Address> {
     /// Root bits.
     s: u32,
@@ -108,6 +109,23 @@ pub struct LcTrie<A: Address> {
     /// The table as a Poptrie, when it outgrew the arena.
     fallback: Option<Box<Poptrie<A>>>,
     _a: PhantomData<A>,
+}
+
+/// A copy for the next commit to change: its arena advised for huge pages like a build's.
+impl<A: Address> Clone for LcTrie<A> {
+    fn clone(&self) -> Self {
+        LcTrie {
+            s: self.s,
+            mem: copy_of(&self.mem),
+            nodes: self.nodes,
+            dead_words: self.dead_words,
+            dead_nodes: self.dead_nodes,
+            limit: self.limit,
+            overflow: self.overflow,
+            fallback: self.fallback.clone(),
+            _a: PhantomData,
+        }
+    }
 }
 
 impl<A: Address> Default for LcTrie<A> {
@@ -231,6 +249,7 @@ impl<A: Address> LcTrie<A> {
             t.fallback = Some(Box::new(Poptrie::build(routes, s)));
         }
         t.mem.shrink_to_fit();
+        t.mem = rehome(t.mem);
         t
     }
 

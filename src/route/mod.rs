@@ -81,6 +81,8 @@ mod table;
 #[cfg(feature = "alloc")]
 mod fib;
 #[cfg(feature = "alloc")]
+mod huge;
+#[cfg(feature = "alloc")]
 mod lctrie;
 #[cfg(feature = "alloc")]
 mod lpm;

@@ -29,6 +29,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
 
+use super::huge::{copy_of, rehome};
 use super::rib::{Rib, Route};
 use super::walk::{prefetch, root_bits, to_leaf, LEAF, NH_NONE};
 use super::{Address, Key, RouteError, MAX_BURST};
@@ -120,7 +121,7 @@ impl Dir {
 }
 
 /// An immutable longest-prefix-match structure for one family.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Fib<A: Address> {
     /// Direct-pointing bits.
     s: u32,
@@ -150,6 +151,22 @@ pub struct FibStats {
     pub leaves: usize,
     /// Nodes left unreachable by incremental updates (reclaimed by the next full rebuild).
     pub dead_nodes: usize,
+}
+
+/// A copy for the next commit to change: its arrays advised for huge pages like a build's.
+impl<A: Address> Clone for Fib<A> {
+    fn clone(&self) -> Self {
+        Fib {
+            s: self.s,
+            dir: copy_of(&self.dir),
+            mem: copy_of(&self.mem),
+            nodes: self.nodes,
+            leaves: self.leaves,
+            dead_words: self.dead_words,
+            dead_nodes: self.dead_nodes,
+            _a: PhantomData,
+        }
+    }
 }
 
 impl<A: Address> Default for Fib<A> {
@@ -204,8 +221,9 @@ impl<A: Address> Fib<A> {
         };
         let mut dir = core::mem::take(&mut f.dir);
         f.fill_dir(&mut dir, 0, 1 << s, routes, NH_NONE);
-        f.dir = dir;
+        f.dir = rehome(dir);
         f.mem.shrink_to_fit();
+        f.mem = rehome(f.mem);
         f
     }
 
