@@ -10,7 +10,7 @@
  * plus the number of addresses on which the two disagree (should be 0).
  *
  * Environment: ROUTE_BENCH_ONLY=4 or =6 times one family only; ROUTE_BENCH_NO_LPM=1 leaves out
- * rte_lpm, whose build takes about 2 minutes. Each contender runs once untimed over the
+ * rte_lpm, whose build takes about 2 minutes; ROUTE_BENCH_HUGE=1 runs DPDK on hugetlbfs pages. Each contender runs once untimed over the
  * addresses right before its timed rounds, so none starts on the caches another one left (without
  * it, DPDK's AVX-512 lookup would always follow its scalar one on the same table, warm, and the
  * others a different structure); ROUTE_BENCH_COLD=1 leaves that warm-up out. */
@@ -127,9 +127,14 @@ int main(int argc, char **argv) {
     fclose(f);
     printf("table: %zu IPv4, %zu IPv6 routes\n", n4, n6);
 
-    char *eal[] = {argv[0], "--no-huge", "-m", "3072", "--no-pci", "--no-shconf", "--log-level=3",
-                  "--force-max-simd-bitwidth=512"};
-    if (rte_eal_init((int)(sizeof eal / sizeof eal[0]), eal) < 0) {
+    /* DPDK on small pages (--no-huge: no setup needed) unless ROUTE_BENCH_HUGE=1, which gives it
+     * hugetlbfs pages as in production (needs reserved huge pages and a hugetlbfs mount). */
+    int huge = getenv("ROUTE_BENCH_HUGE") != NULL;
+    char *eal[] = {argv[0], "--no-pci", "--no-shconf", "--log-level=3", "--force-max-simd-bitwidth=512",
+                  "-m", "3072", "--no-huge"};
+    int neal = (int)(sizeof eal / sizeof eal[0]) - (huge ? 1 : 0);
+    printf("DPDK memory: %s\n", huge ? "hugetlbfs pages" : "small pages (--no-huge)");
+    if (rte_eal_init(neal, eal) < 0) {
         fprintf(stderr, "SKIP: rte_eal_init failed\n");
         return 0;
     }
