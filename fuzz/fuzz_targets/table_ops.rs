@@ -1,149 +1,51 @@
-//! The keyed table under arbitrary operation sequences against `std::collections::HashMap`:
-//! insert, insert-or-evict, remove, get, contains, update, bursts (the cache-resident path, as a
-//! fuzz build takes it, and the slot handles of `find_burst`) and partial sweeps. Small
-//! capacities and a key space a few times larger keep the table full; a refused insert below
-//! capacity is accepted only when the reference holds at least 7/8 of the capacity less one
-//! bucket, and must leave the table unchanged. The final contents are compared entry by entry.
+//! The keyed table under arbitrary operation sequences against a map, through the checker the
+//! unit proptest uses (`neutrino::table::model::Checked`, feature `fuzzing`): insert,
+//! insert-or-evict, remove, get, contains, update, bursts (the pipeline or the cache-resident
+//! path, and the slot handles of `find_burst`) and partial sweeps. Small capacities and a key
+//! space a few times larger keep the table full; a refused insert below capacity is accepted
+//! only when the reference holds at least 7/8 of the capacity less one bucket, and must leave
+//! the table unchanged. The final contents are compared entry by entry.
 #![no_main]
-use std::collections::HashMap;
-
-use arbitrary::Arbitrary;
+use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use neutrino::table::{Inserted, Slot, TableBox, TableError};
+use neutrino::table::model::{Checked, Op};
 
-#[derive(Arbitrary, Debug)]
-enum Op {
-    Insert(u16, u32),
-    Evict(u16, u32),
-    Remove(u16),
-    Get(u16),
-    Update(u16),
-    Burst(Vec<u16>),
-    FindBurst(Vec<u16>),
-    Sweep(u8),
+/// The next operation (the checker's `Op` is not `Arbitrary`: the core does not depend on it).
+fn op(u: &mut Unstructured) -> Result<Op> {
+    let burst = |u: &mut Unstructured| -> Result<Vec<u16>> {
+        let n = u.int_in_range(0..=64)?;
+        (0..n).map(|_| u.arbitrary()).collect()
+    };
+    Ok(match u.choose_index(8)? {
+        0 => Op::Insert(u.arbitrary()?, u.arbitrary()?),
+        1 => Op::Evict(u.arbitrary()?, u.arbitrary()?),
+        2 => Op::Remove(u.arbitrary()?),
+        3 => Op::Get(u.arbitrary()?),
+        4 => Op::Update(u.arbitrary()?),
+        5 => Op::Burst(burst(u)?),
+        6 => Op::FindBurst(burst(u)?),
+        _ => Op::Sweep(u.arbitrary()?),
+    })
 }
 
-#[derive(Arbitrary, Debug)]
-struct Input {
-    cap: u8,
-    keys: u16,
-    seed: u64,
-    ops: Vec<Op>,
-}
-
-fn rank(v: &u32) -> Option<u64> {
-    (v % 5 != 0).then_some(u64::from(*v))
-}
-
-fuzz_target!(|input: Input| {
-    let cap = usize::from(input.cap % 64) + 1;
-    let keys = input.keys % 512 + 1;
-    let key = |k: u16| u32::from(k % keys).to_le_bytes();
-    let mut t = TableBox::<[u8; 4], u32>::with_capacity(cap, input.seed).unwrap();
-    let mut m: HashMap<[u8; 4], u32> = HashMap::new();
-    let mut cursor = 0usize;
-    for op in input.ops {
-        match op {
-            Op::Insert(k, v) => {
-                let k = key(k);
-                match t.insert(k, v) {
-                    Ok(old) => assert_eq!(old, m.insert(k, v)),
-                    Err(e) => {
-                        assert_eq!(e, TableError::Full);
-                        assert!(!m.contains_key(&k));
-                        assert!(m.len() >= cap || m.len() * 8 >= (cap * 7).saturating_sub(8));
-                    }
-                }
-            }
-            Op::Evict(k, v) => {
-                let k = key(k);
-                match t.insert_or_evict(k, v, |_, v| rank(v)) {
-                    Ok(Inserted::New) => assert!(m.insert(k, v).is_none()),
-                    Ok(Inserted::Replaced(old)) => assert_eq!(Some(old), m.insert(k, v)),
-                    Ok(Inserted::Evicted(ek, ev)) => {
-                        assert_eq!(m.remove(&ek), Some(ev));
-                        assert!(rank(&ev).is_some());
-                        assert!(m.insert(k, v).is_none());
-                    }
-                    Err(e) => {
-                        assert_eq!(e, TableError::Full);
-                        assert!(!m.contains_key(&k));
-                    }
-                }
-            }
-            Op::Remove(k) => {
-                let k = key(k);
-                assert_eq!(t.remove(&k), m.remove(&k));
-            }
-            Op::Get(k) => {
-                let k = key(k);
-                assert_eq!(t.get(&k), m.get(&k).copied());
-                assert_eq!(t.contains_key(&k), m.contains_key(&k));
-            }
-            Op::Update(k) => {
-                let k = key(k);
-                let r = t.update(&k, |v| {
-                    *v = v.wrapping_add(1);
-                    *v
-                });
-                let e = m.get_mut(&k).map(|v| {
-                    *v = v.wrapping_add(1);
-                    *v
-                });
-                assert_eq!(r, e);
-            }
-            Op::Burst(ks) => {
-                let ks: Vec<[u8; 4]> = ks.into_iter().take(64).map(key).collect();
-                let mut out = vec![Some(0xdead); ks.len()];
-                let mask = t.get_burst(&ks, &mut out).unwrap();
-                for (i, k) in ks.iter().enumerate() {
-                    assert_eq!(out[i], m.get(k).copied());
-                    assert_eq!(mask >> i & 1 == 1, m.contains_key(k));
-                }
-                if ks.len() < 64 {
-                    assert_eq!(mask >> ks.len(), 0);
-                }
-            }
-            Op::FindBurst(ks) => {
-                let ks: Vec<[u8; 4]> = ks.into_iter().take(64).map(key).collect();
-                let mut out: Vec<Option<Slot>> = vec![None; ks.len()];
-                let mask = t.find_burst(&ks, &mut out).unwrap();
-                for (i, k) in ks.iter().enumerate() {
-                    assert_eq!(mask >> i & 1 == 1, m.contains_key(k));
-                    assert_eq!(out[i].is_some(), m.contains_key(k));
-                    if let Some(s) = out[i] {
-                        assert_eq!(t.get_at(s, k), m.get(k).copied());
-                    }
-                }
-            }
-            Op::Sweep(budget) => {
-                // Remove odd values, halve even ones; the reference follows what was visited.
-                let mut visited = Vec::new();
-                t.sweep(&mut cursor, usize::from(budget), |k, v| {
-                    visited.push((*k, *v));
-                    if *v % 2 == 1 {
-                        false
-                    } else {
-                        *v /= 2;
-                        true
-                    }
-                });
-                for (k, v) in visited {
-                    assert_eq!(m.get(&k), Some(&v));
-                    if v % 2 == 1 {
-                        m.remove(&k);
-                    } else {
-                        m.insert(k, v / 2);
-                    }
-                }
-            }
+fuzz_target!(|data: &[u8]| {
+    let mut u = Unstructured::new(data);
+    let (Ok(cap), Ok(keys), Ok(seed)) = (u.arbitrary::<u8>(), u.arbitrary::<u16>(), u.arbitrary())
+    else {
+        return;
+    };
+    let cap = usize::from(cap % 64) + 1;
+    let Ok(mut c) = Checked::new(cap, keys % 512 + 1, seed) else {
+        return;
+    };
+    // (An exhausted `Unstructured` keeps answering zeros: stop at the end of the input.)
+    while !u.is_empty() {
+        let Ok(o) = op(&mut u) else { break };
+        if let Err(e) = c.step(&o) {
+            panic!("{o:?}: {e}");
         }
-        assert_eq!(t.len(), m.len());
-        assert!(t.len() <= cap);
     }
-    let mut seen = HashMap::new();
-    for (k, v) in t.iter() {
-        assert!(seen.insert(k, v).is_none());
+    if let Err(e) = c.finish() {
+        panic!("{e}");
     }
-    assert_eq!(seen, m);
 });

@@ -1386,5 +1386,8 @@ fn prefetch(base: *const u8, off: usize) {
     }
 }
 
+#[cfg(all(feature = "alloc", any(test, feature = "fuzzing")))]
+#[doc(hidden)]
+pub mod model;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! Table tests: the oracle is `std::collections::HashMap` under random operation sequences.
 
+use super::model::{Checked, Op};
 use super::*;
 use proptest::prelude::*;
 use std::collections::HashMap;
@@ -334,17 +335,6 @@ fn candidate_buckets_distinct_and_spread() {
     }
 }
 
-#[derive(Debug, Clone)]
-enum Op {
-    Insert(u16, u32),
-    Evict(u16, u32),
-    Remove(u16),
-    Get(u16),
-    Update(u16),
-    Burst(Vec<u16>),
-    Sweep(u8),
-}
-
 fn op(keys: u16) -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0..keys, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
@@ -353,120 +343,25 @@ fn op(keys: u16) -> impl Strategy<Value = Op> {
         2 => (0..keys).prop_map(Op::Get),
         1 => (0..keys).prop_map(Op::Update),
         1 => proptest::collection::vec(0..keys, 0..=64).prop_map(Op::Burst),
+        1 => proptest::collection::vec(0..keys, 0..=64).prop_map(Op::FindBurst),
         1 => any::<u8>().prop_map(Op::Sweep),
     ]
-}
-
-fn rank(v: &u32) -> Option<u64> {
-    if v.is_multiple_of(5) {
-        None
-    } else {
-        Some(u64::from(*v))
-    }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// Every operation agrees with a HashMap; a refused insert changes nothing; the table never
-    /// exceeds its capacity. Small capacities and a key space larger than them keep the table
-    /// full most of the time.
+    /// Every operation agrees with a map (`model::Checked`, shared with the fuzz target
+    /// `table_ops`); a refused insert changes nothing; the table never exceeds its capacity.
+    /// Small capacities and a key space larger than them keep the table full most of the time.
     #[test]
-    fn agrees_with_hashmap(cap in 1usize..80, keys in 1u16..300, seed in any::<u64>(),
-                           ops in proptest::collection::vec(op(300), 1..400)) {
-        let mut t = TableBox::<[u8; 2], u32>::with_capacity(cap, seed).unwrap();
-        let mut m: HashMap<[u8; 2], u32> = HashMap::new();
-        let mut cursor = 0usize;
-        for o in ops {
-            match o {
-                Op::Insert(k, v) => {
-                    let k = (k % keys).to_le_bytes();
-                    match t.insert(k, v) {
-                        Ok(old) => prop_assert_eq!(old, m.insert(k, v)),
-                        Err(e) => {
-                            prop_assert_eq!(e, TableError::Full);
-                            prop_assert!(!m.contains_key(&k));
-                            // Below capacity a refusal is possible only for a full bucket pair.
-                            if m.len() < cap {
-                                prop_assert!(m.len() * 8 >= (cap * 7).saturating_sub(8), "refused at {} of {}", m.len(), cap);
-                            }
-                        }
-                    }
-                }
-                Op::Evict(k, v) => {
-                    let k = (k % keys).to_le_bytes();
-                    let before_len = m.len();
-                    match t.insert_or_evict(k, v, |_, v| rank(v)) {
-                        Ok(Inserted::New) => prop_assert!(m.insert(k, v).is_none()),
-                        Ok(Inserted::Replaced(old)) => prop_assert_eq!(Some(old), m.insert(k, v)),
-                        Ok(Inserted::Evicted(ek, ev)) => {
-                            prop_assert_eq!(m.remove(&ek), Some(ev));
-                            prop_assert!(rank(&ev).is_some());
-                            prop_assert!(m.insert(k, v).is_none());
-                            prop_assert_eq!(m.len(), before_len);
-                        }
-                        Err(e) => {
-                            prop_assert_eq!(e, TableError::Full);
-                            prop_assert!(!m.contains_key(&k));
-                        }
-                    }
-                }
-                Op::Remove(k) => {
-                    let k = (k % keys).to_le_bytes();
-                    prop_assert_eq!(t.remove(&k), m.remove(&k));
-                }
-                Op::Get(k) => {
-                    let k = (k % keys).to_le_bytes();
-                    prop_assert_eq!(t.get(&k), m.get(&k).copied());
-                    prop_assert_eq!(t.contains_key(&k), m.contains_key(&k));
-                }
-                Op::Update(k) => {
-                    let k = (k % keys).to_le_bytes();
-                    let r = t.update(&k, |v| { *v = v.wrapping_add(1); *v });
-                    let e = m.get_mut(&k).map(|v| { *v = v.wrapping_add(1); *v });
-                    prop_assert_eq!(r, e);
-                }
-                Op::Burst(ks) => {
-                    let ks: Vec<[u8; 2]> = ks.iter().map(|k| (k % keys).to_le_bytes()).collect();
-                    let mut out = vec![Some(0xdead); ks.len()];
-                    let mask = t.get_burst(&ks, &mut out).unwrap();
-                    // The cache-resident path (unit tests take the pipeline in `get_burst`).
-                    let mut each = vec![Some(0xdead); ks.len()];
-                    let each_mask = t.get_each(&ks, &mut each);
-                    for (i, k) in ks.iter().enumerate() {
-                        prop_assert_eq!(out[i], m.get(k).copied());
-                        prop_assert_eq!(mask >> i & 1 == 1, m.contains_key(k));
-                        prop_assert_eq!(each[i], m.get(k).copied());
-                        prop_assert_eq!(each_mask >> i & 1 == 1, m.contains_key(k));
-                    }
-                    if ks.len() < 64 {
-                        prop_assert_eq!(each_mask >> ks.len(), 0);
-                    }
-                }
-                Op::Sweep(budget) => {
-                    // Drop entries whose value is odd, halve the others.
-                    let removed = t.sweep(&mut cursor, usize::from(budget), |_, v| {
-                        if *v % 2 == 1 { false } else { *v /= 2; true }
-                    });
-                    // The oracle cannot know which slots the budget covered; resync from the
-                    // table but check the sweep only removed odd entries and halved even ones.
-                    let now = contents(&t);
-                    let mut gone = 0;
-                    for (k, v) in &m {
-                        match now.get(k) {
-                            None => { prop_assert!(v % 2 == 1); gone += 1; }
-                            Some(nv) => prop_assert!(nv == v || (v % 2 == 0 && *nv == v / 2)),
-                        }
-                    }
-                    prop_assert_eq!(gone, removed);
-                    prop_assert_eq!(now.len(), m.len() - removed);
-                    m = now;
-                }
-            }
-            prop_assert_eq!(t.len(), m.len());
-            prop_assert!(t.len() <= cap);
+    fn agrees_with_a_map(cap in 1usize..80, keys in 1u16..300, seed in any::<u64>(),
+                         ops in proptest::collection::vec(op(300), 1..400)) {
+        let mut c = Checked::new(cap, keys, seed).unwrap();
+        for o in &ops {
+            c.step(o).map_err(TestCaseError::fail)?;
         }
-        prop_assert_eq!(contents(&t), m);
+        c.finish().map_err(TestCaseError::fail)?;
     }
 }
 
