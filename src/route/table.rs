@@ -33,71 +33,45 @@ pub trait RouteTable {
     ) -> Result<usize, RouteError>;
 }
 
-impl RouteTable for super::pool::PoolTable<'_> {
-    fn add_vrf(&mut self, vrf: u32) -> Result<(), RouteError> {
-        self.add_vrf(vrf)
-    }
-    fn remove_vrf(&mut self, vrf: u32) -> Result<(), RouteError> {
-        self.remove_vrf(vrf)
-    }
-    fn insert<A: Address>(
-        &mut self,
-        vrf: u32,
-        p: Prefix<A>,
-        group: u32,
-    ) -> Result<Option<u32>, RouteError> {
-        self.insert(vrf, p, group)
-    }
-    fn remove<A: Address>(&mut self, vrf: u32, p: Prefix<A>) -> Result<u32, RouteError> {
-        self.remove(vrf, p)
-    }
-    fn get<A: Address>(&self, vrf: u32, p: Prefix<A>) -> Result<Option<u32>, RouteError> {
-        self.get(vrf, p)
-    }
-    fn lookup<A: Address>(&self, vrf: u32, addr: A) -> Option<u32> {
-        self.lookup(vrf, addr)
-    }
-    fn lookup_burst<A: Address>(
-        &self,
-        vrf: u32,
-        addrs: &[A],
-        out: &mut [Option<u32>],
-    ) -> Result<usize, RouteError> {
-        self.lookup_burst(vrf, addrs, out)
-    }
+/// Implements [`RouteTable`] for a type by its inherent methods of the same names.
+macro_rules! route_table_by_inherent_methods {
+    ($t:ty) => {
+        impl RouteTable for $t {
+            fn add_vrf(&mut self, vrf: u32) -> Result<(), RouteError> {
+                self.add_vrf(vrf)
+            }
+            fn remove_vrf(&mut self, vrf: u32) -> Result<(), RouteError> {
+                self.remove_vrf(vrf)
+            }
+            fn insert<A: Address>(
+                &mut self,
+                vrf: u32,
+                p: Prefix<A>,
+                group: u32,
+            ) -> Result<Option<u32>, RouteError> {
+                self.insert(vrf, p, group)
+            }
+            fn remove<A: Address>(&mut self, vrf: u32, p: Prefix<A>) -> Result<u32, RouteError> {
+                self.remove(vrf, p)
+            }
+            fn get<A: Address>(&self, vrf: u32, p: Prefix<A>) -> Result<Option<u32>, RouteError> {
+                self.get(vrf, p)
+            }
+            fn lookup<A: Address>(&self, vrf: u32, addr: A) -> Option<u32> {
+                self.lookup(vrf, addr)
+            }
+            fn lookup_burst<A: Address>(
+                &self,
+                vrf: u32,
+                addrs: &[A],
+                out: &mut [Option<u32>],
+            ) -> Result<usize, RouteError> {
+                self.lookup_burst(vrf, addrs, out)
+            }
+        }
+    };
 }
 
+route_table_by_inherent_methods!(super::pool::PoolTable<'_>);
 #[cfg(feature = "alloc")]
-impl RouteTable for super::VrfTable {
-    fn add_vrf(&mut self, vrf: u32) -> Result<(), RouteError> {
-        self.add_vrf(vrf)
-    }
-    fn remove_vrf(&mut self, vrf: u32) -> Result<(), RouteError> {
-        self.remove_vrf(vrf)
-    }
-    fn insert<A: Address>(
-        &mut self,
-        vrf: u32,
-        p: Prefix<A>,
-        group: u32,
-    ) -> Result<Option<u32>, RouteError> {
-        self.insert(vrf, p, group)
-    }
-    fn remove<A: Address>(&mut self, vrf: u32, p: Prefix<A>) -> Result<u32, RouteError> {
-        self.remove(vrf, p)
-    }
-    fn get<A: Address>(&self, vrf: u32, p: Prefix<A>) -> Result<Option<u32>, RouteError> {
-        self.get(vrf, p)
-    }
-    fn lookup<A: Address>(&self, vrf: u32, addr: A) -> Option<u32> {
-        self.lookup(vrf, addr)
-    }
-    fn lookup_burst<A: Address>(
-        &self,
-        vrf: u32,
-        addrs: &[A],
-        out: &mut [Option<u32>],
-    ) -> Result<usize, RouteError> {
-        self.lookup_burst(vrf, addrs, out)
-    }
-}
+route_table_by_inherent_methods!(super::VrfTable);
