@@ -92,8 +92,13 @@ fn main() {
     let passes: usize = std::env::var("FDB_PASSES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    for p in 1..passes {
+        .unwrap_or(1)
+        .max(1);
+    let mut t0 = 0;
+    for p in 1..=passes {
+        if p == passes {
+            t0 = cpu_ns();
+        }
         for (r, chunk) in frames.chunks(64).enumerate() {
             let now = 1 + (p * rounds + r) as u64;
             acc = acc.wrapping_add(if mode == "single" {
@@ -102,15 +107,6 @@ fn main() {
                 run_burst(&mut f, chunk, now, &mut learned, &mut out)
             });
         }
-    }
-    let t0 = cpu_ns();
-    for (r, chunk) in frames.chunks(64).enumerate() {
-        let now = 1 + (passes * rounds + r) as u64;
-        acc = acc.wrapping_add(if mode == "single" {
-            u64::from(run_single(&mut f, chunk, now))
-        } else {
-            run_burst(&mut f, chunk, now, &mut learned, &mut out)
-        });
     }
     let ns = (cpu_ns() - t0) as f64 / (rounds * 64) as f64;
     println!(

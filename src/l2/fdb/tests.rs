@@ -445,6 +445,51 @@ proptest! {
     }
 }
 
+type FdbBox = Fdb<Box<[u8]>>;
+
+/// Runs `frames` through `bur`'s burst at `now` and through `seq` frame by frame (learn, then
+/// lookup): `Err` names the first frame where they differ. The burst's results otherwise.
+#[allow(clippy::type_complexity)]
+fn burst_vs_sequential(
+    seq: &mut FdbBox,
+    bur: &mut FdbBox,
+    frames: &[FrameAddr],
+    now: u64,
+) -> Result<(Vec<Learned>, Vec<Option<Dest>>, u64), String> {
+    let mut learned = vec![Learned::New; frames.len()];
+    let mut out = vec![None; frames.len()];
+    let mask = bur
+        .learn_lookup_burst(frames, now, &mut learned, &mut out)
+        .map_err(|e| format!("{e:?}"))?;
+    for (i, f) in frames.iter().enumerate() {
+        let l = seq.learn(f.seg, f.src, f.from, now);
+        if l != learned[i] {
+            return Err(format!(
+                "frame {i}: learned {:?}, sequential {l:?}",
+                learned[i]
+            ));
+        }
+        let want = match seq.lookup(f.seg, f.dst, now) {
+            Forward::Unicast(d) => Some(d),
+            Forward::Flood { .. } => None,
+        };
+        if out[i] != want || (mask >> i & 1 == 1) != want.is_some() {
+            return Err(format!(
+                "frame {i}: out {:?} (mask {mask:#x}), sequential {want:?}",
+                out[i]
+            ));
+        }
+    }
+    Ok((learned, out, mask))
+}
+
+/// The two FDBs hold the same entries (`last_seen` included) and counters.
+fn same_state(seq: &FdbBox, bur: &FdbBox) -> bool {
+    let a: BTreeMap<_, _> = seq.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
+    let b: BTreeMap<_, _> = bur.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
+    a == b && seq.counters() == bur.counters()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(100))]
 
@@ -471,24 +516,10 @@ proptest! {
             let frames: Vec<FrameAddr> = b.iter().map(|&(s, sm, dm, d)| FrameAddr {
                 seg: u32::from(s), src: mac(sm), dst: mac(dm), from: dest(d),
             }).collect();
-            let mut learned = vec![Learned::New; frames.len()];
-            let mut out = vec![None; frames.len()];
-            let mask = bur.learn_lookup_burst(&frames, now, &mut learned, &mut out).unwrap();
-            for (i, f) in frames.iter().enumerate() {
-                prop_assert_eq!(seq.learn(f.seg, f.src, f.from, now), learned[i], "frame {}", i);
-                let want = match seq.lookup(f.seg, f.dst, now) {
-                    Forward::Unicast(d) => Some(d),
-                    Forward::Flood { .. } => None,
-                };
-                prop_assert_eq!(out[i], want, "frame {}", i);
-                prop_assert_eq!(mask >> i & 1 == 1, want.is_some());
-            }
+            burst_vs_sequential(&mut seq, &mut bur, &frames, now).map_err(TestCaseError::fail)?;
         }
         prop_assert!(seq.side_table_consistent() && bur.side_table_consistent());
-        let a: BTreeMap<_, _> = seq.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
-        let b: BTreeMap<_, _> = bur.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
-        prop_assert_eq!(a, b);
-        prop_assert_eq!(seq.counters(), bur.counters());
+        prop_assert!(same_state(&seq, &bur));
     }
 }
 
@@ -556,25 +587,12 @@ fn burst_tag_collision_is_not_a_hit() {
                 from,
             },
         ];
-        let mut learned = [Learned::New; 5];
-        let mut out = [None; 5];
-        let mask = bur
-            .learn_lookup_burst(&frames, 2, &mut learned, &mut out)
-            .unwrap();
-        for (i, f) in frames.iter().enumerate() {
-            assert_eq!(seq.learn(f.seg, f.src, f.from, 2), learned[i], "frame {i}");
-            let want = match seq.lookup(f.seg, f.dst, 2) {
-                Forward::Unicast(d) => Some(d),
-                Forward::Flood { .. } => None,
-            };
-            assert_eq!(out[i], want, "frame {i}");
-            assert_eq!(mask >> i & 1 == 1, want.is_some());
-        }
+        let (learned, out, _) = burst_vs_sequential(&mut seq, &mut bur, &frames, 2).unwrap();
         // Frame 1 finds no b, frame 2 learns it, frame 3 finds it.
         assert_eq!(out[1], None);
         assert_eq!(learned[2], Learned::New);
         assert_eq!(out[3], Some(from));
-        assert_eq!(seq.counters(), bur.counters());
+        assert!(same_state(&seq, &bur));
     }
 }
 
@@ -625,29 +643,13 @@ fn long_common_bursts_are_sequential() {
                     f
                 })
                 .collect();
-            let mut learned = [Learned::New; 64];
-            let mut out = [None; 64];
-            let mask = bur
-                .learn_lookup_burst(&frames, now, &mut learned, &mut out)
-                .unwrap();
-            for (i, f) in frames.iter().enumerate() {
-                let l = seq.learn(f.seg, f.src, f.from, now);
-                assert_eq!(l, learned[i], "odd {odd:?} frame {i}");
-                let want = match seq.lookup(f.seg, f.dst, now) {
-                    Forward::Unicast(d) => Some(d),
-                    Forward::Flood { .. } => None,
-                };
-                assert_eq!(out[i], want, "odd {odd:?} frame {i}");
-                assert_eq!(mask >> i & 1 == 1, want.is_some());
-            }
+            let (learned, _, mask) = burst_vs_sequential(&mut seq, &mut bur, &frames, now)
+                .unwrap_or_else(|e| std::panic!("odd {odd:?}: {e}"));
             if odd.is_none() {
                 assert!(learned.iter().all(|l| *l == Learned::Refreshed));
                 assert_eq!(mask, u64::MAX);
             }
         }
-        let a: BTreeMap<_, _> = seq.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
-        let b: BTreeMap<_, _> = bur.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
-        assert_eq!(a, b);
-        assert_eq!(seq.counters(), bur.counters());
+        assert!(same_state(&seq, &bur), "odd {odd:?}");
     }
 }
