@@ -15,6 +15,7 @@
  * it, DPDK's AVX-512 lookup would always follow its scalar one on the same table, warm, and the
  * others a different structure); ROUTE_BENCH_COLD=1 leaves that warm-up out. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,46 @@ static long anon_huge_kib(void) {
     return kib;
 }
 
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_16(const void *a, const void *b) { return memcmp(a, b, 16); }
+
+/* The tbl8 groups DIR-24-8 needs for these routes: one per /24 holding a longer route. */
+static unsigned tbl8_groups4(const r4 *v, size_t n) {
+    uint32_t *k = malloc((n + 1) * sizeof *k);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].len > 24) k[m++] = v[i].ip >> 8;
+    qsort(k, m, sizeof *k, cmp_u32);
+    unsigned g = 0;
+    for (size_t i = 0; i < m; i++) g += i == 0 || k[i] != k[i - 1];
+    free(k);
+    return g;
+}
+
+/* The tbl8 groups rte_fib6's trie (a 24-bit table, then 8-bit levels) needs for these
+ * routes: one per distinct prefix of 24, 32, ..., 120 bits that holds a longer route. */
+static unsigned tbl8_groups6(const r6 *v, size_t n) {
+    uint8_t (*k)[16] = malloc((n + 1) * 16);
+    unsigned g = 0;
+    for (unsigned bits = 24; bits < 128; bits += 8) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].len <= bits) continue;
+            memset(k[m], 0, 16);
+            memcpy(k[m], v[i].ip, bits / 8);
+            m++;
+        }
+        qsort(k, m, 16, cmp_16);
+        for (size_t i = 0; i < m; i++) g += i == 0 || memcmp(k[i], k[i - 1], 16) != 0;
+    }
+    free(k);
+    return g;
+}
+
 static uint64_t rs = 0x5eed;
 static uint64_t rnd(void) {
     rs ^= rs >> 12;
@@ -165,26 +206,39 @@ int main(int argc, char **argv) {
     fc.default_nh = DPDK_NONE;
     fc.max_routes = (int)n4 + 16;
     fc.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
-    fc.dir24_8.num_tbl8 = 1 << 15;
+    /* Sized to what the table needs (with room for updates), as a deployment would. */
+    unsigned need4 = tbl8_groups4(v4, n4);
+    fc.dir24_8.num_tbl8 = need4 + need4 / 8 + 256;
     size_t d4_0, d4_c, d4_1, c4_0, c4_1, dl_0, dl_1, unused4;
     heap_bytes(&d4_0, &unused4);
-    double t0 = now();
-    struct rte_fib *fib = rte_fib_create("v4", -1, &fc);
-    if (!fib) {
-        fprintf(stderr, "rte_fib_create failed: %s\n", rte_strerror(rte_errno));
-        return 1;
-    }
-    heap_bytes(&d4_c, &unused4);
-    size_t fails = 0;
-    int first_err = 0;
-    /* DPDK 22.11 answers the default route for every address when /0 is added after more
-     * specific routes (seen here for rte_fib and rte_fib6): add it first, as a workaround. */
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < n4; i++) {
-            if ((v4[i].len == 0) != (pass == 0)) continue;
-            int rc = rte_fib_add(fib, v4[i].ip, v4[i].len, v4[i].nh);
-            if (rc < 0 && !fails++) first_err = rc;
+    double t0;
+    struct rte_fib *fib;
+    size_t fails;
+    int first_err;
+    /* The estimate is a lower bound; a build that runs out of tbl8 groups (ENOSPC) is redone
+     * with half as many more, so the table ends within 1.5x of what it needs. */
+    for (;;) {
+        t0 = now();
+        fib = rte_fib_create("v4", -1, &fc);
+        if (!fib) {
+            fprintf(stderr, "rte_fib_create failed: %s\n", rte_strerror(rte_errno));
+            return 1;
         }
+        heap_bytes(&d4_c, &unused4);
+        fails = 0;
+        first_err = 0;
+        /* DPDK 22.11 answers the default route for every address when /0 is added after more
+         * specific routes (seen here for rte_fib and rte_fib6): add it first, as a workaround. */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < n4; i++) {
+                if ((v4[i].len == 0) != (pass == 0)) continue;
+                int rc = rte_fib_add(fib, v4[i].ip, v4[i].len, v4[i].nh);
+                if (rc < 0 && !fails++) first_err = rc;
+            }
+        if (first_err != -ENOSPC) break;
+        rte_fib_free(fib);
+        fc.dir24_8.num_tbl8 += fc.dir24_8.num_tbl8 / 2;
+    }
     if (fails) printf("rte_fib_add failed for %zu routes (first error %d)\n", fails, first_err);
     double dpdk_build = now() - t0;
 
@@ -239,7 +293,7 @@ int main(int argc, char **argv) {
     }
     /* rte_lpm (DIR-24-8 with 24-bit next hops): a third IPv4 peer. It takes no /0, so the
      * default route is applied to its misses when the answers are compared (not timed). */
-    struct rte_lpm_config lc = {.max_rules = (uint32_t)n4 + 16, .number_tbl8s = 1 << 16, .flags = 0};
+    struct rte_lpm_config lc = {.max_rules = (uint32_t)n4 + 16, .number_tbl8s = need4 + need4 / 8 + 256, .flags = 0};
     struct rte_lpm *lpm = NULL;
     uint32_t lpm_default = DPDK_NONE;
     heap_bytes(&dl_0, &unused4);
@@ -360,23 +414,33 @@ int main(int argc, char **argv) {
     f6.default_nh = DPDK_NONE;
     f6.max_routes = (int)n6 + 16;
     f6.trie.nh_sz = RTE_FIB6_TRIE_4B;
-    f6.trie.num_tbl8 = 1 << 19;
+    unsigned need6 = tbl8_groups6(v6, n6);
+    f6.trie.num_tbl8 = need6 + need6 / 8 + 256;
     size_t d6_0, d6_c, c6_0, d6_1, c6_1, unused;
     heap_bytes(&d6_0, &unused);
-    t0 = now();
-    struct rte_fib6 *fib6 = rte_fib6_create("v6", -1, &f6);
-    if (!fib6) {
-        fprintf(stderr, "rte_fib6_create failed: %s\n", rte_strerror(rte_errno));
-        return 1;
-    }
-    heap_bytes(&d6_c, &unused);
-    fails = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < n6; i++) {
-            if ((v6[i].len == 0) != (pass == 0)) continue;
-            int rc = rte_fib6_add(fib6, v6[i].ip, v6[i].len, v6[i].nh);
-            if (rc < 0 && !fails++) first_err = rc;
+    struct rte_fib6 *fib6;
+    /* The trie needs more groups than the estimate (each route range's two edges get their
+     * own paths): grown like the IPv4 table's. */
+    for (;;) {
+        t0 = now();
+        fib6 = rte_fib6_create("v6", -1, &f6);
+        if (!fib6) {
+            fprintf(stderr, "rte_fib6_create failed: %s\n", rte_strerror(rte_errno));
+            return 1;
         }
+        heap_bytes(&d6_c, &unused);
+        fails = 0;
+        first_err = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < n6; i++) {
+                if ((v6[i].len == 0) != (pass == 0)) continue;
+                int rc = rte_fib6_add(fib6, v6[i].ip, v6[i].len, v6[i].nh);
+                if (rc < 0 && !fails++) first_err = rc;
+            }
+        if (first_err != -ENOSPC) break;
+        rte_fib6_free(fib6);
+        f6.trie.num_tbl8 += f6.trie.num_tbl8 / 2;
+    }
     if (fails) printf("rte_fib6_add failed for %zu routes (first error %d)\n", fails, first_err);
     dpdk_build = now() - t0;
     heap_bytes(&d6_1, &unused);
