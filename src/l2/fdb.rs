@@ -174,13 +174,14 @@
 //! reduction instead of two, at the cost of the table's density) changes the table's key →
 //! bucket mapping, shared with every other table user.
 
+use core::marker::PhantomData;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{Dest, SegmentId};
 use crate::table::{
-    Inserted, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT, PIPE_MAX,
+    Inserted, PipeView, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT, PIPE_MAX,
 };
 use crate::wire::MacAddr;
 
@@ -734,17 +735,198 @@ fn hot_lookup(d: &[u8; 32], key: &Key, min_live: u64) -> Option<Dest> {
     })
 }
 
-/// The candidate slots (`Table::pipe_candidate`, prefetched when `PF`) of the frames' source
-/// MACs at `2 i` and destination MACs at `2 i + 1`.
+/// The candidate slots of a burst's MACs (source of frame `i` at `2 i`, destination at
+/// `2 i + 1`) as addresses: a slot of the table ([`PipeView::candidate`], not yet confirmed
+/// by its key) or [`NO_CAND`] for a key no tag matches. Built only by
+/// [`Cands::new`], which writes every address the decision reads, from the view it borrows
+/// for as long as the addresses are used.
+struct Cands<'a> {
+    p: &'a mut [*mut u8; PIPE_MAX],
+    frames: &'a [FrameAddr],
+    _view: PhantomData<&'a PipeView<'a, Key, Entry>>,
+}
+
+impl<'a> Cands<'a> {
+    /// Hashes each MAC of `frames` (at most [`BURST_MAX`]), matches its tags and prefetches
+    /// its candidate slot when `pf`, into `p` (the caller's array, so the addresses are not
+    /// copied).
+    #[inline(always)]
+    fn new(
+        view: &'a PipeView<'a, Key, Entry>,
+        frames: &'a [FrameAddr],
+        pf: bool,
+        p: &'a mut [*mut u8; PIPE_MAX],
+    ) -> Self {
+        let frames = &frames[..frames.len().min(BURST_MAX)];
+        let mut c = Cands {
+            p,
+            frames,
+            _view: PhantomData,
+        };
+        if pf {
+            c.fill::<true>(view);
+        } else {
+            c.fill::<false>(view);
+        }
+        c
+    }
+
+    #[inline(always)]
+    fn fill<const PF: bool>(&mut self, view: &PipeView<'_, Key, Entry>) {
+        let none = NO_CAND.as_ptr().cast_mut();
+        // (Indexing `p` by the frame's index keeps one register for both arrays.)
+        for (i, f) in self.frames.iter().enumerate() {
+            self.p[2 * i] = view
+                .candidate::<PF>(&Key::new(f.seg, f.src))
+                .unwrap_or(none);
+            self.p[2 * i + 1] = view
+                .candidate::<PF>(&Key::new(f.seg, f.dst))
+                .unwrap_or(none);
+        }
+    }
+
+    /// The common case of [`Fdb::learn_lookup_burst`] from the first frame on, while it
+    /// lasts; returns the number of frames decided (each a refreshed source and a found
+    /// destination, with `learned` and `out` written).
+    ///
+    /// The common case, decided on the candidate slots' raw words: the source is found
+    /// as a live learned entry on the frame's port or IPv4 VTEP, the destination is
+    /// found live on a port or an IPv4 VTEP. A slot is the key's 10 bytes, then flags,
+    /// kind, the 4-byte destination, `last_seen`: so the source's second key word,
+    /// flags (not static), kind and destination are one 8-byte compare. A found key is
+    /// unicast (only unicast MACs are ever stored), so neither needs the address
+    /// checks; a key with no candidate points to `NO_CAND`, which both refuse.
+    /// Anything else — a tag collision included — and every frame after it is left to the
+    /// general path. (Not inlined: a loop of its own keeps the FDB's fields out of its
+    /// registers.)
+    #[inline(never)]
+    fn decide(
+        &self,
+        now: u64,
+        min_live: u64,
+        learned: &mut [Learned],
+        out: &mut [Option<Dest>],
+    ) -> usize {
+        let frames = self.frames;
+        let n = frames
+            .len()
+            .min(learned.len())
+            .min(out.len())
+            .min(BURST_MAX);
+        let mut at = 0;
+        while at < n {
+            let f = &frames[at];
+            // The entry's flags (0), kind and destination as they sit in the second word.
+            let Some(hot) = hot_word(f.from) else {
+                break;
+            };
+            let (ps, pd) = (self.p[2 * at], self.p[2 * at + 1]);
+            let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+            // SAFETY: `new` wrote every `p[..2 n]` (`n` frames, at most `BURST_MAX`) with a
+            // candidate of the view (a whole slot of the table; the view outlives `self`) or
+            // `NO_CAND`.
+            #[allow(unsafe_code)]
+            let [s0, s1, seen] = unsafe { slot_words(ps) };
+            if s0 != u64::from_le_bytes(ks.lo)
+                || s1 != u64::from(u16::from_le_bytes(ks.hi)) | hot
+                || seen < min_live
+            {
+                break;
+            }
+            if seen != now {
+                // SAFETY: `ps` matched the source's key and hot word, so it is not
+                // `NO_CAND` (kind 3 never matches `hot`): it is a slot of the table,
+                // writable through the view, and bytes 16..24 are its `last_seen`.
+                #[allow(unsafe_code)]
+                unsafe {
+                    ps.add(16).cast::<u64>().write_unaligned(now.to_le());
+                }
+            }
+            // SAFETY: as for `ps` (read after the store: `pd` may be the same slot).
+            #[allow(unsafe_code)]
+            let [d0, d1, d2] = unsafe { slot_words(pd) };
+            if d0 != u64::from_le_bytes(kd.lo) {
+                break;
+            }
+            // A learned entry on a port, the common kind: key bytes 8..10, flags 0 and the
+            // kind are one 32-bit compare, and a port is two stores into `out` (a merged
+            // `Dest` of both kinds takes five).
+            let port = u32::from_le_bytes([kd.hi[0], kd.hi[1], 0, KIND_PORT]);
+            learned[at] = Learned::Refreshed;
+            if d1 as u32 == port && d2 >= min_live {
+                out[at] = Some(Dest::Port(u32::from_ne_bytes(
+                    ((d1 >> 32) as u32).to_le_bytes(),
+                )));
+            } else {
+                core::hint::cold_path();
+                let (flags, kind) = ((d1 >> 16) as u8, (d1 >> 24) as u8);
+                if d1 as u16 != u16::from_le_bytes(kd.hi)
+                    || (flags & FLAG_STATIC == 0 && d2 < min_live)
+                    || kind == KIND_V6
+                {
+                    break;
+                }
+                // The destination's stored bytes.
+                let d4 = ((d1 >> 32) as u32).to_le_bytes();
+                out[at] = Some(if kind == KIND_PORT {
+                    Dest::Port(u32::from_ne_bytes(d4))
+                } else {
+                    Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4)))
+                });
+            }
+            at += 1;
+        }
+        at
+    }
+
+    /// The candidates from `from` on as slot indexes ([`NO_SLOT`] for `NO_CAND`), for the
+    /// general path.
+    #[inline(never)]
+    fn slot_indexes(&self, view: &PipeView<'_, Key, Entry>, from: usize) -> [SlotIdx; PIPE_MAX] {
+        let mut idx = [NO_SLOT; PIPE_MAX];
+        for (i, &p) in self
+            .p
+            .iter()
+            .enumerate()
+            .take(2 * self.frames.len())
+            .skip(from)
+        {
+            if !core::ptr::eq(p, NO_CAND.as_ptr()) {
+                idx[i] = view.slot_index(p);
+            }
+        }
+        idx
+    }
+}
+
+/// The slot the burst's candidate of a key with no tag match points to: an IPv6 entry (kind
+/// 3), neither static nor ever seen, which the source's common case (kind 1 or 2) and the
+/// destination's (not kind 3) both refuse whatever its key, so the decision loop needs no
+/// "no candidate" test. Never written: the loop writes a slot only after the source's common
+/// case accepted it.
+static NO_CAND: [u8; 32] = {
+    let mut s = [0u8; 32];
+    s[11] = KIND_V6;
+    s
+};
+
+/// The first three words of the slot at `p` (key bytes 0..8; key bytes 8..10, flags, kind,
+/// destination; `last_seen`).
+///
+/// # Safety
+///
+/// `p` points to 32 readable bytes: a candidate of a live [`PipeView`], or [`NO_CAND`].
 #[inline(always)]
-fn candidates<const PF: bool, M: AsRef<[u8]>>(
-    macs: &Macs<M>,
-    frames: &[FrameAddr],
-    idx: &mut [SlotIdx; PIPE_MAX],
-) {
-    for (f, c) in frames.iter().zip(idx.chunks_exact_mut(2)) {
-        c[0] = macs.pipe_candidate::<PF>(&Key::new(f.seg, f.src));
-        c[1] = macs.pipe_candidate::<PF>(&Key::new(f.seg, f.dst));
+#[allow(unsafe_code)]
+unsafe fn slot_words(p: *const u8) -> [u64; 3] {
+    let w = p.cast::<u64>();
+    // SAFETY: bytes 0..24 of the 32 the caller guarantees; unaligned reads.
+    unsafe {
+        [
+            u64::from_le(w.read_unaligned()),
+            u64::from_le(w.add(1).read_unaligned()),
+            u64::from_le(w.add(2).read_unaligned()),
+        ]
     }
 }
 
@@ -1343,59 +1525,35 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             }));
         }
         let (learned, out) = (&mut learned[..n], &mut out[..n]);
-        // The table's pipeline over all 2n MACs (source 2i, destination 2i + 1): hash, match
-        // the tags and prefetch the candidate slot, key after key (the tag groups' loads of
-        // consecutive keys overlap out of order). The keys are compared in the loop below,
-        // together with the entries, once the slots have had the other keys' time to arrive.
-        let mut idx = [NO_SLOT; PIPE_MAX];
-        // (The prefetch decision is taken once, not per key; so is the table's memory check,
-        // which then folds out of the loops. Without memory, every key is absent.)
-        let (ready, pf) = (self.macs.pipe_ready(), self.macs.pipe_prefetches());
-        if ready && pf {
-            candidates::<true, M>(&self.macs, &frames[..n], &mut idx);
-        } else if ready {
-            candidates::<false, M>(&self.macs, &frames[..n], &mut idx);
-        }
         let min_live = min_live(now, self.cfg.age);
-        // The counters and the hit mask of the common cases are added once, after the loop.
+        let pf = self.macs.pipe_prefetches();
+        // The frames decided by the common case below, from the first.
         let mut at = 0;
-        // The common case, decided on the candidate slots' raw words: the source is found as a
-        // live learned entry on the frame's port or IPv4 VTEP, the destination is found live on
-        // a port or an IPv4 VTEP. A slot is the key's 10 bytes, then flags, kind, the 4-byte
-        // destination, `last_seen`: so the source's second key word, flags (not static), kind
-        // and destination are one 8-byte compare. A found key is unicast (only unicast MACs
-        // are ever stored), so neither needs the address checks. Anything else — a tag
-        // collision included — and every frame after it goes through the general path below.
-        // The slots are borrowed once for the loop, so the table's memory is not reloaded
-        // after each `last_seen` store.
-        let slots = self.macs.slots_mut();
-        while at < n {
-            let f = &frames[at];
-            // The entry's flags (0), kind and destination as they sit in the second word.
-            let Some(hot) = hot_word(f.from) else {
-                break;
-            };
-            let (si, di) = (idx[2 * at], idx[2 * at + 1]);
-            let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-            // (`NO_SLOT` is past the end of any table: `slot_mut` refuses it.)
-            let Some(s) = slot_mut(slots, si) else {
-                break;
-            };
-            if !refresh_hot(s, &ks, hot, min_live, now) {
-                break;
+        let mut p = [core::ptr::null_mut(); PIPE_MAX];
+        // The candidates of the frames left to the general path, as slot indexes (`None`: no
+        // frame is left). Without memory covering the table's layout, every key is absent.
+        let idx = match self.macs.pipe_view() {
+            Some(view) => {
+                // The table's pipeline over all 2n MACs (source 2i, destination 2i + 1): hash,
+                // match the tags and prefetch the candidate slot, key after key (the tag
+                // groups' loads of consecutive keys overlap out of order). The keys are
+                // compared in `decide`, together with the entries, once the slots have had
+                // the other keys' time to arrive. (The prefetch decision is taken once, not
+                // per key.)
+                let cands = Cands::new(&view, frames, pf, &mut p);
+                at = cands.decide(now, min_live, learned, out);
+                (at < n).then(|| cands.slot_indexes(&view, 2 * at))
             }
-            let Some(d) = slot(slots, di).and_then(|d| hot_lookup(d, &kd, min_live)) else {
-                break;
-            };
-            learned[at] = Learned::Refreshed;
-            out[at] = Some(d);
-            at += 1;
-        }
+            None => Some([NO_SLOT; PIPE_MAX]),
+        };
         // Every frame so far was a refreshed source and a found destination.
         let found = at as u64;
         let mut hits = if at >= 64 { u64::MAX } else { (1u64 << at) - 1 };
         self.counters.refreshed += found;
         self.counters.hits += found;
+        let Some(idx) = idx else {
+            return Ok(hits);
+        };
         // The candidates of the frames left are confirmed by their keys here. Once a learn has
         // inserted (or evicted, or reused a dead entry), slot indexes found before may be stale
         // and keys found absent may exist: look up afresh from then on.

@@ -353,6 +353,37 @@ fn hot_of_hash(h: u64, n: usize, n_m1: usize) -> Hot {
     }
 }
 
+/// The tag-match mask of `h`'s two buckets (see [`Table::match_both`]), read from the tag
+/// groups at `tags`.
+///
+/// # Safety
+///
+/// `tags` points to the tag groups of a table of `n` buckets (`n * TAGS_LEN` readable bytes)
+/// and `h` is a probe of that table (`h.g1 < 8 n`, `h.g2m + 8 < 8 n`).
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn match_tags(tags: *const u8, h: Hot) -> u32 {
+    // SAFETY: by the caller's contract, `2 g1` and `2 (g2m + 8)` are the offsets of two tag
+    // groups of the table, each 16 readable bytes; `[u8; 16]` has alignment 1.
+    let (g1, g2) = unsafe {
+        (
+            Group::new(&*tags.add(h.g1 * 2).cast::<[u8; TAGS_LEN]>()),
+            Group::new(
+                &*tags
+                    .add(h.g2m.wrapping_add(SLOTS) * 2)
+                    .cast::<[u8; TAGS_LEN]>(),
+            ),
+        )
+    };
+    group::match_pair(&g1, &g2, h.tag)
+}
+
+/// The slot index of bit `i < 16` of a [`match_tags`] mask of `h` (see [`Table::slot_of`]).
+#[inline(always)]
+fn slot_of(h: Hot, i: usize) -> usize {
+    core::hint::select_unpredictable(i < SLOTS, h.g1, h.g2m).wrapping_add(i)
+}
+
 /// Multiply-shift range reduction of a 32-bit hash onto `0..n` (Lemire 2019).
 #[inline(always)]
 fn reduce(h: u32, n: usize) -> usize {
@@ -579,17 +610,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         // `2 (g2m + 8)` are their tag groups' offsets, and the tag groups end at
         // `self.buckets * TAGS_LEN <= self.base <= self.end <= mem.len()` (`mem_ok`): both
         // 16-byte reads are inside `mem`, and `[u8; 16]` has alignment 1.
-        let (g1, g2) = unsafe {
-            let t = mem.as_ptr();
-            (
-                Group::new(&*t.add(h.g1 * 2).cast::<[u8; TAGS_LEN]>()),
-                Group::new(
-                    &*t.add(h.g2m.wrapping_add(SLOTS) * 2)
-                        .cast::<[u8; TAGS_LEN]>(),
-                ),
-            )
-        };
-        group::match_pair(&g1, &g2, h.tag)
+        unsafe { match_tags(mem.as_ptr(), h) }
     }
 
     /// The slot index (`bucket * 8 + slot`) of bit `i < 16` of a [`match_both`](Self::match_both)
@@ -603,7 +624,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     /// `i >= 8` then.)
     #[inline(always)]
     fn slot_of(h: Hot, i: usize) -> usize {
-        core::hint::select_unpredictable(i < SLOTS, h.g1, h.g2m).wrapping_add(i)
+        slot_of(h, i)
     }
 
     /// The first slot whose tag matches, in the first bucket then the second: the only branch
@@ -842,13 +863,6 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         self.mem().get(off..off + Self::VS)
     }
 
-    /// Whether the memory still covers the layout (see `mem_ok`): checked once before a
-    /// pipeline loop, it lets the compiler drop the same check from every key's lookup.
-    #[inline(always)]
-    pub(crate) fn pipe_ready(&self) -> bool {
-        self.mem_ok().is_some()
-    }
-
     /// Whether a pipeline should prefetch (the table is not cache-resident; always in unit
     /// tests): the `PF` of [`pipe_candidate`](Self::pipe_candidate), decided once per burst.
     #[inline(always)]
@@ -1020,6 +1034,33 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
     pub(crate) fn slots_mut(&mut self) -> &mut [u8] {
         let (base, end) = (self.base, self.end);
         self.mem_mut().get_mut(base..end).unwrap_or(&mut [])
+    }
+
+    /// A raw view of the table for a caller running its own burst pipeline (the FDB's), or
+    /// `None` when the memory no longer covers the layout: see [`PipeView`].
+    #[inline(always)]
+    pub(crate) fn pipe_view(&mut self) -> Option<PipeView<'_, K, V>> {
+        let (buckets, buckets_m1, hasher, base, end) = (
+            self.buckets,
+            self.buckets_m1,
+            self.hasher,
+            self.base,
+            self.end,
+        );
+        let mem = self.mem_mut();
+        if mem.len() < end {
+            return None;
+        }
+        // Both pointers come from the one mutable borrow of the memory the view holds.
+        let tags = mem.as_mut_ptr();
+        Some(PipeView {
+            tags,
+            slots: tags.wrapping_add(base),
+            buckets,
+            buckets_m1,
+            hasher,
+            _t: PhantomData,
+        })
     }
 
     /// The value bytes of the entry at `idx`, to change in place; `None` when out of range.
@@ -1297,6 +1338,70 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
             }
         }
         removed
+    }
+}
+
+/// The key and value types a [`PipeView`] reads (no ownership, no drop).
+type KvMarker<K, V> = fn() -> (K, V);
+
+/// The table's pipeline stages for a caller's own burst loop, over raw pointers: the tag
+/// groups' and slots' bases and the bucket count are locals (a loop keeps them in registers
+/// instead of reloading the table's fields), and a candidate is the slot's address, so the
+/// caller reads it with no bounds check and no index arithmetic. Holds the table's memory
+/// borrowed mutably ([`Table::pipe_view`], which checked that it covers the layout), so the
+/// slots may be changed through a candidate: the caller must not change key bytes.
+pub(crate) struct PipeView<'a, K, V> {
+    tags: *mut u8,
+    /// `tags + base`: slot index `i` at `slots + i * SLOT`, up to `buckets * BUCKET` bytes.
+    slots: *mut u8,
+    buckets: usize,
+    buckets_m1: usize,
+    hasher: KeyedHash,
+    _t: PhantomData<(&'a mut [u8], KvMarker<K, V>)>,
+}
+
+impl<K: Pod, V: Pod> PipeView<'_, K, V> {
+    const SLOT: usize = core::mem::size_of::<K>() + core::mem::size_of::<V>();
+
+    /// Pipeline stages 1 and 2 for one key ([`Table::pipe_candidate`]): the address of the
+    /// first slot whose tag matches `key`'s (prefetched when `PF`), not yet confirmed by its
+    /// key; `None` when no tag matches, and then the key is certainly absent. A returned
+    /// address is that of a whole slot of the table: `SLOT` bytes readable and writable
+    /// while the view lives.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    pub(crate) fn candidate<const PF: bool>(&self, key: &K) -> Option<*mut u8> {
+        let h = hot_of_hash(
+            self.hasher.hash(key.as_bytes()),
+            self.buckets,
+            self.buckets_m1,
+        );
+        // SAFETY: `h` is a probe of this table (its buckets are below `self.buckets`, by the
+        // reductions of `hot_of_hash`), and `tags` starts the memory, which covers the layout
+        // (`pipe_view` checked it): the tag groups are its first `buckets * TAGS_LEN` bytes.
+        let m = unsafe { match_tags(self.tags, h) };
+        if m == 0 {
+            return None;
+        }
+        let i = slot_of(h, m.trailing_zeros() as usize);
+        debug_assert!(i < self.buckets * SLOTS);
+        // SAFETY: `i` is a slot of one of `h`'s buckets, below `buckets * 8`, so the slot's
+        // `SLOT` bytes lie within `slots + buckets * BUCKET`, the end of the layout, which the
+        // memory covers (`pipe_view`).
+        let p = unsafe { self.slots.add(i * Self::SLOT) };
+        if PF {
+            prefetch(p, 0);
+            if 64 % Self::SLOT != 0 {
+                prefetch(p, Self::SLOT - 1);
+            }
+        }
+        Some(p)
+    }
+
+    /// The slot index of a slot address from [`candidate`](Self::candidate).
+    #[inline(always)]
+    pub(crate) fn slot_index(&self, p: *const u8) -> SlotIdx {
+        ((p as usize).wrapping_sub(self.slots as usize) / Self::SLOT) as SlotIdx
     }
 }
 
