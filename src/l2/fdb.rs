@@ -174,14 +174,14 @@
 //! reduction instead of two, at the cost of the table's density) changes the table's key →
 //! bucket mapping, shared with every other table user.
 
-use core::marker::PhantomData;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{Dest, SegmentId};
 use crate::table::{
-    Inserted, PipeView, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT, PIPE_MAX,
+    Inserted, PipeView, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_OFF, NO_SLOT,
+    PIPE_MAX,
 };
 use crate::wire::MacAddr;
 
@@ -735,56 +735,33 @@ fn hot_lookup(d: &[u8; 32], key: &Key, min_live: u64) -> Option<Dest> {
     })
 }
 
-/// The candidate slots of a burst's MACs (source of frame `i` at `2 i`, destination at
-/// `2 i + 1`) as addresses: a slot of the table ([`PipeView::candidate`], not yet confirmed
-/// by its key) or [`NO_CAND`] for a key no tag matches. Built only by
-/// [`Cands::new`], which writes every address the decision reads, from the view it borrows
-/// for as long as the addresses are used.
-struct Cands<'a> {
-    p: &'a mut [*mut u8; PIPE_MAX],
-    frames: &'a [FrameAddr],
-    _view: PhantomData<&'a PipeView<'a, Key, Entry>>,
+/// Stages 1 and 2 of the table's pipeline for a burst's MACs (source of frame `i` at `2 i`,
+/// destination at `2 i + 1`): hash, match the tags and prefetch (when `PF`) the candidate
+/// slot, key after key; `offs` gets each candidate's byte offset from the table's first slot
+/// ([`Table::pipe_candidate_off`], not yet confirmed by its key; [`NO_OFF`] when no tag
+/// matches, and then the key is absent).
+#[inline(always)]
+fn candidates<const PF: bool, M: AsRef<[u8]>>(
+    macs: &Macs<M>,
+    frames: &[FrameAddr],
+    offs: &mut [usize; PIPE_MAX],
+) {
+    // (Indexing `offs` by the frame's index keeps one register for both arrays.)
+    for (i, f) in frames.iter().take(BURST_MAX).enumerate() {
+        offs[2 * i] = macs.pipe_candidate_off::<PF>(&Key::new(f.seg, f.src));
+        offs[2 * i + 1] = macs.pipe_candidate_off::<PF>(&Key::new(f.seg, f.dst));
+    }
 }
 
-impl<'a> Cands<'a> {
-    /// Hashes each MAC of `frames` (at most [`BURST_MAX`]), matches its tags and prefetches
-    /// its candidate slot when `pf`, into `p` (the caller's array, so the addresses are not
-    /// copied).
-    #[inline(always)]
-    fn new(
-        view: &'a PipeView<'a, Key, Entry>,
-        frames: &'a [FrameAddr],
-        pf: bool,
-        p: &'a mut [*mut u8; PIPE_MAX],
-    ) -> Self {
-        let frames = &frames[..frames.len().min(BURST_MAX)];
-        let mut c = Cands {
-            p,
-            frames,
-            _view: PhantomData,
-        };
-        if pf {
-            c.fill::<true>(view);
-        } else {
-            c.fill::<false>(view);
-        }
-        c
-    }
+/// A burst's frames with the candidate slots of their MACs ([`candidates`] of the table
+/// whose slots `view` borrows), for [`decide`](Cands::decide).
+struct Cands<'a> {
+    offs: &'a [usize; PIPE_MAX],
+    view: &'a PipeView<'a, Key, Entry>,
+    frames: &'a [FrameAddr],
+}
 
-    #[inline(always)]
-    fn fill<const PF: bool>(&mut self, view: &PipeView<'_, Key, Entry>) {
-        let none = NO_CAND.as_ptr().cast_mut();
-        // (Indexing `p` by the frame's index keeps one register for both arrays.)
-        for (i, f) in self.frames.iter().enumerate() {
-            self.p[2 * i] = view
-                .candidate::<PF>(&Key::new(f.seg, f.src))
-                .unwrap_or(none);
-            self.p[2 * i + 1] = view
-                .candidate::<PF>(&Key::new(f.seg, f.dst))
-                .unwrap_or(none);
-        }
-    }
-
+impl Cands<'_> {
     /// The common case of [`Fdb::learn_lookup_burst`] from the first frame on, while it
     /// lasts; returns the number of frames decided (each a refreshed source and a found
     /// destination, with `learned` and `out` written).
@@ -795,7 +772,7 @@ impl<'a> Cands<'a> {
     /// kind, the 4-byte destination, `last_seen`: so the source's second key word,
     /// flags (not static), kind and destination are one 8-byte compare. A found key is
     /// unicast (only unicast MACs are ever stored), so neither needs the address
-    /// checks; a key with no candidate points to `NO_CAND`, which both refuse.
+    /// checks. A key with no candidate is absent: its frame is not the common case.
     /// Anything else — a tag collision included — and every frame after it is left to the
     /// general path. (Not inlined: a loop of its own keeps the FDB's fields out of its
     /// registers.)
@@ -807,7 +784,14 @@ impl<'a> Cands<'a> {
         learned: &mut [Learned],
         out: &mut [Option<Dest>],
     ) -> usize {
-        let frames = self.frames;
+        // (In locals: the loop's stores through slot addresses could otherwise be taken to
+        // change `self`'s fields, reloaded after each.)
+        let (frames, offs, slots) = (self.frames, self.offs, self.view.slot(0));
+        // The address of candidate `i` (`PipeView::slot`), `None` when the key is absent.
+        let slot = |i: usize| match offs.get(i) {
+            Some(&o) if o != NO_OFF => Some(slots.wrapping_add(o)),
+            _ => None,
+        };
         let n = frames
             .len()
             .min(learned.len())
@@ -820,11 +804,13 @@ impl<'a> Cands<'a> {
             let Some(hot) = hot_word(f.from) else {
                 break;
             };
-            let (ps, pd) = (self.p[2 * at], self.p[2 * at + 1]);
+            let (Some(ps), Some(pd)) = (slot(2 * at), slot(2 * at + 1)) else {
+                break;
+            };
             let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-            // SAFETY: `new` wrote every `p[..2 n]` (`n` frames, at most `BURST_MAX`) with a
-            // candidate of the view (a whole slot of the table; the view outlives `self`) or
-            // `NO_CAND`.
+            // SAFETY: `ps` and `pd` are slots of the table at offsets from `candidates` (see
+            // `learn_lookup_burst`), 32 bytes each, readable and writable through the view,
+            // which outlives `self` (`PipeView::slot`).
             #[allow(unsafe_code)]
             let [s0, s1, seen] = unsafe { slot_words(ps) };
             if s0 != u64::from_le_bytes(ks.lo)
@@ -834,9 +820,7 @@ impl<'a> Cands<'a> {
                 break;
             }
             if seen != now {
-                // SAFETY: `ps` matched the source's key and hot word, so it is not
-                // `NO_CAND` (kind 3 never matches `hot`): it is a slot of the table,
-                // writable through the view, and bytes 16..24 are its `last_seen`.
+                // SAFETY: as above; bytes 16..24 of the slot are its `last_seen`.
                 #[allow(unsafe_code)]
                 unsafe {
                     ps.add(16).cast::<u64>().write_unaligned(now.to_le());
@@ -878,44 +862,14 @@ impl<'a> Cands<'a> {
         }
         at
     }
-
-    /// The candidates from `from` on as slot indexes ([`NO_SLOT`] for `NO_CAND`), for the
-    /// general path.
-    #[inline(never)]
-    fn slot_indexes(&self, view: &PipeView<'_, Key, Entry>, from: usize) -> [SlotIdx; PIPE_MAX] {
-        let mut idx = [NO_SLOT; PIPE_MAX];
-        for (i, &p) in self
-            .p
-            .iter()
-            .enumerate()
-            .take(2 * self.frames.len())
-            .skip(from)
-        {
-            if !core::ptr::eq(p, NO_CAND.as_ptr()) {
-                idx[i] = view.slot_index(p);
-            }
-        }
-        idx
-    }
 }
-
-/// The slot the burst's candidate of a key with no tag match points to: an IPv6 entry (kind
-/// 3), neither static nor ever seen, which the source's common case (kind 1 or 2) and the
-/// destination's (not kind 3) both refuse whatever its key, so the decision loop needs no
-/// "no candidate" test. Never written: the loop writes a slot only after the source's common
-/// case accepted it.
-static NO_CAND: [u8; 32] = {
-    let mut s = [0u8; 32];
-    s[11] = KIND_V6;
-    s
-};
 
 /// The first three words of the slot at `p` (key bytes 0..8; key bytes 8..10, flags, kind,
 /// destination; `last_seen`).
 ///
 /// # Safety
 ///
-/// `p` points to 32 readable bytes: a candidate of a live [`PipeView`], or [`NO_CAND`].
+/// `p` points to 24 readable bytes (a slot from a live [`PipeView`]).
 #[inline(always)]
 #[allow(unsafe_code)]
 unsafe fn slot_words(p: *const u8) -> [u64; 3] {
@@ -927,6 +881,16 @@ unsafe fn slot_words(p: *const u8) -> [u64; 3] {
             u64::from_le(w.add(1).read_unaligned()),
             u64::from_le(w.add(2).read_unaligned()),
         ]
+    }
+}
+
+/// The slot index of a [`Table::pipe_candidate_off`] byte offset.
+#[inline(always)]
+fn off_idx(off: usize) -> SlotIdx {
+    if off == NO_OFF {
+        NO_SLOT
+    } else {
+        (off / 32) as SlotIdx
     }
 }
 
@@ -1529,31 +1493,35 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         let pf = self.macs.pipe_prefetches();
         // The frames decided by the common case below, from the first.
         let mut at = 0;
-        let mut p = [core::ptr::null_mut(); PIPE_MAX];
-        // The candidates of the frames left to the general path, as slot indexes (`None`: no
-        // frame is left). Without memory covering the table's layout, every key is absent.
-        let idx = match self.macs.pipe_view() {
-            Some(view) => {
-                // The table's pipeline over all 2n MACs (source 2i, destination 2i + 1): hash,
-                // match the tags and prefetch the candidate slot, key after key (the tag
-                // groups' loads of consecutive keys overlap out of order). The keys are
-                // compared in `decide`, together with the entries, once the slots have had
-                // the other keys' time to arrive. (The prefetch decision is taken once, not
-                // per key.)
-                let cands = Cands::new(&view, frames, pf, &mut p);
-                at = cands.decide(now, min_live, learned, out);
-                (at < n).then(|| cands.slot_indexes(&view, 2 * at))
+        // The table's pipeline over all 2n MACs (source 2i, destination 2i + 1): hash, match
+        // the tags and prefetch the candidate slot, key after key (the tag groups' loads of
+        // consecutive keys overlap out of order). The keys are compared in `decide`, together
+        // with the entries, once the slots have had the other keys' time to arrive. (The
+        // prefetch decision is taken once, not per key; so is the table's memory check, which
+        // then folds out of the loop. Without memory, every key is absent.)
+        let mut offs = [NO_OFF; PIPE_MAX];
+        if self.macs.pipe_ready() {
+            if pf {
+                candidates::<true, M>(&self.macs, frames, &mut offs);
+            } else {
+                candidates::<false, M>(&self.macs, frames, &mut offs);
             }
-            None => Some([NO_SLOT; PIPE_MAX]),
-        };
+        }
+        if let Some(view) = self.macs.pipe_view() {
+            // `offs` are candidates of this table: slots of its buckets, which the view's
+            // memory covers (what `decide`'s reads and stores rely on).
+            let cands = Cands {
+                offs: &offs,
+                view: &view,
+                frames,
+            };
+            at = cands.decide(now, min_live, learned, out);
+        }
         // Every frame so far was a refreshed source and a found destination.
         let found = at as u64;
         let mut hits = if at >= 64 { u64::MAX } else { (1u64 << at) - 1 };
         self.counters.refreshed += found;
         self.counters.hits += found;
-        let Some(idx) = idx else {
-            return Ok(hits);
-        };
         // The candidates of the frames left are confirmed by their keys here. Once a learn has
         // inserted (or evicted, or reused a dead entry), slot indexes found before may be stale
         // and keys found absent may exist: look up afresh from then on.
@@ -1567,7 +1535,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 let i = if changed {
                     self.macs.find_key_idx(&ks)
                 } else {
-                    self.macs.pipe_confirm(&ks, idx[2 * at])
+                    self.macs.pipe_confirm(&ks, off_idx(offs[2 * at]))
                 };
                 self.learn_idx(f.seg, ks, f.from, now, i)
             };
@@ -1578,7 +1546,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             } else if changed {
                 self.macs.find_key_idx(&kd)
             } else {
-                self.macs.pipe_confirm(&kd, idx[2 * at + 1])
+                self.macs.pipe_confirm(&kd, off_idx(offs[2 * at + 1]))
             };
             let d = self.resolve(f.dst, &kd, di, now);
             hits |= u64::from(d.is_some()) << at;

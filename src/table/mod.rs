@@ -215,6 +215,8 @@ pub struct Slot(u32);
 pub(crate) type SlotIdx = u32;
 /// The [`SlotIdx`] of a key that is absent.
 pub(crate) const NO_SLOT: SlotIdx = u32::MAX;
+/// The [`Table::pipe_candidate_off`] of a key that is absent.
+pub(crate) const NO_OFF: usize = usize::MAX;
 /// Most keys of one internal pipelined lookup (a burst of 64 frames has 128 MACs).
 pub(crate) const PIPE_MAX: usize = 2 * BURST_MAX;
 
@@ -863,6 +865,13 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         self.mem().get(off..off + Self::VS)
     }
 
+    /// Whether the memory still covers the layout (see `mem_ok`): checked once before a
+    /// pipeline loop, it lets the compiler drop the same check from every key's lookup.
+    #[inline(always)]
+    pub(crate) fn pipe_ready(&self) -> bool {
+        self.mem_ok().is_some()
+    }
+
     /// Whether a pipeline should prefetch (the table is not cache-resident; always in unit
     /// tests): the `PF` of [`pipe_candidate`](Self::pipe_candidate), decided once per burst.
     #[inline(always)]
@@ -897,6 +906,26 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
                 x
             }
             None => NO_SLOT,
+        }
+    }
+
+    /// [`pipe_candidate`](Self::pipe_candidate) as the candidate slot's byte offset from the
+    /// first slot ([`PipeView::slots_ptr`]), or [`NO_OFF`] when no tag matches.
+    #[inline(always)]
+    pub(crate) fn pipe_candidate_off<const PF: bool>(&self, key: &K) -> usize {
+        match self.candidate(self.hot(key)) {
+            Some(c) => {
+                let off = c * Self::SLOT;
+                if PF {
+                    let base = self.mem().as_ptr().wrapping_add(self.base);
+                    prefetch(base, off);
+                    if 64 % Self::SLOT != 0 {
+                        prefetch(base, off + Self::SLOT - 1);
+                    }
+                }
+                off
+            }
+            None => NO_OFF,
         }
     }
 
@@ -1036,29 +1065,17 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
         self.mem_mut().get_mut(base..end).unwrap_or(&mut [])
     }
 
-    /// A raw view of the table for a caller running its own burst pipeline (the FDB's), or
-    /// `None` when the memory no longer covers the layout: see [`PipeView`].
+    /// The table's slots as a raw address for a caller running its own burst pipeline (the
+    /// FDB's), or `None` when the memory no longer covers the layout: see [`PipeView`].
     #[inline(always)]
     pub(crate) fn pipe_view(&mut self) -> Option<PipeView<'_, K, V>> {
-        let (buckets, buckets_m1, hasher, base, end) = (
-            self.buckets,
-            self.buckets_m1,
-            self.hasher,
-            self.base,
-            self.end,
-        );
+        let (base, end) = (self.base, self.end);
         let mem = self.mem_mut();
         if mem.len() < end {
             return None;
         }
-        // Both pointers come from the one mutable borrow of the memory the view holds.
-        let tags = mem.as_mut_ptr();
         Some(PipeView {
-            tags,
-            slots: tags.wrapping_add(base),
-            buckets,
-            buckets_m1,
-            hasher,
+            slots: mem.as_mut_ptr().wrapping_add(base),
             _t: PhantomData,
         })
     }
@@ -1344,64 +1361,25 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
 /// The key and value types a [`PipeView`] reads (no ownership, no drop).
 type KvMarker<K, V> = fn() -> (K, V);
 
-/// The table's pipeline stages for a caller's own burst loop, over raw pointers: the tag
-/// groups' and slots' bases and the bucket count are locals (a loop keeps them in registers
-/// instead of reloading the table's fields), and a candidate is the slot's address, so the
-/// caller reads it with no bounds check and no index arithmetic. Holds the table's memory
-/// borrowed mutably ([`Table::pipe_view`], which checked that it covers the layout), so the
-/// slots may be changed through a candidate: the caller must not change key bytes.
+/// The table's slots as a raw address, for a caller's own burst loop over candidates from
+/// [`Table::pipe_candidate_off`] (the FDB's): the caller reads and changes a candidate slot
+/// with no bounds check and no index arithmetic. Holds the table's memory borrowed mutably
+/// ([`Table::pipe_view`], which checked that it covers the layout), so a candidate's bytes
+/// may be changed through it; the caller must not change key bytes.
 pub(crate) struct PipeView<'a, K, V> {
-    tags: *mut u8,
-    /// `tags + base`: slot index `i` at `slots + i * SLOT`, up to `buckets * BUCKET` bytes.
+    /// Slot index `i` at `slots + i * SLOT`; `buckets * BUCKET` bytes in all.
     slots: *mut u8,
-    buckets: usize,
-    buckets_m1: usize,
-    hasher: KeyedHash,
     _t: PhantomData<(&'a mut [u8], KvMarker<K, V>)>,
 }
 
 impl<K: Pod, V: Pod> PipeView<'_, K, V> {
-    const SLOT: usize = core::mem::size_of::<K>() + core::mem::size_of::<V>();
-
-    /// Pipeline stages 1 and 2 for one key ([`Table::pipe_candidate`]): the address of the
-    /// first slot whose tag matches `key`'s (prefetched when `PF`), not yet confirmed by its
-    /// key; `None` when no tag matches, and then the key is certainly absent. A returned
-    /// address is that of a whole slot of the table: `SLOT` bytes readable and writable
-    /// while the view lives.
+    /// The address of the slot at byte offset `off` from the first slot. It is the whole
+    /// slot (`SLOT` bytes, readable and writable while the view lives) when `off` is a
+    /// [`Table::pipe_candidate_off`] other than [`NO_OFF`]: a slot of one of the key's
+    /// buckets, below `buckets * BUCKET`, which the memory covers.
     #[inline(always)]
-    #[allow(unsafe_code)]
-    pub(crate) fn candidate<const PF: bool>(&self, key: &K) -> Option<*mut u8> {
-        let h = hot_of_hash(
-            self.hasher.hash(key.as_bytes()),
-            self.buckets,
-            self.buckets_m1,
-        );
-        // SAFETY: `h` is a probe of this table (its buckets are below `self.buckets`, by the
-        // reductions of `hot_of_hash`), and `tags` starts the memory, which covers the layout
-        // (`pipe_view` checked it): the tag groups are its first `buckets * TAGS_LEN` bytes.
-        let m = unsafe { match_tags(self.tags, h) };
-        if m == 0 {
-            return None;
-        }
-        let i = slot_of(h, m.trailing_zeros() as usize);
-        debug_assert!(i < self.buckets * SLOTS);
-        // SAFETY: `i` is a slot of one of `h`'s buckets, below `buckets * 8`, so the slot's
-        // `SLOT` bytes lie within `slots + buckets * BUCKET`, the end of the layout, which the
-        // memory covers (`pipe_view`).
-        let p = unsafe { self.slots.add(i * Self::SLOT) };
-        if PF {
-            prefetch(p, 0);
-            if 64 % Self::SLOT != 0 {
-                prefetch(p, Self::SLOT - 1);
-            }
-        }
-        Some(p)
-    }
-
-    /// The slot index of a slot address from [`candidate`](Self::candidate).
-    #[inline(always)]
-    pub(crate) fn slot_index(&self, p: *const u8) -> SlotIdx {
-        ((p as usize).wrapping_sub(self.slots as usize) / Self::SLOT) as SlotIdx
+    pub(crate) fn slot(&self, off: usize) -> *mut u8 {
+        self.slots.wrapping_add(off)
     }
 }
 
