@@ -737,19 +737,23 @@ fn hot_lookup(d: &[u8; 32], key: &Key, min_live: u64) -> Option<Dest> {
 
 /// Stages 1 and 2 of the table's pipeline for a burst's MACs (source of frame `i` at `2 i`,
 /// destination at `2 i + 1`): hash, match the tags and prefetch (when `PF`) the candidate
-/// slot, key after key; `offs` gets each candidate's byte offset from the table's first slot
-/// ([`Table::pipe_candidate_off`], not yet confirmed by its key; [`NO_OFF`] when no tag
-/// matches, and then the key is absent).
+/// slot, key after key; `offs` (all [`NO_OFF`]) gets each candidate's byte offset from the
+/// table's first slot ([`Table::pipe_candidate_off`], not yet confirmed by its key; left
+/// [`NO_OFF`] when no tag matches, and then the key is absent). At most [`BURST_MAX`] frames.
 #[inline(always)]
 fn candidates<const PF: bool, M: AsRef<[u8]>>(
     macs: &Macs<M>,
     frames: &[FrameAddr],
     offs: &mut [usize; PIPE_MAX],
 ) {
-    // (Indexing `offs` by the frame's index keeps one register for both arrays.)
-    for (i, f) in frames.iter().take(BURST_MAX).enumerate() {
-        offs[2 * i] = macs.pipe_candidate_off::<PF>(&Key::new(f.seg, f.src));
-        offs[2 * i + 1] = macs.pipe_candidate_off::<PF>(&Key::new(f.seg, f.dst));
+    // (An absent key leaves its `NO_OFF`, so no default is kept in a register.)
+    for (f, o) in frames.iter().zip(offs.chunks_exact_mut(2)) {
+        if let Some(x) = macs.pipe_candidate_off::<PF>(&Key::new(f.seg, f.src)) {
+            o[0] = x;
+        }
+        if let Some(x) = macs.pipe_candidate_off::<PF>(&Key::new(f.seg, f.dst)) {
+            o[1] = x;
+        }
     }
 }
 
@@ -1502,9 +1506,14 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         let mut offs = [NO_OFF; PIPE_MAX];
         if self.macs.pipe_ready() {
             if pf {
-                candidates::<true, M>(&self.macs, frames, &mut offs);
+                let b = frames.as_ptr().cast::<u8>();
+                let len = core::mem::size_of_val(&frames[..n]);
+                for o in (0..len).step_by(64) {
+                    crate::table::prefetch(b, o);
+                }
+                candidates::<true, M>(&self.macs, &frames[..n], &mut offs);
             } else {
-                candidates::<false, M>(&self.macs, frames, &mut offs);
+                candidates::<false, M>(&self.macs, &frames[..n], &mut offs);
             }
         }
         if let Some(view) = self.macs.pipe_view() {

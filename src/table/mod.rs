@@ -910,23 +910,18 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     }
 
     /// [`pipe_candidate`](Self::pipe_candidate) as the candidate slot's byte offset from the
-    /// first slot ([`PipeView::slots_ptr`]), or [`NO_OFF`] when no tag matches.
+    /// first slot ([`PipeView::slot`]); `None` when no tag matches.
     #[inline(always)]
-    pub(crate) fn pipe_candidate_off<const PF: bool>(&self, key: &K) -> usize {
-        match self.candidate(self.hot(key)) {
-            Some(c) => {
-                let off = c * Self::SLOT;
-                if PF {
-                    let base = self.mem().as_ptr().wrapping_add(self.base);
-                    prefetch(base, off);
-                    if 64 % Self::SLOT != 0 {
-                        prefetch(base, off + Self::SLOT - 1);
-                    }
-                }
-                off
+    pub(crate) fn pipe_candidate_off<const PF: bool>(&self, key: &K) -> Option<usize> {
+        let off = self.candidate(self.hot(key))? * Self::SLOT;
+        if PF {
+            let base = self.mem().as_ptr().wrapping_add(self.base);
+            prefetch(base, off);
+            if 64 % Self::SLOT != 0 {
+                prefetch(base, off + Self::SLOT - 1);
             }
-            None => NO_OFF,
         }
+        Some(off)
     }
 
     /// The bucket pair and tag of `key`, for tests that need two keys indistinguishable before
@@ -1450,7 +1445,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Iterator for Iter<'_, K, V, M> {
 /// architectural effect, so `off` needs no bounds check.
 #[inline(always)]
 #[allow(unsafe_code)]
-fn prefetch(base: *const u8, off: usize) {
+pub(crate) fn prefetch(base: *const u8, off: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         // `wrapping_add`: no in-bounds requirement (the callers pass offsets inside the table's
