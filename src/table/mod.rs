@@ -1071,6 +1071,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
         }
         Some(PipeView {
             slots: mem.as_mut_ptr().wrapping_add(base),
+            len: end - base,
             _t: PhantomData,
         })
     }
@@ -1362,18 +1363,23 @@ type KvMarker<K, V> = fn() -> (K, V);
 /// ([`Table::pipe_view`], which checked that it covers the layout), so a candidate's bytes
 /// may be changed through it; the caller must not change key bytes.
 pub(crate) struct PipeView<'a, K, V> {
-    /// Slot index `i` at `slots + i * SLOT`; `buckets * BUCKET` bytes in all.
+    /// Slot index `i` at `slots + i * SLOT`.
     slots: *mut u8,
+    /// `buckets * BUCKET`: the bytes of all slots (checked in debug builds).
+    len: usize,
     _t: PhantomData<(&'a mut [u8], KvMarker<K, V>)>,
 }
 
 impl<K: Pod, V: Pod> PipeView<'_, K, V> {
+    const SLOT: usize = core::mem::size_of::<K>() + core::mem::size_of::<V>();
+
     /// The address of the slot at byte offset `off` from the first slot. It is the whole
     /// slot (`SLOT` bytes, readable and writable while the view lives) when `off` is a
     /// [`Table::pipe_candidate_off`] other than [`NO_OFF`]: a slot of one of the key's
     /// buckets, below `buckets * BUCKET`, which the memory covers.
     #[inline(always)]
     pub(crate) fn slot(&self, off: usize) -> *mut u8 {
+        debug_assert!(off.checked_add(Self::SLOT).is_some_and(|e| e <= self.len));
         self.slots.wrapping_add(off)
     }
 }
@@ -1442,7 +1448,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Iterator for Iter<'_, K, V, M> {
 }
 
 /// Prefetches the cache line holding `base + off` into all cache levels; a hint with no
-/// architectural effect, so `off` needs no bounds check.
+/// architectural effect, so `off` needs no bounds check (the FDB's burst uses it too).
 #[inline(always)]
 #[allow(unsafe_code)]
 pub(crate) fn prefetch(base: *const u8, off: usize) {
