@@ -1516,10 +1516,11 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         // then folds out of the loop. Without memory, every key is absent.)
         let mut offs = [NO_OFF; PIPE_MAX];
         if self.macs.pipe_ready() {
+            // The frames' lines first: a caller's array that is not in cache is read in one
+            // go, and once the slot prefetches hold the fill buffers, a frame that is not in
+            // cache would wait for one (measured: see the module doc).
+            prefetch_bytes(&frames[..n]);
             if pf {
-                // The frames' lines first: once the slot prefetches hold the fill buffers, a
-                // frame that is not in cache waits for one (measured: see the module doc).
-                prefetch_bytes(&frames[..n]);
                 candidates::<true, M>(&self.macs, &frames[..n], &mut offs);
             } else {
                 candidates::<false, M>(&self.macs, &frames[..n], &mut offs);
