@@ -71,8 +71,8 @@
 //! `bts`, one register more, no faster). Buckets scaled by 16 (the tag group's own offset) made
 //! the slot offset `(g + 2 i) * 12`, which the compiler splits into a shift and an `lea` that
 //! no longer fold into the address: no fewer instructions than scaling by 8.
-//! The other `unsafe` are the SSE2 intrinsics (`group.rs`) and the `_mm_prefetch` hint of the
-//! burst path.
+//! The other `unsafe` are the SSE2 intrinsics (`group.rs`), the `_mm_prefetch` hint of the
+//! burst path, and the FDB's slot reads and writes through a `PipeView` (in `l2/fdb.rs`).
 //!
 //! Slots of 64 bytes (or a multiple) start on a cache line, and power-of-two slots below that
 //! never straddle one ([`Table::mem_size`] adds the slack): a lookup then touches one line of
@@ -82,9 +82,13 @@
 //! prefetch both tag groups; match the tags and prefetch the candidate slot; compare the keys —
 //! dozens of cache misses in flight. Tables that fit in cache (≤ 1 MB) skip the prefetches and
 //! are looked up key by key. The stages are also open to the crate one key at a time
-//! (`pipe_candidate`: hash, tag match, slot prefetch; `pipe_confirm`: the key compare), so the
-//! FDB's 128-key burst runs them itself and fuses the key compare with its own per-frame
-//! decision on the slot's bytes.
+//! (`pipe_candidate`: hash, tag match, slot prefetch; `pipe_candidate_off`: the same as the
+//! slot's byte offset; `pipe_confirm`: the key compare), so the FDB's 128-key burst runs them
+//! itself and fuses the key compare with its own per-frame decision on the slot's bytes, which
+//! it reads and changes through `PipeView`: the slots borrowed mutably as one raw address, an
+//! offset from `pipe_candidate_off` being a whole slot of the table's buckets (`pipe_view`
+//! checks once that the memory covers them), so the FDB's loop has no bounds check or index
+//! arithmetic per slot.
 //!
 //! Measured against hashbrown (same 16-byte keys, `u64` values, `benches/table.rs`, thread CPU
 //! time, medians of 4 runs interleaved with the previous build on a shared 2-core VM, ns per
