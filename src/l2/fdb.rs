@@ -65,114 +65,117 @@
 //!
 //! Everything else (IPv6 VTEPs, static entries, dead entries, moves, dampening, new MACs,
 //! limits, full tables, eviction) takes out-of-line paths. [`Fdb::learn_lookup_burst`] runs the
-//! table's pipeline stages itself over the 2×N MACs of up to 64 frames: one loop hashes each
-//! key, matches its two tag groups and prefetches its candidate slot (the tag groups are not
-//! prefetched ahead: 256 prefetches back to back measured slower than the loop's own loads,
-//! which overlap out of order; whether to prefetch at all — not for a cache-resident table —
-//! is decided once per burst). Then a tight loop decides each frame on the raw words of its two
-//! candidate slots while it is
-//! the common case: the source slot's first word is the key's first 8 bytes and its second word
-//! is the key's last 2 bytes, flags (not static), kind and destination, so key, flags and
-//! destination are two 8-byte compares; liveness is one compare of `last_seen` with
-//! `now - age + 1` (computed once per burst); the destination slot needs its two key words, the
-//! static flag or that compare, and a kind that is not IPv6. No address checks (a found key is
-//! unicast: only unicast MACs are stored), the `refreshed` and `hits` counters and the hit mask
-//! set once after the loop (every frame it took is both), the slots borrowed once for it. A tag that matched a different key fails the
-//! key compare like any uncommon frame. At the first other frame the rest of the burst takes
-//! the general path, which confirms each candidate by its key (the full two-bucket search after
-//! a tag collision); once a learn there inserts or evicts, the remaining frames look their MACs
-//! up again, so the result is always that of [`learn`](Fdb::learn) then
-//! [`lookup`](Fdb::lookup) frame after frame (a proptest checks this, counters included, with
-//! ports, IPv4 and IPv6 VTEPs).
+//! table's pipeline stages itself over the 2×N MACs of up to 64 frames:
+//! 1. it prefetches the frames' own cache lines (see below why);
+//! 2. one loop hashes each key, matches its two tag groups and prefetches its candidate slot
+//!    (`Table::pipe_candidate_off`), storing the slot's byte offset from the table's first
+//!    slot (a key with no tag match leaves `NO_OFF`: it is absent). The tag groups are not
+//!    prefetched ahead: 256 prefetches back to back measured slower than the loop's own
+//!    loads, which overlap out of order; whether to prefetch slots at all — not for a
+//!    cache-resident table — is decided once per burst;
+//! 3. a tight loop in its own function (`Cands::decide`, so the FDB's fields are not in its
+//!    registers) decides each frame on the raw words of its two candidate slots while it is
+//!    the common case, reading and writing them through the table's slots borrowed as one raw
+//!    address (`PipeView`: no bounds checks, no index arithmetic, the address `base + offset`
+//!    folded into each load; `unsafe`, with the invariant that an offset from
+//!    `pipe_candidate_off` is a slot of the table's buckets, which `pipe_view` checked the
+//!    memory covers). The source slot's first word is the key's first 8 bytes and its second
+//!    word is the key's last 2 bytes, flags (not static), kind and destination, so key, flags
+//!    and destination are two 8-byte compares; liveness is one compare of `last_seen` with
+//!    `now - age + 1` (computed once per burst); `last_seen` is stored only when it changes.
+//!    The destination's common case is a learned entry on a port: key bytes 8..10, flags 0
+//!    and kind are one 32-bit compare, then liveness, and the answer is two stores into `out`
+//!    (a `Dest` merged from both kinds took five); a static or IPv4 destination takes a cold
+//!    branch of the same loop (the static flag or liveness, a kind that is not IPv6). No
+//!    address checks (a found key is unicast: only unicast MACs are stored); the `refreshed`
+//!    and `hits` counters and the hit mask are set once after the loop (every frame it took
+//!    is both).
+//!
+//! A tag that matched a different key fails the key compare like any uncommon frame. At the
+//! first other frame the rest of the burst takes the general path, which confirms each
+//! candidate by its key (the full two-bucket search after a tag collision); once a learn there
+//! inserts or evicts, the remaining frames look their MACs up again, so the result is always
+//! that of [`learn`](Fdb::learn) then [`lookup`](Fdb::lookup) frame after frame (a proptest
+//! checks this, counters included, with ports, IPv4 and IPv6 VTEPs).
 //!
 //! Measured (`benches/l2.rs`, `fdb_100k`: 100k MACs over 100 segments, frames between random
 //! MACs of a segment, all known; thread CPU time on a shared 2-core VM; ns per frame, medians
-//! of 5 runs interleaved with the previous build's (64-byte entries); ratio = median of the
-//! per-run ratios to the hashbrown peer of the same run):
+//! of 4 runs interleaved with the previous build's; ratio = median of the per-run ratios to
+//! the hashbrown peer of the same run):
 //!
 //! | per frame | previous build | now | peer (previous's runs / now's) | previous / peer | now / peer |
 //! |-----------|---------------:|----:|-------------------------------:|----------------:|-----------:|
-//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 20.3 | 14.1 | 22.4 / 22.7 | 0.90× | 0.61× |
-//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 41.5 | 34.2 | 22.4 / 22.7 | 1.78× | 1.51× |
+//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 14.67 | 11.97 | 23.63 / 23.17 | 0.62× | 0.52× |
+//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 34.00 | 33.75 | 23.63 / 23.17 | 1.43× | 1.45× |
 //!
-//! The peer is the same work on a `hashbrown::HashMap` (refresh or insert the source, get the
-//! destination; no aging, moves, limits or counters). Callgrind (`examples/fdb_prof.rs`): 162
-//! instructions per frame in the burst (272 before, ≈ 660 in the first design), 285 for
-//! learn + lookup (296 before). [`learn`](Fdb::learn) and [`lookup`](Fdb::lookup) decide
-//! their common case on the candidate slot's words the same way.
+//! Per run, burst: previous 14.38 / 14.96 / 14.27 / 15.12 (0.621× / 0.621× / 0.606× /
+//! 0.637×), now 12.05 / 12.21 / 11.86 / 11.89 (0.524× / 0.524× / 0.508× / 0.516×). The peer is
+//! the same work on a `hashbrown::HashMap` (refresh or insert the source, get the destination;
+//! no aging, moves, limits or counters). Callgrind (`examples/fdb_prof.rs`, 100k MACs): 143
+//! instructions per frame in the burst (163 before, 272 in the 64-byte-entry build, ≈ 660 in
+//! the first design), 272 for learn + lookup (unchanged). [`learn`](Fdb::learn) and
+//! [`lookup`](Fdb::lookup) decide their common case on the candidate slot's words the same
+//! way (through the table's bounds-checked slot accessors).
 //!
-//! The issue's goal of 10 ns per frame is not met. By table size the burst takes
-//! (`fdb_prof` with `FDB_PASSES=3`, best of 2 runs; the previous build in brackets) 11.9 ns
-//! per frame at 10k MACs (18.4), 12.7 at 40k (19.5), 13.3 at 60k (18.7), 13.8 at 100k (20.5),
-//! 17.2 at 200k (24.2), 34.8 at 1M (45.0): at 100k the cache misses now cost ≈ 2 ns per
-//! frame, and what is left is ≈ 160 instructions, ≈ 12 ns. Tried and dropped: prefetching the
-//! tag groups ahead (slower, see above), no prefetch at all (slower), the FDB in memory
-//! advised to transparent huge pages (no change in a short run), prefetching slots into L2 only or
-//! non-temporally (`T1`, `NTA`: no faster), forcing [`learn`](Fdb::learn) inline (more
-//! instructions, no faster).
+//! Where the 143 go: the candidate loop 85 per frame — per key ≈ 41: building the key 3–5,
+//! the hash 5 (one keyed folded multiply over the 10 bytes, nothing left to cut there), the
+//! two range reductions and the second bucket's skip 12, the tag 1 and its broadcast 3, the
+//! two group loads and the match 6, the "any match" branch 2, the candidate, its prefetch
+//! and its store 7 — the decision 52 (the frame's kind of source and its hot word 8, the two
+//! candidates and their `NO_OFF` tests 6, the two keys 7, source compares and the `last_seen`
+//! store 10, destination compares 10, `learned` and `out` 4, the loop 7), and 6 per frame
+//! for the burst (the offsets' 1 KB fill, the frames' prefetch, counters).
 //!
-//! Where the 161 instructions go (callgrind per instruction, 100k MACs): the pipeline loop 94
-//! per frame — per key ≈ 44: building the key 3–5, the hash 5 (already one keyed folded
-//! multiply over the 10 bytes, nothing left to cut there), the two range reductions and the
-//! second bucket's skip 10, the two tag-group addresses 6, the tag broadcast 3, the match 4, the
-//! candidate and its prefetch 12 — and the common-case decision 64. Tried on top and dropped
-//! (each measured with callgrind, then `benches/l2.rs` against this build, 7 interleaved
-//! pairs): a branch-free candidate (bit 16 as "no match", the second bucket's slots based at
-//! `(b2 - 1) * 8`, one conditional move): 161 → 160; the decision loop indexing the slots as
-//! 32-byte arrays (one bounds check per slot): no net change; candidates passed as byte
-//! offsets: 167 (the safe slice access kept two checks); the pipeline loop compiled with
-//! AVX2 + BMI2 behind runtime detection (`vpbroadcastw`, `vpcmpeqw` from memory, `mulx`) with
-//! the two above: 154.6 per frame in the burst, 280.5 for learn + lookup (284.5). Timed, that
-//! last one was no faster: burst 15.0 against 14.8 ns per frame, 0.61× the hashbrown peer
-//! for both (24.4 / 23.8 ns), learn + lookup 37.0 against 36.0 ns, 1.49× against 1.50×
-//! (medians; ratios are medians of the per-run ratios); `fdb_prof` runs spread 15.6–21.9 ns
-//! for both builds under load. A 4 % cut is below what this machine resolves and does not
-//! justify the `unsafe` dispatch.
+//! Why the frames are prefetched: the bench's frame array (4096 bursts, 9.4 MB) is not in
+//! cache, and once the candidate loop's slot prefetches hold the L1 fill buffers, each frame
+//! line the loop misses waits for one. Without it, every cut in the candidate loop made the
+//! burst *slower*: the same loop two stores tighter measured 29–31 ns against 18–19 ns per
+//! frame (`fdb_prof`, `FDB_PASSES=2`, 4000 bursts, 3 interleaved runs; the previous build
+//! 20–23), and with the frames prefetched 14.0 against 18.4. At 10k MACs (cache-resident, no
+//! slot prefetches) it still helps: 12.0 → 11.1 ns per frame (same setup).
 //!
-//! Also tried and dropped (session 5, branch `fdb10`): a vector pipeline stage behind runtime
-//! detection (AVX-512F/BW/VL) computing the keys' hash, tag and both buckets eight keys per
-//! 512-bit vector (or four per 256-bit one), then matching each key's two tag groups with one
-//! 256-bit `vpcmpeqw` into a mask register and prefetching its candidate, key after key. The
-//! table's hash does not have to change for it: the folded multiply's 128-bit product is
-//! exact from four `vpmuludq` partial products with carries (`mid = (xl·yl >> 32) +
-//! lo32(xl·yh) + lo32(xh·yl)`, `lo = mid << 32 | lo32(xl·yl)`, `hi = xh·yh + (xl·yh >> 32) +
-//! (xh·yl >> 32) + (mid >> 32)`), Lemire's reduction is a `vpmuludq` and a shift, and the
-//! second bucket's skip a masked add; a proptest checked the stage's (hash, tag, buckets)
-//! against the scalar ones (and a `u128` product) for random keys and bucket counts. It was
-//! slower. `fdb_100k` burst, 3 interleaved runs (ns per frame, ratio to the hashbrown peer of
-//! the same run): scalar 14.95 / 14.83 / 14.44 (0.63× / 0.65× / 0.64×), 512-bit stage 16.41 /
-//! 15.94 / 16.21 (0.67× / 0.72× / 0.72×), 256-bit stage 17.87 / 17.44 / 17.35 (0.73× / 0.77× /
-//! 0.77×); `fdb_prof` (`FDB_PASSES=3`, 3 interleaved runs) at 10k MACs 13.8 / 12.7 / 12.8 ns
-//! scalar, 14.8 / 15.4 / 15.5 (512-bit), 17.5 / 16.5 / 15.1 (256-bit); at 100k 14.5 / 14.4 /
-//! 14.4, 17.0 / 16.1 / 16.1, 17.8 / 17.1 / 17.1. The scalar hash and reductions are cheap
-//! (`mul`, `imul` and shifts, overlapped out of order); the vector form replaces them with
-//! lane extracts, inserts and broadcasts between vector and general registers, which do not
-//! overlap as well. On top of the 512-bit stage, the common-case decision taken eight frames
-//! at a time on words gathered from the candidate slots (`vpgatherqq` of 3 words per slot,
-//! the refreshes scattered back, the longest common prefix decided as the scalar loop would):
-//! burst 22.9 / 22.8 ns per frame against 18.6 / 17.5 for the stage alone (2 interleaved runs
-//! on a loaded machine) — six gathers per eight frames cost more than the scalar loads they
-//! replace. Passing the keys built in the candidate loop to the decision loop instead of
-//! building them again: 165 → 170 instructions per frame (the key array's stores and
-//! zeroing cost more than the rebuild). The candidate stage and the decision fused into one
-//! loop, the candidates 8 or 16 frames ahead of the decision (so the slot prefetches are
-//! spread over the burst instead of issued back to back), the decision only reading the
-//! table and the `last_seen` refreshes stored after it: 190 and 198 instructions per frame
-//! against 166, and `fdb_prof` (3 interleaved runs) 14.3 / 11.9 / 12.9 and 14.3 / 13.9 / 13.8
-//! ns at 10k MACs against 12.8 / 12.2 / 12.7 and 12.6 / 14.0 / 12.6, 14.3 / 15.8 / 14.6 and
-//! 14.5 / 14.9 / 15.2 at 100k against 15.6 / 16.2 / 14.5 and 14.5 / 14.5 / 16.3: no gain
-//! resolved. Splitting the vector stage in two loops (all keys' buckets and tags in vectors,
-//! then the tag match and prefetch key by key): 12.5 / 12.7 / 12.2 ns at 10k against 13.9 /
-//! 13.2 / 12.9, but 16.1 / 18.2 / 15.5 at 100k against 15.2 / 14.5 / 15.0 — its faster
-//! second loop issues the slot prefetches back to back, which the 100k table pays for.
+//! The issue's goal of 10 ns per frame is not met: `fdb_prof` (`FDB_PASSES=2`, 4000 bursts)
+//! takes 11.1 ns per frame at 10k MACs, cache-resident, and 13.2 at 100k, so what is left is
+//! mostly the ≈ 143 instructions (at ≈ 4 per cycle), not memory.
 //!
-//! The goal needs ≈ 50 fewer instructions per frame, and the per-key hashing is not where they
-//! are. Nor is memory: at 10k MACs, cache-resident, the burst takes 12–14 ns, so 16-byte slots
-//! (100k MACs in 1.8 MB, in L2; interned destinations and a 32-bit `last_seen`, a change of
-//! the documented tick semantics) would gain at most the 1–2 ns between 10k and 100k. A power
-//! of two bucket count with the second bucket derived from the first and the tag (one range
-//! reduction instead of two, at the cost of the table's density) changes the table's key →
-//! bucket mapping, shared with every other table user.
+//! Tried in this design and dropped:
+//! - the candidate stage itself over raw pointers (a `PipeView` holding the tag and slot
+//!   bases, bucket counts and hasher in locals, candidates stored as slot addresses, a key
+//!   with no match pointing at a static sentinel slot that no common case accepts): 140
+//!   instructions per frame, but 30–31 ns against 21 for the previous build in `fdb_prof`
+//!   (4000 bursts) and 1.83–1.93 µs against 1.00–1.15 per burst in `fdb_100k`, with the same
+//!   instructions as the table's own `pipe_candidate` loop bar register choices — the frames'
+//!   misses above, found later; not retried once the frames were prefetched;
+//! - the frames' key words read as one load (`FrameAddr` as `repr(C)`, the segment and the
+//!   source MAC's first 4 bytes one unaligned `u64`, `unsafe`): 143 → 140 instructions,
+//!   13.1 / 13.7 / 13.8 against 14.0 / 13.7 / 14.7 ns (`fdb_prof`): not worth an `unsafe`
+//!   read of a public struct;
+//! - one range reduction instead of two (the second bucket derived from the first and the
+//!   hash's high bits, wrapped once into `0..n`): with no power-of-two bucket count the wrap is
+//!   a subtract and a conditional move, 7–8 instructions against the present 8 — not worth
+//!   changing the table's key → bucket mapping, not built.
+//!
+//! Tried before (sessions 4 and 5) and dropped, with the 64-byte-then-32-byte entry builds:
+//! prefetching the tag groups ahead (slower, see above), no prefetch at all (slower), the FDB
+//! in memory advised to transparent huge pages (no change in a short run), prefetching slots
+//! into L2 only or non-temporally (`T1`, `NTA`: no faster), forcing [`learn`](Fdb::learn)
+//! inline (more instructions, no faster), a branch-free candidate (bit 16 as "no match": 161 →
+//! 160), the pipeline loop compiled with AVX2 + BMI2 behind runtime detection (`vpbroadcastw`,
+//! `vpcmpeqw` from memory, `mulx`: 161 → 154.6 instructions, burst 15.0 against 14.8 ns, no
+//! faster). A vector pipeline stage behind runtime detection (AVX-512F/BW/VL: the keys' hash,
+//! tag and both buckets eight keys per 512-bit vector, the folded multiply's 128-bit product
+//! exact from four `vpmuludq` partial products, Lemire's reduction a `vpmuludq` and a shift,
+//! checked against the scalar stage by a proptest): slower, `fdb_100k` burst 0.67–0.72× the
+//! peer (512-bit) and 0.73–0.77× (256-bit) against 0.63–0.65× scalar — the scalar hash and
+//! reductions overlap out of order, the vector form adds lane extracts and broadcasts. On top
+//! of it, the decision eight frames at a time on gathered slot words (`vpgatherqq`, refreshes
+//! scattered): 22.9 against 18.6 ns per frame. Passing the keys built in the candidate loop to
+//! the decision loop: 165 → 170 instructions. The candidate stage and the decision fused into
+//! one loop with the candidates 8 or 16 frames ahead: 190 and 198 instructions, no gain
+//! resolved. The vector stage split in two loops: faster at 10k MACs, slower at 100k (the
+//! second loop issued the slot prefetches back to back). 16-byte slots (100k MACs in 1.8 MB,
+//! in L2; interned destinations and a 32-bit `last_seen`, a change of the documented tick
+//! semantics) would gain at most the ≈ 2 ns between 10k and 100k.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -180,7 +183,8 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{Dest, SegmentId};
 use crate::table::{
-    Inserted, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT, PIPE_MAX,
+    prefetch, Inserted, PipeView, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_OFF,
+    NO_SLOT, PIPE_MAX,
 };
 use crate::wire::MacAddr;
 
@@ -734,17 +738,177 @@ fn hot_lookup(d: &[u8; 32], key: &Key, min_live: u64) -> Option<Dest> {
     })
 }
 
-/// The candidate slots (`Table::pipe_candidate`, prefetched when `PF`) of the frames' source
-/// MACs at `2 i` and destination MACs at `2 i + 1`.
+/// Stages 1 and 2 of the table's pipeline for a burst's MACs (source of frame `i` at `2 i`,
+/// destination at `2 i + 1`): hash, match the tags and prefetch (when `PF`) the candidate
+/// slot, key after key; `offs` (all [`NO_OFF`]) gets each candidate's byte offset from the
+/// table's first slot ([`Table::pipe_candidate_off`], not yet confirmed by its key; left
+/// [`NO_OFF`] when no tag matches, and then the key is absent). At most [`BURST_MAX`] frames.
 #[inline(always)]
 fn candidates<const PF: bool, M: AsRef<[u8]>>(
     macs: &Macs<M>,
     frames: &[FrameAddr],
-    idx: &mut [SlotIdx; PIPE_MAX],
+    offs: &mut [usize; PIPE_MAX],
 ) {
-    for (f, c) in frames.iter().zip(idx.chunks_exact_mut(2)) {
-        c[0] = macs.pipe_candidate::<PF>(&Key::new(f.seg, f.src));
-        c[1] = macs.pipe_candidate::<PF>(&Key::new(f.seg, f.dst));
+    // (An absent key leaves its `NO_OFF`, so no default is kept in a register.)
+    for (f, o) in frames.iter().zip(offs.chunks_exact_mut(2)) {
+        if let Some(x) = macs.pipe_candidate_off::<PF>(&Key::new(f.seg, f.src)) {
+            o[0] = x;
+        }
+        if let Some(x) = macs.pipe_candidate_off::<PF>(&Key::new(f.seg, f.dst)) {
+            o[1] = x;
+        }
+    }
+}
+
+/// Prefetches every cache line of `v`.
+#[inline(always)]
+fn prefetch_bytes<T>(v: &[T]) {
+    let (p, len) = (v.as_ptr().cast::<u8>(), core::mem::size_of_val(v));
+    let mut o = 0;
+    while o < len {
+        prefetch(p, o);
+        o += 64;
+    }
+}
+
+/// A burst's frames with the candidate slots of their MACs ([`candidates`] of the table
+/// whose slots `view` borrows), for [`decide`](Cands::decide).
+struct Cands<'a> {
+    offs: &'a [usize; PIPE_MAX],
+    view: &'a PipeView<'a, Key, Entry>,
+    frames: &'a [FrameAddr],
+}
+
+impl Cands<'_> {
+    /// The common case of [`Fdb::learn_lookup_burst`] from the first frame on, while it
+    /// lasts; returns the number of frames decided (each a refreshed source and a found
+    /// destination, with `learned` and `out` written).
+    ///
+    /// The common case, decided on the candidate slots' raw words: the source is found
+    /// as a live learned entry on the frame's port or IPv4 VTEP, the destination is
+    /// found live on a port or an IPv4 VTEP. A slot is the key's 10 bytes, then flags,
+    /// kind, the 4-byte destination, `last_seen`: so the source's second key word,
+    /// flags (not static), kind and destination are one 8-byte compare. A found key is
+    /// unicast (only unicast MACs are ever stored), so neither needs the address
+    /// checks. A key with no candidate is absent: its frame is not the common case.
+    /// Anything else — a tag collision included — and every frame after it is left to the
+    /// general path. (Not inlined: a loop of its own keeps the FDB's fields out of its
+    /// registers.)
+    #[inline(never)]
+    fn decide(
+        &self,
+        now: u64,
+        min_live: u64,
+        learned: &mut [Learned],
+        out: &mut [Option<Dest>],
+    ) -> usize {
+        // (In locals: the loop's stores through slot addresses could otherwise be taken to
+        // change `self`'s fields, reloaded after each.)
+        let (frames, offs, slots) = (self.frames, self.offs, self.view.slot(0));
+        // The address of candidate `i` (`PipeView::slot`), `None` when the key is absent.
+        let slot = |i: usize| match offs.get(i) {
+            Some(&o) if o != NO_OFF => Some(slots.wrapping_add(o)),
+            _ => None,
+        };
+        let n = frames
+            .len()
+            .min(learned.len())
+            .min(out.len())
+            .min(BURST_MAX);
+        let mut at = 0;
+        while at < n {
+            let f = &frames[at];
+            // The entry's flags (0), kind and destination as they sit in the second word.
+            let Some(hot) = hot_word(f.from) else {
+                break;
+            };
+            let (Some(ps), Some(pd)) = (slot(2 * at), slot(2 * at + 1)) else {
+                break;
+            };
+            let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+            // SAFETY: `ps` and `pd` are slots of the table at offsets from `candidates` (see
+            // `learn_lookup_burst`), 32 bytes each, readable and writable through the view,
+            // which outlives `self` (`PipeView::slot`).
+            #[allow(unsafe_code)]
+            let [s0, s1, seen] = unsafe { slot_words(ps) };
+            if s0 != u64::from_le_bytes(ks.lo)
+                || s1 != u64::from(u16::from_le_bytes(ks.hi)) | hot
+                || seen < min_live
+            {
+                break;
+            }
+            if seen != now {
+                // SAFETY: as above; bytes 16..24 of the slot are its `last_seen`.
+                #[allow(unsafe_code)]
+                unsafe {
+                    ps.add(16).cast::<u64>().write_unaligned(now.to_le());
+                }
+            }
+            // SAFETY: as for `ps` (read after the store: `pd` may be the same slot).
+            #[allow(unsafe_code)]
+            let [d0, d1, d2] = unsafe { slot_words(pd) };
+            if d0 != u64::from_le_bytes(kd.lo) {
+                break;
+            }
+            // A learned entry on a port, the common kind: key bytes 8..10, flags 0 and the
+            // kind are one 32-bit compare, and a port is two stores into `out` (a merged
+            // `Dest` of both kinds takes five).
+            let port = u32::from_le_bytes([kd.hi[0], kd.hi[1], 0, KIND_PORT]);
+            learned[at] = Learned::Refreshed;
+            if d1 as u32 == port && d2 >= min_live {
+                out[at] = Some(Dest::Port(u32::from_ne_bytes(
+                    ((d1 >> 32) as u32).to_le_bytes(),
+                )));
+            } else {
+                core::hint::cold_path();
+                let (flags, kind) = ((d1 >> 16) as u8, (d1 >> 24) as u8);
+                if d1 as u16 != u16::from_le_bytes(kd.hi)
+                    || (flags & FLAG_STATIC == 0 && d2 < min_live)
+                    || kind == KIND_V6
+                {
+                    break;
+                }
+                // The destination's stored bytes.
+                let d4 = ((d1 >> 32) as u32).to_le_bytes();
+                out[at] = Some(if kind == KIND_PORT {
+                    Dest::Port(u32::from_ne_bytes(d4))
+                } else {
+                    Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4)))
+                });
+            }
+            at += 1;
+        }
+        at
+    }
+}
+
+/// The first three words of the slot at `p` (key bytes 0..8; key bytes 8..10, flags, kind,
+/// destination; `last_seen`).
+///
+/// # Safety
+///
+/// `p` points to 24 readable bytes (a slot from a live [`PipeView`]).
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn slot_words(p: *const u8) -> [u64; 3] {
+    let w = p.cast::<u64>();
+    // SAFETY: bytes 0..24 of the 32 the caller guarantees; unaligned reads.
+    unsafe {
+        [
+            u64::from_le(w.read_unaligned()),
+            u64::from_le(w.add(1).read_unaligned()),
+            u64::from_le(w.add(2).read_unaligned()),
+        ]
+    }
+}
+
+/// The slot index of a [`Table::pipe_candidate_off`] byte offset.
+#[inline(always)]
+fn off_idx(off: usize) -> SlotIdx {
+    if off == NO_OFF {
+        NO_SLOT
+    } else {
+        (off / 32) as SlotIdx
     }
 }
 
@@ -1343,53 +1507,37 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             }));
         }
         let (learned, out) = (&mut learned[..n], &mut out[..n]);
+        let min_live = min_live(now, self.cfg.age);
+        let pf = self.macs.pipe_prefetches();
+        // The frames decided by the common case below, from the first.
+        let mut at = 0;
         // The table's pipeline over all 2n MACs (source 2i, destination 2i + 1): hash, match
         // the tags and prefetch the candidate slot, key after key (the tag groups' loads of
-        // consecutive keys overlap out of order). The keys are compared in the loop below,
-        // together with the entries, once the slots have had the other keys' time to arrive.
-        let mut idx = [NO_SLOT; PIPE_MAX];
-        // (The prefetch decision is taken once, not per key; so is the table's memory check,
-        // which then folds out of the loops. Without memory, every key is absent.)
-        let (ready, pf) = (self.macs.pipe_ready(), self.macs.pipe_prefetches());
-        if ready && pf {
-            candidates::<true, M>(&self.macs, &frames[..n], &mut idx);
-        } else if ready {
-            candidates::<false, M>(&self.macs, &frames[..n], &mut idx);
-        }
-        let min_live = min_live(now, self.cfg.age);
-        // The counters and the hit mask of the common cases are added once, after the loop.
-        let mut at = 0;
-        // The common case, decided on the candidate slots' raw words: the source is found as a
-        // live learned entry on the frame's port or IPv4 VTEP, the destination is found live on
-        // a port or an IPv4 VTEP. A slot is the key's 10 bytes, then flags, kind, the 4-byte
-        // destination, `last_seen`: so the source's second key word, flags (not static), kind
-        // and destination are one 8-byte compare. A found key is unicast (only unicast MACs
-        // are ever stored), so neither needs the address checks. Anything else — a tag
-        // collision included — and every frame after it goes through the general path below.
-        // The slots are borrowed once for the loop, so the table's memory is not reloaded
-        // after each `last_seen` store.
-        let slots = self.macs.slots_mut();
-        while at < n {
-            let f = &frames[at];
-            // The entry's flags (0), kind and destination as they sit in the second word.
-            let Some(hot) = hot_word(f.from) else {
-                break;
-            };
-            let (si, di) = (idx[2 * at], idx[2 * at + 1]);
-            let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
-            // (`NO_SLOT` is past the end of any table: `slot_mut` refuses it.)
-            let Some(s) = slot_mut(slots, si) else {
-                break;
-            };
-            if !refresh_hot(s, &ks, hot, min_live, now) {
-                break;
+        // consecutive keys overlap out of order). The keys are compared in `decide`, together
+        // with the entries, once the slots have had the other keys' time to arrive. (The
+        // prefetch decision is taken once, not per key; so is the table's memory check, which
+        // then folds out of the loop. Without memory, every key is absent.)
+        let mut offs = [NO_OFF; PIPE_MAX];
+        if self.macs.pipe_ready() {
+            // The frames' lines first: a caller's array that is not in cache is read in one
+            // go, and once the slot prefetches hold the fill buffers, a frame that is not in
+            // cache would wait for one (measured: see the module doc).
+            prefetch_bytes(&frames[..n]);
+            if pf {
+                candidates::<true, M>(&self.macs, &frames[..n], &mut offs);
+            } else {
+                candidates::<false, M>(&self.macs, &frames[..n], &mut offs);
             }
-            let Some(d) = slot(slots, di).and_then(|d| hot_lookup(d, &kd, min_live)) else {
-                break;
+        }
+        if let Some(view) = self.macs.pipe_view() {
+            // `offs` are candidates of this table: slots of its buckets, which the view's
+            // memory covers (what `decide`'s reads and stores rely on).
+            let cands = Cands {
+                offs: &offs,
+                view: &view,
+                frames,
             };
-            learned[at] = Learned::Refreshed;
-            out[at] = Some(d);
-            at += 1;
+            at = cands.decide(now, min_live, learned, out);
         }
         // Every frame so far was a refreshed source and a found destination.
         let found = at as u64;
@@ -1409,7 +1557,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 let i = if changed {
                     self.macs.find_key_idx(&ks)
                 } else {
-                    self.macs.pipe_confirm(&ks, idx[2 * at])
+                    self.macs.pipe_confirm(&ks, off_idx(offs[2 * at]))
                 };
                 self.learn_idx(f.seg, ks, f.from, now, i)
             };
@@ -1420,7 +1568,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             } else if changed {
                 self.macs.find_key_idx(&kd)
             } else {
-                self.macs.pipe_confirm(&kd, idx[2 * at + 1])
+                self.macs.pipe_confirm(&kd, off_idx(offs[2 * at + 1]))
             };
             let d = self.resolve(f.dst, &kd, di, now);
             hits |= u64::from(d.is_some()) << at;

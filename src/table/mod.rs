@@ -71,8 +71,8 @@
 //! `bts`, one register more, no faster). Buckets scaled by 16 (the tag group's own offset) made
 //! the slot offset `(g + 2 i) * 12`, which the compiler splits into a shift and an `lea` that
 //! no longer fold into the address: no fewer instructions than scaling by 8.
-//! The other `unsafe` are the SSE2 intrinsics (`group.rs`) and the `_mm_prefetch` hint of the
-//! burst path.
+//! The other `unsafe` are the SSE2 intrinsics (`group.rs`), the `_mm_prefetch` hint of the
+//! burst path, and the FDB's slot reads and writes through a `PipeView` (in `l2/fdb.rs`).
 //!
 //! Slots of 64 bytes (or a multiple) start on a cache line, and power-of-two slots below that
 //! never straddle one ([`Table::mem_size`] adds the slack): a lookup then touches one line of
@@ -82,9 +82,13 @@
 //! prefetch both tag groups; match the tags and prefetch the candidate slot; compare the keys —
 //! dozens of cache misses in flight. Tables that fit in cache (≤ 1 MB) skip the prefetches and
 //! are looked up key by key. The stages are also open to the crate one key at a time
-//! (`pipe_candidate`: hash, tag match, slot prefetch; `pipe_confirm`: the key compare), so the
-//! FDB's 128-key burst runs them itself and fuses the key compare with its own per-frame
-//! decision on the slot's bytes.
+//! (`pipe_candidate`: hash, tag match, slot prefetch; `pipe_candidate_off`: the same as the
+//! slot's byte offset; `pipe_confirm`: the key compare), so the FDB's 128-key burst runs them
+//! itself and fuses the key compare with its own per-frame decision on the slot's bytes, which
+//! it reads and changes through `PipeView`: the slots borrowed mutably as one raw address, an
+//! offset from `pipe_candidate_off` being a whole slot of the table's buckets (`pipe_view`
+//! checks once that the memory covers them), so the FDB's loop has no bounds check or index
+//! arithmetic per slot.
 //!
 //! Measured against hashbrown (same 16-byte keys, `u64` values, `benches/table.rs`, thread CPU
 //! time, medians of 4 runs interleaved with the previous build on a shared 2-core VM, ns per
@@ -215,6 +219,8 @@ pub struct Slot(u32);
 pub(crate) type SlotIdx = u32;
 /// The [`SlotIdx`] of a key that is absent.
 pub(crate) const NO_SLOT: SlotIdx = u32::MAX;
+/// The [`Table::pipe_candidate_off`] of a key that is absent.
+pub(crate) const NO_OFF: usize = usize::MAX;
 /// Most keys of one internal pipelined lookup (a burst of 64 frames has 128 MACs).
 pub(crate) const PIPE_MAX: usize = 2 * BURST_MAX;
 
@@ -351,6 +357,37 @@ fn hot_of_hash(h: u64, n: usize, n_m1: usize) -> Hot {
         g2m: core::hint::select_unpredictable(r < g1, r.wrapping_sub(SLOTS), r),
         tag: h as u16 | 1,
     }
+}
+
+/// The tag-match mask of `h`'s two buckets (see [`Table::match_both`]), read from the tag
+/// groups at `tags`.
+///
+/// # Safety
+///
+/// `tags` points to the tag groups of a table of `n` buckets (`n * TAGS_LEN` readable bytes)
+/// and `h` is a probe of that table (`h.g1 < 8 n`, `h.g2m + 8 < 8 n`).
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn match_tags(tags: *const u8, h: Hot) -> u32 {
+    // SAFETY: by the caller's contract, `2 g1` and `2 (g2m + 8)` are the offsets of two tag
+    // groups of the table, each 16 readable bytes; `[u8; 16]` has alignment 1.
+    let (g1, g2) = unsafe {
+        (
+            Group::new(&*tags.add(h.g1 * 2).cast::<[u8; TAGS_LEN]>()),
+            Group::new(
+                &*tags
+                    .add(h.g2m.wrapping_add(SLOTS) * 2)
+                    .cast::<[u8; TAGS_LEN]>(),
+            ),
+        )
+    };
+    group::match_pair(&g1, &g2, h.tag)
+}
+
+/// The slot index of bit `i < 16` of a [`match_tags`] mask of `h` (see [`Table::slot_of`]).
+#[inline(always)]
+fn slot_of(h: Hot, i: usize) -> usize {
+    core::hint::select_unpredictable(i < SLOTS, h.g1, h.g2m).wrapping_add(i)
 }
 
 /// Multiply-shift range reduction of a 32-bit hash onto `0..n` (Lemire 2019).
@@ -579,17 +616,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         // `2 (g2m + 8)` are their tag groups' offsets, and the tag groups end at
         // `self.buckets * TAGS_LEN <= self.base <= self.end <= mem.len()` (`mem_ok`): both
         // 16-byte reads are inside `mem`, and `[u8; 16]` has alignment 1.
-        let (g1, g2) = unsafe {
-            let t = mem.as_ptr();
-            (
-                Group::new(&*t.add(h.g1 * 2).cast::<[u8; TAGS_LEN]>()),
-                Group::new(
-                    &*t.add(h.g2m.wrapping_add(SLOTS) * 2)
-                        .cast::<[u8; TAGS_LEN]>(),
-                ),
-            )
-        };
-        group::match_pair(&g1, &g2, h.tag)
+        unsafe { match_tags(mem.as_ptr(), h) }
     }
 
     /// The slot index (`bucket * 8 + slot`) of bit `i < 16` of a [`match_both`](Self::match_both)
@@ -603,7 +630,7 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
     /// `i >= 8` then.)
     #[inline(always)]
     fn slot_of(h: Hot, i: usize) -> usize {
-        core::hint::select_unpredictable(i < SLOTS, h.g1, h.g2m).wrapping_add(i)
+        slot_of(h, i)
     }
 
     /// The first slot whose tag matches, in the first bucket then the second: the only branch
@@ -886,6 +913,21 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         }
     }
 
+    /// [`pipe_candidate`](Self::pipe_candidate) as the candidate slot's byte offset from the
+    /// first slot ([`PipeView::slot`]); `None` when no tag matches.
+    #[inline(always)]
+    pub(crate) fn pipe_candidate_off<const PF: bool>(&self, key: &K) -> Option<usize> {
+        let off = self.candidate(self.hot(key))? * Self::SLOT;
+        if PF {
+            let base = self.mem().as_ptr().wrapping_add(self.base);
+            prefetch(base, off);
+            if 64 % Self::SLOT != 0 {
+                prefetch(base, off + Self::SLOT - 1);
+            }
+        }
+        Some(off)
+    }
+
     /// The bucket pair and tag of `key`, for tests that need two keys indistinguishable before
     /// their key compare.
     #[cfg(test)]
@@ -1020,6 +1062,22 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
     pub(crate) fn slots_mut(&mut self) -> &mut [u8] {
         let (base, end) = (self.base, self.end);
         self.mem_mut().get_mut(base..end).unwrap_or(&mut [])
+    }
+
+    /// The table's slots as a raw address for a caller running its own burst pipeline (the
+    /// FDB's), or `None` when the memory no longer covers the layout: see [`PipeView`].
+    #[inline(always)]
+    pub(crate) fn pipe_view(&mut self) -> Option<PipeView<'_, K, V>> {
+        let (base, end) = (self.base, self.end);
+        let mem = self.mem_mut();
+        if mem.len() < end {
+            return None;
+        }
+        Some(PipeView {
+            slots: mem.as_mut_ptr().wrapping_add(base),
+            len: end - base,
+            _t: PhantomData,
+        })
     }
 
     /// The value bytes of the entry at `idx`, to change in place; `None` when out of range.
@@ -1300,6 +1358,36 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
     }
 }
 
+/// The key and value types a [`PipeView`] reads (no ownership, no drop).
+type KvMarker<K, V> = fn() -> (K, V);
+
+/// The table's slots as a raw address, for a caller's own burst loop over candidates from
+/// [`Table::pipe_candidate_off`] (the FDB's): the caller reads and changes a candidate slot
+/// with no bounds check and no index arithmetic. Holds the table's memory borrowed mutably
+/// ([`Table::pipe_view`], which checked that it covers the layout), so a candidate's bytes
+/// may be changed through it; the caller must not change key bytes.
+pub(crate) struct PipeView<'a, K, V> {
+    /// Slot index `i` at `slots + i * SLOT`.
+    slots: *mut u8,
+    /// `buckets * BUCKET`: the bytes of all slots (checked in debug builds).
+    len: usize,
+    _t: PhantomData<(&'a mut [u8], KvMarker<K, V>)>,
+}
+
+impl<K: Pod, V: Pod> PipeView<'_, K, V> {
+    const SLOT: usize = core::mem::size_of::<K>() + core::mem::size_of::<V>();
+
+    /// The address of the slot at byte offset `off` from the first slot. It is the whole
+    /// slot (`SLOT` bytes, readable and writable while the view lives) when `off` is a
+    /// [`Table::pipe_candidate_off`] other than [`NO_OFF`]: a slot of one of the key's
+    /// buckets, below `buckets * BUCKET`, which the memory covers.
+    #[inline(always)]
+    pub(crate) fn slot(&self, off: usize) -> *mut u8 {
+        debug_assert!(off.checked_add(Self::SLOT).is_some_and(|e| e <= self.len));
+        self.slots.wrapping_add(off)
+    }
+}
+
 /// A bucket in the cuckoo breadth-first search.
 #[derive(Clone, Copy)]
 struct Node {
@@ -1364,10 +1452,10 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Iterator for Iter<'_, K, V, M> {
 }
 
 /// Prefetches the cache line holding `base + off` into all cache levels; a hint with no
-/// architectural effect, so `off` needs no bounds check.
+/// architectural effect, so `off` needs no bounds check (the FDB's burst uses it too).
 #[inline(always)]
 #[allow(unsafe_code)]
-fn prefetch(base: *const u8, off: usize) {
+pub(crate) fn prefetch(base: *const u8, off: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         // `wrapping_add`: no in-bounds requirement (the callers pass offsets inside the table's

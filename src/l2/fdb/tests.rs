@@ -653,3 +653,64 @@ fn long_common_bursts_are_sequential() {
         assert!(same_state(&seq, &bur), "odd {odd:?}");
     }
 }
+
+/// The destinations the burst's common case takes on its cold branch — static entries on a
+/// port and on an IPv4 VTEP, a learned entry that moved (flags not 0), a learned entry on an
+/// IPv4 VTEP — and ones it must leave to the general path (an IPv6 VTEP, a dead entry, an
+/// absent MAC), each in the middle of a burst of common frames: the same results, counters and
+/// table as frame-by-frame learn + lookup.
+#[test]
+fn burst_common_case_destination_kinds() {
+    let c = FdbConfig {
+        default_segment_limit: u32::MAX,
+        move_hold: 0,
+        ..cfg(64, 4, 4)
+    };
+    let m = |i: u8| MacAddr([0x02, 0, 0, 0, 1, i]);
+    let v4 = Dest::Vtep(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9)));
+    let v6 = Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 9)));
+    // Static on a port, static on an IPv4 VTEP, moved (learned on port 1, then port 2),
+    // learned on an IPv4 VTEP; then an IPv6 VTEP, a dead entry, an absent MAC.
+    let special = [100, 101, 102, 103, 104, 105, 106].map(m);
+    for (k, &dst) in special.iter().enumerate() {
+        let mut seq = Fdb::with_config(c).unwrap();
+        let mut bur = Fdb::with_config(c).unwrap();
+        for f in [&mut seq, &mut bur] {
+            for i in 0..20u8 {
+                assert_eq!(
+                    f.learn(1, m(i), Dest::Port(u32::from(i % 4)), AGE),
+                    Learned::New
+                );
+            }
+            f.add_static(1, m(100), Dest::Port(7), 0).unwrap();
+            f.add_static(1, m(101), v4, 0).unwrap();
+            assert_eq!(f.learn(1, m(102), Dest::Port(1), AGE), Learned::New);
+            assert!(matches!(
+                f.learn(1, m(102), Dest::Port(2), AGE + 1),
+                Learned::Moved { .. }
+            ));
+            assert_eq!(f.learn(1, m(103), v4, AGE), Learned::New);
+            assert_eq!(f.learn(1, m(104), v6, AGE), Learned::New);
+            assert_eq!(f.learn(1, m(105), Dest::Port(3), 0), Learned::New);
+        }
+        let now = AGE + 2;
+        // Every frame common (known sources on their ports, known destinations), the
+        // special destination at frame 5 + k and at the last frame.
+        let frames: Vec<FrameAddr> = (0..40u8)
+            .map(|j| FrameAddr {
+                seg: 1,
+                src: m(j % 20),
+                dst: if j == 5 + k as u8 || j == 39 {
+                    dst
+                } else {
+                    m((j * 3) % 20)
+                },
+                from: Dest::Port(u32::from(j % 20 % 4)),
+            })
+            .collect();
+        let (_, out, _) = burst_vs_sequential(&mut seq, &mut bur, &frames, now).unwrap();
+        let expect_hit = k < 5;
+        assert_eq!(out[5 + k].is_some(), expect_hit, "destination kind {k}");
+        assert!(same_state(&seq, &bur), "destination kind {k}");
+    }
+}
