@@ -23,7 +23,7 @@ impl Rng {
     pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    fn u128(&mut self) -> u128 {
+    pub(crate) fn u128(&mut self) -> u128 {
         ((self.next() as u128) << 64) | self.next() as u128
     }
 }
