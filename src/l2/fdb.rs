@@ -805,9 +805,13 @@ impl Cands<'_> {
         // (In locals: the loop's stores through slot addresses could otherwise be taken to
         // change `self`'s fields, reloaded after each.)
         let (frames, offs, slots) = (self.frames, self.offs, self.view.slot(0));
+        let len = self.view.len();
         // The address of candidate `i` (`PipeView::slot`), `None` when the key is absent.
         let slot = |i: usize| match offs.get(i) {
-            Some(&o) if o != NO_OFF => Some(slots.wrapping_add(o)),
+            Some(&o) if o != NO_OFF => {
+                debug_assert!(o.checked_add(32).is_some_and(|e| e <= len));
+                Some(slots.wrapping_add(o))
+            }
             _ => None,
         };
         let n = frames

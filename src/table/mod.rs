@@ -1369,7 +1369,8 @@ type KvMarker<K, V> = fn() -> (K, V);
 pub(crate) struct PipeView<'a, K, V> {
     /// Slot index `i` at `slots + i * SLOT`.
     slots: *mut u8,
-    /// `buckets * BUCKET`: the bytes of all slots (checked in debug builds).
+    /// `buckets * BUCKET`: the bytes of all slots (offsets are checked against it in debug
+    /// builds).
     len: usize,
     _t: PhantomData<(&'a mut [u8], KvMarker<K, V>)>,
 }
@@ -1381,6 +1382,11 @@ impl<K: Pod, V: Pod> PipeView<'_, K, V> {
     /// slot (`SLOT` bytes, readable and writable while the view lives) when `off` is a
     /// [`Table::pipe_candidate_off`] other than [`NO_OFF`]: a slot of one of the key's
     /// buckets, below `buckets * BUCKET`, which the memory covers.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     #[inline(always)]
     pub(crate) fn slot(&self, off: usize) -> *mut u8 {
         debug_assert!(off.checked_add(Self::SLOT).is_some_and(|e| e <= self.len));
