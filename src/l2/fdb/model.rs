@@ -77,9 +77,21 @@ impl Model {
             .count() as u32
     }
 
+    /// Whether a table refusal is believable: at capacity; below it, a cuckoo table refuses
+    /// a key when its two buckets (eight slots each, never the same bucket) are full and no
+    /// displacement path frees a slot, so never below 16 entries. A table of at most eight
+    /// buckets (up to 56 entries at the table's 7/8 load) can meet that with its entries
+    /// crowded into two buckets by a small key set, as the fuzzer's are (a refusal at 19 of
+    /// 26 was found); a larger one, with keys that spread, is expected to take at least 3/4
+    /// of its capacity first.
+    pub fn full_enough(&self) -> bool {
+        let (len, cap) = (self.macs.len(), self.cfg.mac_capacity);
+        len >= cap || len >= 16 && (cap <= 56 || len * 4 >= cap * 3)
+    }
+
     /// Learning, as [`super::Fdb::learn`] documents it. `got` (the FDB's answer) is consulted
     /// only to accept a table refusal below capacity, which a cuckoo table may give when a
-    /// key's two buckets are full — and only when the model is at least 3/4 full.
+    /// key's two buckets are full — and only when [`full_enough`](Self::full_enough).
     pub fn learn(
         &mut self,
         seg: SegmentId,
@@ -139,7 +151,7 @@ impl Model {
             return Learned::Refused(Refusal::SegmentLimit);
         }
         let cap = self.cfg.mac_capacity;
-        let early = got == Learned::Refused(Refusal::TableFull) && self.macs.len() * 4 >= cap * 3;
+        let early = got == Learned::Refused(Refusal::TableFull) && self.full_enough();
         if self.macs.len() >= cap || early {
             self.c.refused_full += 1;
             return Learned::Refused(Refusal::TableFull);
