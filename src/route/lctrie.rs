@@ -345,12 +345,12 @@ impl<A: Address> LcTrie<A> {
         } else {
             MAX_STRIDE
         };
+        // Routes going on far below the node may take a stride by their number alone,
+        // however few values its bits take among them: a slowly diverging cluster (host
+        // routes under one /64) is crossed in fewer, sparser levels.
+        let deep = maxlen >= dp + DEEP_SPAN;
         let mut st = MIN_STRIDE.min(room);
         for c in (MIN_STRIDE + 1..=max_st.min(room)).rev() {
-            // Routes going on far below the node may take a stride by their number alone,
-            // however few values its bits take among them: a slowly diverging cluster
-            // (host routes under one /64) is crossed in fewer, sparser levels.
-            let deep = maxlen >= dp + DEEP_SPAN;
             if rs.len() * FILL >= 1 << c && (deep || distinct(rs, dp, c) * FILL >= 1 << c) {
                 st = c;
                 break;
