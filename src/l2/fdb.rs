@@ -320,7 +320,11 @@ pub enum Forward<'a> {
 }
 
 /// One frame's L2 addressing, for [`Fdb::learn_lookup_burst`].
+///
+/// (`repr(C)`: the segment and the source MAC are adjacent, so the first 8 bytes of the
+/// source's key are one load.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 pub struct FrameAddr {
     /// The segment the frame is on.
     pub seg: SegmentId,
@@ -408,6 +412,23 @@ impl Key {
             hi: [m[4], m[5]],
         }
     }
+    /// The keys of a frame's source and destination MACs: the source's first word is the
+    /// frame's first 8 bytes (segment, then the source MAC's first 4 bytes: `FrameAddr` is
+    /// `repr(C)`) read as one load, where building it from the fields takes two loads, a
+    /// shift and an or (the compiler does not merge them, the segment being used twice).
+    #[inline(always)]
+    fn of_frame(f: &FrameAddr) -> (Key, Key) {
+        let p: *const FrameAddr = f;
+        // SAFETY: `FrameAddr` is `repr(C)` with `seg: u32` at offset 0 and `src: [u8; 6]` at
+        // 4 (asserted below), so its bytes 0..8 are initialized (no padding) and readable
+        // through the live reference `f`; the read is unaligned.
+        #[allow(unsafe_code)]
+        let w = unsafe { p.cast::<[u8; 8]>().read_unaligned() };
+        let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+        debug_assert_eq!(w, ks.lo);
+        let _ = ks;
+        (Key { lo: w, hi: ks.hi }, kd)
+    }
     fn seg(&self) -> SegmentId {
         u32::from_le_bytes([self.lo[0], self.lo[1], self.lo[2], self.lo[3]])
     }
@@ -442,6 +463,13 @@ struct Entry {
     /// When the MAC last moved; meaningful only with `FLAG_MOVED`.
     last_move: [u8; 8],
 }
+
+// `Key::of_frame` reads a frame's segment and the source MAC's first 4 bytes as one word.
+const _: () = {
+    assert!(core::mem::offset_of!(FrameAddr, seg) == 0);
+    assert!(core::mem::offset_of!(FrameAddr, src) == 4);
+    assert!(core::mem::size_of::<SegmentId>() == 4 && core::mem::size_of::<MacAddr>() == 6);
+};
 
 // The burst's common case reads slots as words (`Fdb::learn_lookup_burst`): key bytes 0..10,
 // flags 10, kind 11, destination 12..16, `last_seen` 16..24.
@@ -751,13 +779,36 @@ fn candidates<const PF: bool, M: AsRef<[u8]>>(
 ) {
     // (An absent key leaves its `NO_OFF`, so no default is kept in a register.)
     for (f, o) in frames.iter().zip(offs.chunks_exact_mut(2)) {
-        if let Some(x) = macs.pipe_candidate_off::<PF>(&Key::new(f.seg, f.src)) {
+        let (ks, kd) = Key::of_frame(f);
+        if let Some(x) = macs.pipe_candidate_off::<PF>(&ks) {
             o[0] = x;
         }
-        if let Some(x) = macs.pipe_candidate_off::<PF>(&Key::new(f.seg, f.dst)) {
+        if let Some(x) = macs.pipe_candidate_off::<PF>(&kd) {
             o[1] = x;
         }
     }
+}
+
+/// [`candidates`] compiled for AVX2 and BMI2 (the caller checked that the CPU has them): the
+/// tag broadcast one instruction shorter, the tag groups' loads folded into the compares,
+/// `mulx` for the hash.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2,bmi2")]
+fn candidates_avx2<const PF: bool, M: AsRef<[u8]>>(
+    macs: &Macs<M>,
+    frames: &[FrameAddr],
+    offs: &mut [usize; PIPE_MAX],
+) {
+    // (Checked again here, so that the loop has no memory check per key.)
+    if macs.pipe_ready() {
+        candidates::<PF, M>(macs, frames, offs)
+    }
+}
+
+/// Whether this CPU runs [`candidates_avx2`].
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+fn avx2_detected() -> bool {
+    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("bmi2")
 }
 
 /// Prefetches every cache line of `v`.
@@ -825,7 +876,7 @@ impl Cands<'_> {
             let (Some(ps), Some(pd)) = (slot(2 * at), slot(2 * at + 1)) else {
                 break;
             };
-            let (ks, kd) = (Key::new(f.seg, f.src), Key::new(f.seg, f.dst));
+            let (ks, kd) = Key::of_frame(f);
             // SAFETY: `ps` and `pd` are slots of the table at offsets from `candidates` (see
             // `learn_lookup_burst`), 32 bytes each, readable and writable through the view,
             // which outlives `self` (`PipeView::slot`).
@@ -1523,7 +1574,23 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             // go, and once the slot prefetches hold the fill buffers, a frame that is not in
             // cache would wait for one (measured: see the module doc).
             prefetch_bytes(&frames[..n]);
-            if pf {
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            let x = avx2_detected();
+            #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+            let x = false;
+            if x {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                // SAFETY: the CPU has AVX2 and BMI2 (`avx2_detected`), the only requirement
+                // of `candidates_avx2`.
+                #[allow(unsafe_code)]
+                unsafe {
+                    if pf {
+                        candidates_avx2::<true, M>(&self.macs, &frames[..n], &mut offs)
+                    } else {
+                        candidates_avx2::<false, M>(&self.macs, &frames[..n], &mut offs)
+                    }
+                }
+            } else if pf {
                 candidates::<true, M>(&self.macs, &frames[..n], &mut offs);
             } else {
                 candidates::<false, M>(&self.macs, &frames[..n], &mut offs);
