@@ -183,8 +183,8 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{Dest, SegmentId};
 use crate::table::{
-    prefetch, Inserted, PipeView, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_OFF,
-    NO_SLOT, PIPE_MAX,
+    prefetch, Inserted, PipeView, SlotIdx, Table, TableError, BURST_MAX, MAX_CAPACITY, NO_SLOT,
+    PIPE_MAX,
 };
 use crate::wire::MacAddr;
 
@@ -768,24 +768,21 @@ fn hot_lookup(d: &[u8; 32], key: &Key, min_live: u64) -> Option<Dest> {
 
 /// Stages 1 and 2 of the table's pipeline for a burst's MACs (source of frame `i` at `2 i`,
 /// destination at `2 i + 1`): hash, match the tags and prefetch (when `PF`) the candidate
-/// slot, key after key; `offs` (all [`NO_OFF`]) gets each candidate's byte offset from the
-/// table's first slot ([`Table::pipe_candidate_off`], not yet confirmed by its key; left
-/// [`NO_OFF`] when no tag matches, and then the key is absent). At most [`BURST_MAX`] frames.
+/// slot, key after key; `cands` gets each candidate slot's address ([`PipeView::candidate`],
+/// not yet confirmed by its key), or `none` when no tag matches (and then the key is
+/// absent). At most [`BURST_MAX`] frames.
 #[inline(always)]
-fn candidates<const PF: bool, M: AsRef<[u8]>>(
-    macs: &Macs<M>,
+fn candidates<const PF: bool>(
+    view: &PipeView<'_, Key, Entry>,
     frames: &[FrameAddr],
-    offs: &mut [usize; PIPE_MAX],
+    cands: &mut [*mut u8; PIPE_MAX],
+    none: *mut u8,
 ) {
-    // (An absent key leaves its `NO_OFF`, so no default is kept in a register.)
-    for (f, o) in frames.iter().zip(offs.chunks_exact_mut(2)) {
+    // (Every entry is written, branch-free: no fill before, no test of a match here.)
+    for (f, c) in frames.iter().zip(cands.chunks_exact_mut(2)) {
         let (ks, kd) = Key::of_frame(f);
-        if let Some(x) = macs.pipe_candidate_off::<PF>(&ks) {
-            o[0] = x;
-        }
-        if let Some(x) = macs.pipe_candidate_off::<PF>(&kd) {
-            o[1] = x;
-        }
+        c[0] = view.candidate::<PF>(&ks, none);
+        c[1] = view.candidate::<PF>(&kd, none);
     }
 }
 
@@ -793,22 +790,22 @@ fn candidates<const PF: bool, M: AsRef<[u8]>>(
 /// tag broadcast one instruction shorter, the tag groups' loads folded into the compares,
 /// `mulx` for the hash.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx2,bmi2")]
-fn candidates_avx2<const PF: bool, M: AsRef<[u8]>>(
-    macs: &Macs<M>,
+#[target_feature(enable = "avx2,bmi1,bmi2")]
+fn candidates_avx2<const PF: bool>(
+    view: &PipeView<'_, Key, Entry>,
     frames: &[FrameAddr],
-    offs: &mut [usize; PIPE_MAX],
+    cands: &mut [*mut u8; PIPE_MAX],
+    none: *mut u8,
 ) {
-    // (Checked again here, so that the loop has no memory check per key.)
-    if macs.pipe_ready() {
-        candidates::<PF, M>(macs, frames, offs)
-    }
+    candidates::<PF>(view, frames, cands, none)
 }
 
 /// Whether this CPU runs [`candidates_avx2`].
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 fn avx2_detected() -> bool {
-    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("bmi2")
+    std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("bmi1")
+        && std::is_x86_feature_detected!("bmi2")
 }
 
 /// Prefetches every cache line of `v`.
@@ -825,8 +822,9 @@ fn prefetch_bytes<T>(v: &[T]) {
 /// A burst's frames with the candidate slots of their MACs ([`candidates`] of the table
 /// whose slots `view` borrows), for [`decide`](Cands::decide).
 struct Cands<'a> {
-    offs: &'a [usize; PIPE_MAX],
-    view: &'a PipeView<'a, Key, Entry>,
+    /// Candidate slot addresses of the view's table, or the sentinel slot (see
+    /// [`Fdb::learn_lookup_burst`]).
+    cands: &'a [*mut u8; PIPE_MAX],
     frames: &'a [FrameAddr],
 }
 
@@ -855,12 +853,7 @@ impl Cands<'_> {
     ) -> usize {
         // (In locals: the loop's stores through slot addresses could otherwise be taken to
         // change `self`'s fields, reloaded after each.)
-        let (frames, offs, slots) = (self.frames, self.offs, self.view.slot(0));
-        // The address of candidate `i` (`PipeView::slot`), `None` when the key is absent.
-        let slot = |i: usize| match offs.get(i) {
-            Some(&o) if o != NO_OFF => Some(slots.wrapping_add(o)),
-            _ => None,
-        };
+        let (frames, cands) = (self.frames, self.cands);
         let n = frames
             .len()
             .min(learned.len())
@@ -873,13 +866,14 @@ impl Cands<'_> {
             let Some(hot) = hot_word(f.from) else {
                 break;
             };
-            let (Some(ps), Some(pd)) = (slot(2 * at), slot(2 * at + 1)) else {
+            let (Some(&ps), Some(&pd)) = (cands.get(2 * at), cands.get(2 * at + 1)) else {
                 break;
             };
             let (ks, kd) = Key::of_frame(f);
-            // SAFETY: `ps` and `pd` are slots of the table at offsets from `candidates` (see
-            // `learn_lookup_burst`), 32 bytes each, readable and writable through the view,
-            // which outlives `self` (`PipeView::slot`).
+            // SAFETY: `ps` and `pd` are from `candidates`: each a slot of the table, 32 bytes
+            // readable and writable through the view, which outlives `self`
+            // (`PipeView::candidate`), or the burst's sentinel slot, 32 bytes borrowed
+            // mutably for as long (see `learn_lookup_burst`).
             #[allow(unsafe_code)]
             let [s0, s1, seen] = unsafe { slot_words(ps) };
             if s0 != u64::from_le_bytes(ks.lo)
@@ -913,9 +907,10 @@ impl Cands<'_> {
             } else {
                 core::hint::cold_path();
                 let (flags, kind) = ((d1 >> 16) as u8, (d1 >> 24) as u8);
+                // (The sentinel slot has kind 0: not taken.)
                 if d1 as u16 != u16::from_le_bytes(kd.hi)
                     || (flags & FLAG_STATIC == 0 && d2 < min_live)
-                    || kind == KIND_V6
+                    || (kind != KIND_PORT && kind != KIND_V4)
                 {
                     break;
                 }
@@ -950,16 +945,6 @@ unsafe fn slot_words(p: *const u8) -> [u64; 3] {
             u64::from_le(w.add(1).read_unaligned()),
             u64::from_le(w.add(2).read_unaligned()),
         ]
-    }
-}
-
-/// The slot index of a [`Table::pipe_candidate_off`] byte offset.
-#[inline(always)]
-fn off_idx(off: usize) -> SlotIdx {
-    if off == NO_OFF {
-        NO_SLOT
-    } else {
-        (off / 32) as SlotIdx
     }
 }
 
@@ -1568,12 +1553,23 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         // with the entries, once the slots have had the other keys' time to arrive. (The
         // prefetch decision is taken once, not per key; so is the table's memory check, which
         // then folds out of the loop. Without memory, every key is absent.)
-        let mut offs = [NO_OFF; PIPE_MAX];
-        if self.macs.pipe_ready() {
+        // A key with no tag match gets the address of `sentinel`, a slot of kind 0 that no
+        // common case accepts (its second word is 0, the source's has a kind; the destination
+        // takes only a port or an IPv4 kind), so `decide` needs no test for it.
+        let mut sentinel = [0u8; 32];
+        let none = sentinel.as_mut_ptr();
+        let mut cands = [none; PIPE_MAX];
+        // The view's first slot and `none`, as addresses, to turn candidates into slot
+        // indexes once the view is gone; `first` stays `none` without a view (every key is
+        // then `none`: absent).
+        let mut first = none as usize;
+        if let Some(view) = self.macs.pipe_view() {
+            first = view.first();
             // The frames' lines first: a caller's array that is not in cache is read in one
             // go, and once the slot prefetches hold the fill buffers, a frame that is not in
             // cache would wait for one (measured: see the module doc).
             prefetch_bytes(&frames[..n]);
+            let frames = &frames[..n];
             #[cfg(all(feature = "std", target_arch = "x86_64"))]
             let x = avx2_detected();
             #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
@@ -1585,27 +1581,25 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 #[allow(unsafe_code)]
                 unsafe {
                     if pf {
-                        candidates_avx2::<true, M>(&self.macs, &frames[..n], &mut offs)
+                        candidates_avx2::<true>(&view, frames, &mut cands, none)
                     } else {
-                        candidates_avx2::<false, M>(&self.macs, &frames[..n], &mut offs)
+                        candidates_avx2::<false>(&view, frames, &mut cands, none)
                     }
                 }
             } else if pf {
-                candidates::<true, M>(&self.macs, &frames[..n], &mut offs);
+                candidates::<true>(&view, frames, &mut cands, none);
             } else {
-                candidates::<false, M>(&self.macs, &frames[..n], &mut offs);
+                candidates::<false>(&view, frames, &mut cands, none);
             }
-        }
-        if let Some(view) = self.macs.pipe_view() {
-            // `offs` are candidates of this table: slots of its buckets, which the view's
-            // memory covers (what `decide`'s reads and stores rely on).
-            let cands = Cands {
-                offs: &offs,
-                view: &view,
+            // `cands` are slots of this table's buckets, which the view's memory covers, or
+            // `none` (what `decide`'s reads and stores rely on).
+            let c = Cands {
+                cands: &cands,
                 frames,
             };
-            at = cands.decide(now, min_live, learned, out);
+            at = c.decide(now, min_live, learned, out);
         }
+        let idx = |p: *mut u8| PipeView::<Key, Entry>::idx_of(first, p as usize, none as usize);
         // Every frame so far was a refreshed source and a found destination.
         let found = at as u64;
         let mut hits = if at >= 64 { u64::MAX } else { (1u64 << at) - 1 };
@@ -1624,7 +1618,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 let i = if changed {
                     self.macs.find_key_idx(&ks)
                 } else {
-                    self.macs.pipe_confirm(&ks, off_idx(offs[2 * at]))
+                    self.macs.pipe_confirm(&ks, idx(cands[2 * at]))
                 };
                 self.learn_idx(f.seg, ks, f.from, now, i)
             };
@@ -1635,7 +1629,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             } else if changed {
                 self.macs.find_key_idx(&kd)
             } else {
-                self.macs.pipe_confirm(&kd, off_idx(offs[2 * at + 1]))
+                self.macs.pipe_confirm(&kd, idx(cands[2 * at + 1]))
             };
             let d = self.resolve(f.dst, &kd, di, now);
             hits |= u64::from(d.is_some()) << at;
