@@ -68,25 +68,30 @@
 //! table's pipeline stages itself over the 2×N MACs of up to 64 frames:
 //! 1. it prefetches the frames' own cache lines (see below why);
 //! 2. one loop hashes each key, matches its two tag groups and prefetches its candidate slot
-//!    (`Table::pipe_candidate_off`), storing the slot's byte offset from the table's first
-//!    slot (a key with no tag match leaves `NO_OFF`: it is absent). The tag groups are not
-//!    prefetched ahead: 256 prefetches back to back measured slower than the loop's own
-//!    loads, which overlap out of order; whether to prefetch slots at all — not for a
-//!    cache-resident table — is decided once per burst;
+//!    on the table's `PipeView` (`PipeView::candidate`: the table's memory as raw addresses,
+//!    bucket counts and hasher in locals, no bounds checks), storing the slot's address; a
+//!    key with no tag match (absent) gets the address of a sentinel slot on the burst's
+//!    stack, all zeros, whose kind 0 no common case accepts — so the loop is branch-free and
+//!    the decision has no "absent" test. The source's key is the frame's first 8 bytes
+//!    (`FrameAddr` is `repr(C)`: segment, then source MAC) read as one word. On a CPU with
+//!    AVX2, BMI1 and BMI2 (runtime detection, under `std`) the loop is compiled for them:
+//!    the tag broadcast in two instructions instead of three, the tag groups' loads folded
+//!    into the compares, `mulx`. The tag groups are not prefetched ahead: 256 prefetches back
+//!    to back measured slower than the loop's own loads, which overlap out of order; whether
+//!    to prefetch slots at all — not for a cache-resident table — is decided once per burst;
 //! 3. a tight loop in its own function (`Cands::decide`, so the FDB's fields are not in its
 //!    registers) decides each frame on the raw words of its two candidate slots while it is
-//!    the common case, reading and writing them through the table's slots borrowed as one raw
-//!    address (`PipeView`: no bounds checks, no index arithmetic, the address `base + offset`
-//!    folded into each load; `unsafe`, with the invariant that an offset from
-//!    `pipe_candidate_off` is a slot of the table's buckets, which `pipe_view` checked the
-//!    memory covers). The source slot's first word is the key's first 8 bytes and its second
+//!    the common case, reading and writing them at those addresses (no bounds checks, no
+//!    index arithmetic, no indexed addressing; `unsafe`, with the invariant that a candidate
+//!    is a slot of the table's buckets, which `pipe_view` checked the memory covers, or the
+//!    sentinel). The source slot's first word is the key's first 8 bytes and its second
 //!    word is the key's last 2 bytes, flags (not static), kind and destination, so key, flags
 //!    and destination are two 8-byte compares; liveness is one compare of `last_seen` with
 //!    `now - age + 1` (computed once per burst); `last_seen` is stored only when it changes.
 //!    The destination's common case is a learned entry on a port: key bytes 8..10, flags 0
 //!    and kind are one 32-bit compare, then liveness, and the answer is two stores into `out`
 //!    (a `Dest` merged from both kinds took five); a static or IPv4 destination takes a cold
-//!    branch of the same loop (the static flag or liveness, a kind that is not IPv6). No
+//!    branch of the same loop (the static flag or liveness, a port or IPv4 kind). No
 //!    address checks (a found key is unicast: only unicast MACs are stored); the `refreshed`
 //!    and `hits` counters and the hit mask are set once after the loop (every frame it took
 //!    is both).
@@ -105,26 +110,45 @@
 //!
 //! | per frame | previous build | now | peer (previous's runs / now's) | previous / peer | now / peer |
 //! |-----------|---------------:|----:|-------------------------------:|----------------:|-----------:|
-//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 14.67 | 11.97 | 23.63 / 23.17 | 0.62× | 0.52× |
-//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 34.00 | 33.75 | 23.63 / 23.17 | 1.43× | 1.45× |
+//! | [`learn_lookup_burst`](Fdb::learn_lookup_burst) | 11.97 | 11.63 | 23.31 / 23.45 | 0.52× | 0.50× |
+//! | [`learn`](Fdb::learn) + [`lookup`](Fdb::lookup) | 33.84¹ | 34.89¹ | 23.16 / 23.59 | 1.46× | 1.48× |
 //!
-//! Per run, burst: previous 14.38 / 14.96 / 14.27 / 15.12 (0.621× / 0.621× / 0.606× /
-//! 0.637×), now 12.05 / 12.21 / 11.86 / 11.89 (0.524× / 0.524× / 0.508× / 0.516×). The peer is
-//! the same work on a `hashbrown::HashMap` (refresh or insert the source, get the destination;
-//! no aging, moves, limits or counters). Callgrind (`examples/fdb_prof.rs`, 100k MACs): 143
-//! instructions per frame in the burst (163 before, 272 in the 64-byte-entry build, ≈ 660 in
-//! the first design), 272 for learn + lookup (unchanged). [`learn`](Fdb::learn) and
-//! [`lookup`](Fdb::lookup) decide their common case on the candidate slot's words the same
-//! way (through the table's bounds-checked slot accessors).
+//! ¹ 2 runs each (33.80 / 33.88 against 34.45 / 35.33); this code did not change.
 //!
-//! Where the 143 go: the candidate loop 85 per frame — per key ≈ 41: building the key 3–5,
+//! Per run, burst: previous 11.96 / 12.00 / 11.97 / 11.94 (0.530× / 0.510× / 0.508× /
+//! 0.530×), now 11.59 / 11.68 / 11.58 / 11.90 (0.512× / 0.501× / 0.490× / 0.505×): every run
+//! of this build faster than every run of the previous one, by ≈ 3 %. (The build before,
+//! session 5's: 14.67, 0.62×.) The peer is the same work on a `hashbrown::HashMap` (refresh or
+//! insert the source, get the destination; no aging, moves, limits or counters). Callgrind
+//! (`examples/fdb_prof.rs`, 100k MACs): 132.2 instructions per frame in the burst (144.5
+//! before — 143 in the previous count, which left out the harness's call —, 163 in session
+//! 5's second build, 272 in the 64-byte-entry build, ≈ 660 in the first design; 131.4 at 10k
+//! MACs against 142.5); the portable stage, on a CPU without AVX2: 143.3. 272 for learn +
+//! lookup (unchanged). [`learn`](Fdb::learn) and [`lookup`](Fdb::lookup) decide their common
+//! case on the candidate slot's words the same way (through the table's bounds-checked slot
+//! accessors).
+//!
+//! Where the 132 go: the candidate loop 78 per frame — per key ≈ 37: building the key 2–4,
 //! the hash 5 (one keyed folded multiply over the 10 bytes, nothing left to cut there), the
-//! two range reductions and the second bucket's skip 12, the tag 1 and its broadcast 3, the
-//! two group loads and the match 6, the "any match" branch 2, the candidate, its prefetch
-//! and its store 7 — the decision 52 (the frame's kind of source and its hot word 8, the two
-//! candidates and their `NO_OFF` tests 6, the two keys 7, source compares and the `last_seen`
-//! store 10, destination compares 10, `learned` and `out` 4, the loop 7), and 6 per frame
-//! for the burst (the offsets' 1 KB fill, the frames' prefetch, counters).
+//! two range reductions and the second bucket's skip 12, the tag 2 and its broadcast 2, the
+//! two tag compares from memory and the mask 4, the candidate's slot and address 6, the
+//! sentinel's select 2, the store 1 (and the slot prefetch when the table is not
+//! cache-resident) — the decision 46 (the frame's kind of source and its hot word 8, the two
+//! candidates 2, the two keys 5, source compares and the `last_seen` store 10, destination
+//! compares 10, `learned` and `out` 4, the loop 7), and 7–8 per frame for the burst (the
+//! candidates' 1 KB fill, the frames' prefetch, counters).
+//!
+//! Where the time goes: with the decision skipped (a measuring hack, not kept), the candidate
+//! stage alone took 6.4–6.5 of the burst's 10.1 ns per frame at 10k MACs with every line in
+//! cache (`fdb_prof burst 100 10000`, `FDB_PASSES=40`), 7.5–7.7 of 10.9 at 100k — ≈ 15 cycles
+//! for ≈ 86 instructions (≈ 80 µops after fusion) at the VM's 2.3 GHz: the loops run at about
+//! the core's rename width (6 µops a cycle), so what counts is µops, not instructions. Cuts
+//! that only trade instructions for µops gain nothing: a `vpcmpeqw` from an indexed address is
+//! one instruction but two µops (unlaminated), as were the `movdqu` and `pcmpeqw` it replaces;
+//! AVX-512's `vpbroadcastw` from a general register is two µops, as were `vmovd` +
+//! `vpbroadcastw`. That is why the AVX2 stage gains ≈ 0.2–0.3 ns for 12 fewer instructions
+//! (`fdb_prof`, everything in cache: 9.7–9.8 against 10.0 ns per frame at 10k MACs). In
+//! `fdb_100k` the frames (9.4 MB, not in cache) and the slots beyond L2 add ≈ 1.7 ns on top.
 //!
 //! Why the frames are prefetched: the bench's frame array (4096 bursts, 9.4 MB) is not in
 //! cache, and once the candidate loop's slot prefetches hold the L1 fill buffers, each frame
@@ -134,22 +158,25 @@
 //! 20–23), and with the frames prefetched 14.0 against 18.4. At 10k MACs (cache-resident, no
 //! slot prefetches) it still helps: 12.0 → 11.1 ns per frame (same setup).
 //!
-//! The goal of 10 ns per frame is not met: `fdb_prof` (`FDB_PASSES=2`, 4000 bursts)
-//! takes 11.1 ns per frame at 10k MACs, cache-resident, and 13.2 at 100k, so what is left is
-//! mostly the ≈ 143 instructions (at ≈ 4 per cycle), not memory.
+//! The goal of 10 ns per frame is not met: 11.6 ns in `fdb_100k`; 9.7–9.8 at 10k MACs
+//! and ≈ 10.7 at 100k with the frames in cache (`fdb_prof burst 100`, `FDB_PASSES=40`). At
+//! the core's ≈ 6 µops a cycle, 10 ns in the bench would need ≈ 100 instructions per frame,
+//! or the frames in cache (as a datapath's parsed frames are, but not the bench's).
 //!
 //! Tried in this design and dropped:
-//! - the candidate stage itself over raw pointers (a `PipeView` holding the tag and slot
-//!   bases, bucket counts and hasher in locals, candidates stored as slot addresses, a key
-//!   with no match pointing at a static sentinel slot that no common case accepts): 140
-//!   instructions per frame, but 30–31 ns against 21 for the previous build in `fdb_prof`
-//!   (4000 bursts) and 1.83–1.93 µs against 1.00–1.15 per burst in `fdb_100k`, with the same
-//!   instructions as the table's own `pipe_candidate` loop bar register choices — the frames'
-//!   misses above, found later; not retried once the frames were prefetched;
-//! - the frames' key words read as one load (`FrameAddr` as `repr(C)`, the segment and the
-//!   source MAC's first 4 bytes one unaligned `u64`, `unsafe`): 143 → 140 instructions,
-//!   13.1 / 13.7 / 13.8 against 14.0 / 13.7 / 14.7 ns (`fdb_prof`): not worth an `unsafe`
-//!   read of a public struct;
+//! - (session 6) the slot prefetch into L2 only (`prefetcht1`), with the frames prefetched:
+//!   slower, 770–777 against 732–737 ns per burst (3 interleaved runs);
+//! - (session 6) the decision loop unrolled by two (a step function called twice an
+//!   iteration): 132.2 → 131.0 instructions per frame, not timed — not worth the code;
+//! - (session 6) the candidate loop compiled for AVX-512BW/VL + BMI2 instead of AVX2 (one
+//!   instruction less per key, `vpbroadcastw` from a register, the same µops): no faster in
+//!   `fdb_100k` (12.4 against 12.1 ns per frame in one run) nor in cache (`fdb_prof` 10k,
+//!   9.8–9.9 against 10.0–10.1); valgrind does not run AVX-512, so callgrind could not count
+//!   it either;
+//! - (session 5) the candidate stage over raw pointers measured 30–31 ns against 21 in
+//!   `fdb_prof` and 1.83–1.93 µs against 1.00–1.15 per burst in `fdb_100k`: confounded by the
+//!   frames' misses above; retried in session 6 with the frames prefetched, it is what the
+//!   burst now does;
 //! - one range reduction instead of two (the second bucket derived from the first and the
 //!   hash's high bits, wrapped once into `0..n`): with no power-of-two bucket count the wrap is
 //!   a subtract and a conditional move, 7–8 instructions against the present 8 — not worth
@@ -162,7 +189,8 @@
 //! inline (more instructions, no faster), a branch-free candidate (bit 16 as "no match": 161 →
 //! 160), the pipeline loop compiled with AVX2 + BMI2 behind runtime detection (`vpbroadcastw`,
 //! `vpcmpeqw` from memory, `mulx`: 161 → 154.6 instructions, burst 15.0 against 14.8 ns, no
-//! faster). A vector pipeline stage behind runtime detection (AVX-512F/BW/VL: the keys' hash,
+//! faster — confounded by the frames' misses then; with the frames prefetched it is what the
+//! burst now does). A vector pipeline stage behind runtime detection (AVX-512F/BW/VL: the keys' hash,
 //! tag and both buckets eight keys per 512-bit vector, the folded multiply's 128-bit product
 //! exact from four `vpmuludq` partial products, Lemire's reduction a `vpmuludq` and a shift,
 //! checked against the scalar stage by a proptest): slower, `fdb_100k` burst 0.67–0.72× the

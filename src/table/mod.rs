@@ -72,7 +72,8 @@
 //! the slot offset `(g + 2 i) * 12`, which the compiler splits into a shift and an `lea` that
 //! no longer fold into the address: no fewer instructions than scaling by 8.
 //! The other `unsafe` are the SSE2 intrinsics (`group.rs`), the `_mm_prefetch` hint of the
-//! burst path, and the FDB's slot reads and writes through a `PipeView` (in `l2/fdb.rs`).
+//! burst path, `PipeView::candidate`'s tag reads, and the FDB's slot reads and writes at the
+//! addresses it gives (in `l2/fdb.rs`).
 //!
 //! Slots of 64 bytes (or a multiple) start on a cache line, and power-of-two slots below that
 //! never straddle one ([`Table::mem_size`] adds the slack): a lookup then touches one line of
@@ -82,13 +83,15 @@
 //! prefetch both tag groups; match the tags and prefetch the candidate slot; compare the keys —
 //! dozens of cache misses in flight. Tables that fit in cache (≤ 1 MB) skip the prefetches and
 //! are looked up key by key. The stages are also open to the crate one key at a time
-//! (`pipe_candidate`: hash, tag match, slot prefetch; `pipe_candidate_off`: the same as the
-//! slot's byte offset; `pipe_confirm`: the key compare), so the FDB's 128-key burst runs them
-//! itself and fuses the key compare with its own per-frame decision on the slot's bytes, which
-//! it reads and changes through `PipeView`: the slots borrowed mutably as one raw address, an
-//! offset from `pipe_candidate_off` being a whole slot of the table's buckets (`pipe_view`
-//! checks once that the memory covers them), so the FDB's loop has no bounds check or index
-//! arithmetic per slot.
+//! (`pipe_candidate`: hash, tag match, slot prefetch; `pipe_confirm`: the key compare), and
+//! through `PipeView` (`pipe_view`: the table's memory borrowed mutably as raw addresses,
+//! with the bucket counts and hasher copied, once the memory was checked to cover the
+//! layout): `PipeView::candidate` is stages 1 and 2 on those addresses — the same key →
+//! bucket mapping and candidate, no bounds check, the candidate slot's *address* out, or a
+//! caller's sentinel address when no tag matches (branch-free). So the FDB's 128-key burst
+//! runs the stages itself (compiled for AVX2 where the CPU has it) and fuses the key compare
+//! with its own per-frame decision on the slot's bytes, which it reads and changes at those
+//! addresses with no bounds check or index arithmetic per slot.
 //!
 //! Measured against hashbrown (same 16-byte keys, `u64` values, `benches/table.rs`, thread CPU
 //! time, medians of 4 runs interleaved with the previous build on a shared 2-core VM, ns per
