@@ -152,7 +152,11 @@
 //! AVX-512's `vpbroadcastw` from a general register is two µops, as were `vmovd` +
 //! `vpbroadcastw`. That is why the AVX2 stage gains ≈ 0.2–0.3 ns for 12 fewer instructions
 //! (`fdb_prof`, everything in cache: 9.7–9.8 against 10.0 ns per frame at 10k MACs). In
-//! `fdb_100k` the frames (9.4 MB, not in cache) and the slots beyond L2 add ≈ 1.7 ns on top.
+//! `fdb_100k` the frames (9.4 MB, not in cache) and the slots beyond L2 add ≈ 2 ns on top,
+//! mostly the frames': `fdb_prof` at 100k MACs, 4000 bursts streaming the frame array, takes
+//! 12.8–13.2 ns per frame with frames between all 100k MACs and 12.3–12.5 with frames
+//! between only 2000 of them (`FDB_HOT=2000`: their slots stay in cache), against 10.4–10.6
+//! either way with 100 bursts whose frames stay in cache (3 interleaved runs each).
 //!
 //! Why the frames are prefetched: the bench's frame array (4096 bursts, 9.4 MB) is not in
 //! cache, and once the candidate loop's slot prefetches hold the L1 fill buffers, each frame
@@ -170,6 +174,10 @@
 //! Tried in this design and dropped:
 //! - (session 6) the slot prefetch into L2 only (`prefetcht1`), with the frames prefetched:
 //!   slower, 770–777 against 732–737 ns per burst (3 interleaved runs);
+//! - (session 6) the frames prefetched into L2 only (`prefetcht1`: fewer L1 fill buffers held
+//!   while the candidate loop starts): `fdb_prof` 12.6–12.9 against 12.8–13.2 ns per frame
+//!   (100k MACs, 4000 bursts), `fdb_100k` 729 / 748 / 752 against 731 / 750 / 762 ns per
+//!   burst — ≈ 1 %, not resolved, not kept;
 //! - (session 6) the decision loop unrolled by two (a step function called twice an
 //!   iteration): 132.2 → 131.0 instructions per frame, not timed — not worth the code;
 //! - (session 6) the candidate loop compiled for AVX-512BW/VL + BMI2 instead of AVX2 (one
