@@ -1,5 +1,7 @@
 //! Instruction-count harness for the FDB's per-frame work (run under callgrind):
 //! `valgrind --tool=callgrind --toggle-collect=fdb_prof::run_burst target/release/examples/fdb_prof burst ROUNDS [MACS]`
+//! Timing: `FDB_PASSES=k` (k - 1 warm passes first), `FDB_HOT=k` (frames only between the
+//! first k MACs).
 //! Same table and frames as `benches/l2.rs` (`fdb_100k`).
 
 use std::hint::black_box;
@@ -72,10 +74,17 @@ fn main() {
         f.learn((i % segs) as u32, mac(i), Dest::Port((i % 48) as u32), 0);
     }
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    // `FDB_HOT=k`: frames only between the first `k` MACs (their slots stay in cache while
+    // the frame array still streams), to tell the frames' misses from the slots'.
+    let hot: u64 = std::env::var("FDB_HOT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(n)
+        .clamp(segs, n);
     let frames: Vec<FrameAddr> = (0..rounds * 64)
         .map(|_| {
-            let s = xorshift(&mut rng) % n;
-            let d = (xorshift(&mut rng) % (n / segs)) * segs + s % segs;
+            let s = xorshift(&mut rng) % hot;
+            let d = (xorshift(&mut rng) % (hot / segs)) * segs + s % segs;
             FrameAddr {
                 seg: (s % segs) as u32,
                 src: mac(s),

@@ -72,7 +72,8 @@
 //! the slot offset `(g + 2 i) * 12`, which the compiler splits into a shift and an `lea` that
 //! no longer fold into the address: no fewer instructions than scaling by 8.
 //! The other `unsafe` are the SSE2 intrinsics (`group.rs`), the `_mm_prefetch` hint of the
-//! burst path, and the FDB's slot reads and writes through a `PipeView` (in `l2/fdb.rs`).
+//! burst path, `PipeView::candidate`'s tag reads, and the FDB's slot reads and writes at the
+//! addresses it gives (in `l2/fdb.rs`).
 //!
 //! Slots of 64 bytes (or a multiple) start on a cache line, and power-of-two slots below that
 //! never straddle one ([`Table::mem_size`] adds the slack): a lookup then touches one line of
@@ -82,13 +83,15 @@
 //! prefetch both tag groups; match the tags and prefetch the candidate slot; compare the keys —
 //! dozens of cache misses in flight. Tables that fit in cache (≤ 1 MB) skip the prefetches and
 //! are looked up key by key. The stages are also open to the crate one key at a time
-//! (`pipe_candidate`: hash, tag match, slot prefetch; `pipe_candidate_off`: the same as the
-//! slot's byte offset; `pipe_confirm`: the key compare), so the FDB's 128-key burst runs them
-//! itself and fuses the key compare with its own per-frame decision on the slot's bytes, which
-//! it reads and changes through `PipeView`: the slots borrowed mutably as one raw address, an
-//! offset from `pipe_candidate_off` being a whole slot of the table's buckets (`pipe_view`
-//! checks once that the memory covers them), so the FDB's loop has no bounds check or index
-//! arithmetic per slot.
+//! (`pipe_candidate`: hash, tag match, slot prefetch; `pipe_confirm`: the key compare), and
+//! through `PipeView` (`pipe_view`: the table's memory borrowed mutably as raw addresses,
+//! with the bucket counts and hasher copied, once the memory was checked to cover the
+//! layout): `PipeView::candidate` is stages 1 and 2 on those addresses — the same key →
+//! bucket mapping and candidate, no bounds check, the candidate slot's *address* out, or a
+//! caller's sentinel address when no tag matches (branch-free). So the FDB's 128-key burst
+//! runs the stages itself (compiled for AVX2 where the CPU has it) and fuses the key compare
+//! with its own per-frame decision on the slot's bytes, which it reads and changes at those
+//! addresses with no bounds check or index arithmetic per slot.
 //!
 //! Measured against hashbrown (same 16-byte keys, `u64` values, `benches/table.rs`, thread CPU
 //! time, medians of 4 runs interleaved with the previous build on a shared 2-core VM, ns per
@@ -219,8 +222,6 @@ pub struct Slot(u32);
 pub(crate) type SlotIdx = u32;
 /// The [`SlotIdx`] of a key that is absent.
 pub(crate) const NO_SLOT: SlotIdx = u32::MAX;
-/// The [`Table::pipe_candidate_off`] of a key that is absent.
-pub(crate) const NO_OFF: usize = usize::MAX;
 /// Most keys of one internal pipelined lookup (a burst of 64 frames has 128 MACs).
 pub(crate) const PIPE_MAX: usize = 2 * BURST_MAX;
 
@@ -869,13 +870,6 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
         self.mem().get(off..off + Self::VS)
     }
 
-    /// Whether the memory still covers the layout (see `mem_ok`): checked once before a
-    /// pipeline loop, it lets the compiler drop the same check from every key's lookup.
-    #[inline(always)]
-    pub(crate) fn pipe_ready(&self) -> bool {
-        self.mem_ok().is_some()
-    }
-
     /// Whether a pipeline should prefetch (the table is not cache-resident; always in unit
     /// tests): the `PF` of [`pipe_candidate`](Self::pipe_candidate), decided once per burst.
     #[inline(always)]
@@ -911,21 +905,6 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]>> Table<K, V, M> {
             }
             None => NO_SLOT,
         }
-    }
-
-    /// [`pipe_candidate`](Self::pipe_candidate) as the candidate slot's byte offset from the
-    /// first slot ([`PipeView::slot`]); `None` when no tag matches.
-    #[inline(always)]
-    pub(crate) fn pipe_candidate_off<const PF: bool>(&self, key: &K) -> Option<usize> {
-        let off = self.candidate(self.hot(key))? * Self::SLOT;
-        if PF {
-            let base = self.mem().as_ptr().wrapping_add(self.base);
-            prefetch(base, off);
-            if 64 % Self::SLOT != 0 {
-                prefetch(base, off + Self::SLOT - 1);
-            }
-        }
-        Some(off)
     }
 
     /// The bucket pair and tag of `key`, for tests that need two keys indistinguishable before
@@ -1073,9 +1052,14 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
         if mem.len() < end {
             return None;
         }
+        let tags = mem.as_mut_ptr();
         Some(PipeView {
-            slots: mem.as_mut_ptr().wrapping_add(base),
+            tags,
+            slots: tags.wrapping_add(base),
             len: end - base,
+            buckets: self.buckets,
+            buckets_m1: self.buckets_m1,
+            hasher: self.hasher,
             _t: PhantomData,
         })
     }
@@ -1361,36 +1345,83 @@ impl<K: Pod, V: Pod, M: AsRef<[u8]> + AsMut<[u8]>> Table<K, V, M> {
 /// The key and value types a [`PipeView`] reads (no ownership, no drop).
 type KvMarker<K, V> = fn() -> (K, V);
 
-/// The table's slots as a raw address, for a caller's own burst loop over candidates from
-/// [`Table::pipe_candidate_off`] (the FDB's): the caller reads and changes a candidate slot
-/// with no bounds check and no index arithmetic. Holds the table's memory borrowed mutably
-/// ([`Table::pipe_view`], which checked that it covers the layout), so a candidate's bytes
-/// may be changed through it; the caller must not change key bytes.
+/// The table as raw addresses, for a caller's own burst pipeline (the FDB's): stages 1 and 2
+/// ([`candidate`](Self::candidate): hash, tag match, slot prefetch) with the table's fields
+/// in locals and no bounds checks, giving each key's candidate slot as an address, which the
+/// caller then reads and changes with no bounds check and no index arithmetic. Holds the
+/// table's memory borrowed mutably ([`Table::pipe_view`], which checked that it covers the
+/// layout), so a candidate's bytes may be changed through it; the caller must not change key
+/// bytes.
 pub(crate) struct PipeView<'a, K, V> {
+    /// The table's memory: the tag groups of all buckets from here.
+    tags: *mut u8,
     /// Slot index `i` at `slots + i * SLOT`.
     slots: *mut u8,
     /// `buckets * BUCKET`: the bytes of all slots (offsets are checked against it in debug
     /// builds).
     len: usize,
+    /// The table's bucket count, its `buckets_m1` and its hasher (copies: a caller's loop
+    /// keeps them in registers).
+    buckets: usize,
+    buckets_m1: usize,
+    hasher: KeyedHash,
     _t: PhantomData<(&'a mut [u8], KvMarker<K, V>)>,
 }
 
 impl<K: Pod, V: Pod> PipeView<'_, K, V> {
     const SLOT: usize = core::mem::size_of::<K>() + core::mem::size_of::<V>();
 
-    /// The address of the slot at byte offset `off` from the first slot. It is the whole
-    /// slot (`SLOT` bytes, readable and writable while the view lives) when `off` is a
-    /// [`Table::pipe_candidate_off`] other than [`NO_OFF`]: a slot of one of the key's
-    /// buckets, below `buckets * BUCKET`, which the memory covers.
+    /// Pipeline stages 1 and 2 for one key, on the view (the FDB's burst): hashes `key`,
+    /// matches its two tag groups and returns the address of the first slot whose tag
+    /// matches, prefetched when `PF` (not yet confirmed by its key), or `none` when no tag
+    /// matches — and then the key is certainly absent. Branch-free: the caller stores the
+    /// answer whatever it is. Same key → bucket mapping and candidate as
+    /// [`Table::pipe_candidate`].
     #[inline(always)]
-    pub(crate) fn len(&self) -> usize {
-        self.len
+    pub(crate) fn candidate<const PF: bool>(&self, key: &K, none: *mut u8) -> *mut u8 {
+        let h = hot_of_hash(
+            self.hasher.hash(key.as_bytes()),
+            self.buckets,
+            self.buckets_m1,
+        );
+        debug_assert!(h.g1 < self.buckets * SLOTS);
+        debug_assert!(h.g2m.wrapping_add(SLOTS) < self.buckets * SLOTS);
+        // SAFETY: `h` is a probe of a table of `self.buckets` buckets (`hot_of_hash` of that
+        // count, as `Table::hot`), whose tag groups (`buckets * TAGS_LEN` bytes from `tags`)
+        // the memory covers: `Table::pipe_view` checked that it reaches the slots' end, and
+        // the slots come after the tag groups.
+        #[allow(unsafe_code)]
+        let m = unsafe { match_tags(self.tags, h) };
+        // (With no match, `trailing_zeros` is 32 and the address is not a slot: not used.)
+        let p = self
+            .slots
+            .wrapping_add(slot_of(h, m.trailing_zeros() as usize).wrapping_mul(Self::SLOT));
+        // (Unconditional: a prefetch is a hint, the address need not be a slot.)
+        if PF {
+            prefetch(p, 0);
+            if 64 % Self::SLOT != 0 {
+                prefetch(p, Self::SLOT - 1);
+            }
+        }
+        debug_assert!(m == 0 || (p as usize - self.slots as usize) + Self::SLOT <= self.len);
+        core::hint::select_unpredictable(m != 0, p, none)
     }
 
+    /// The slot index of an address from [`candidate`](Self::candidate) (as `usize`), given
+    /// the view's [`first`](Self::first) slot's address; [`NO_SLOT`] for `none`.
     #[inline(always)]
-    pub(crate) fn slot(&self, off: usize) -> *mut u8 {
-        debug_assert!(off.checked_add(Self::SLOT).is_some_and(|e| e <= self.len));
-        self.slots.wrapping_add(off)
+    pub(crate) fn idx_of(first: usize, p: usize, none: usize) -> SlotIdx {
+        if p == none {
+            NO_SLOT
+        } else {
+            (p.wrapping_sub(first) / Self::SLOT) as SlotIdx
+        }
+    }
+
+    /// The address of the first slot, as `usize` (for [`idx_of`](Self::idx_of)).
+    #[inline(always)]
+    pub(crate) fn first(&self) -> usize {
+        self.slots as usize
     }
 }
 

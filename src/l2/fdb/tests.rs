@@ -714,3 +714,143 @@ fn burst_common_case_destination_kinds() {
         assert!(same_state(&seq, &bur), "destination kind {k}");
     }
 }
+
+/// A destination absent from the table whose key is all zeros but for its last MAC bytes
+/// (segment 0, MAC 00:00:00:00:xx:xx), looked up while every entry is live (`now < age`):
+/// the burst's common case reads the sentinel slot for it (all zeros, kind 0), whose key
+/// words and liveness match such a key, and must still leave it to the general path (a
+/// miss), like frame-by-frame learn + lookup.
+#[test]
+fn burst_absent_zero_key_is_a_miss() {
+    let c = FdbConfig {
+        default_segment_limit: u32::MAX,
+        ..cfg(64, 4, 4)
+    };
+    let m = |i: u8| MacAddr([0x02, 0, 0, 0, 1, i]);
+    for (k, dst) in [
+        MacAddr::ZERO,
+        MacAddr([0, 0, 0, 0, 0, 2]),
+        MacAddr([0, 0, 0, 0, 1, 0]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut seq = Fdb::with_config(c).unwrap();
+        let mut bur = Fdb::with_config(c).unwrap();
+        for f in [&mut seq, &mut bur] {
+            for i in 0..20u8 {
+                assert_eq!(
+                    f.learn(0, m(i), Dest::Port(u32::from(i % 4)), 1),
+                    Learned::New
+                );
+            }
+        }
+        let frames: Vec<FrameAddr> = (0..16u8)
+            .map(|j| FrameAddr {
+                seg: 0,
+                src: m(j),
+                dst: if j == 9 { dst } else { m(19 - j) },
+                from: Dest::Port(u32::from(j % 4)),
+            })
+            .collect();
+        // `now` below the age: every `last_seen` (the sentinel's 0 too) is live.
+        let (_, out, mask) = burst_vs_sequential(&mut seq, &mut bur, &frames, 2).unwrap();
+        assert_eq!(out[9], None, "destination {k}");
+        assert_eq!(mask, 0xffff & !(1 << 9), "destination {k}");
+        assert!(same_state(&seq, &bur), "destination {k}");
+    }
+}
+
+/// The candidate stage, portable and (when the CPU has it) compiled for AVX2, with and
+/// without prefetches, gives the same candidates; checked against the table's own lookup
+/// (`find_key_idx`, the full two-bucket search): a present key's candidate holds it, and an
+/// absent key's is the sentinel — unless a tag collision (a slot of the key's buckets with
+/// the same tag) comes first, which then holds another key of that tag.
+#[test]
+fn candidate_stages_agree_with_lookup() {
+    let c = FdbConfig {
+        default_segment_limit: u32::MAX,
+        ..cfg(3000, 8, 4)
+    };
+    let mut f = Fdb::with_config(c).unwrap();
+    let m = |i: u32| MacAddr([0x02, 0, 0, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+    // Even MACs present, odd ones absent.
+    for i in (0..5000u32).step_by(2) {
+        assert_eq!(f.learn(i % 5, m(i), Dest::Port(i % 9), 1), Learned::New);
+    }
+    let tag = |f: &FdbBox, k: &Key| f.macs.probe_fingerprint(k).2;
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut collisions = 0;
+    for round in 0..60 {
+        let frames: Vec<FrameAddr> = (0..1 + round % 64)
+            .map(|_| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let (s, d) = ((rng % 5000) as u32, (rng >> 32) as u32 % 5000);
+                FrameAddr {
+                    seg: s % 5,
+                    src: m(s),
+                    dst: m(d - d % 5 + s % 5),
+                    from: Dest::Port(s % 9),
+                }
+            })
+            .collect();
+        let mut sentinel = [0u8; 32];
+        let none = sentinel.as_mut_ptr();
+        let mut got: Vec<[usize; PIPE_MAX]> = vec![];
+        let view = f.macs.pipe_view().unwrap();
+        let first = view.first();
+        for pf in [false, true] {
+            let mut cands = [none; PIPE_MAX];
+            if pf {
+                candidates::<true>(&view, &frames, &mut cands, none);
+            } else {
+                candidates::<false>(&view, &frames, &mut cands, none);
+            }
+            got.push(cands.map(|p| p as usize));
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            if avx2_detected() {
+                let mut cands = [none; PIPE_MAX];
+                // SAFETY: the CPU has AVX2, BMI1 and BMI2 (checked just above).
+                #[allow(unsafe_code)]
+                unsafe {
+                    if pf {
+                        candidates_avx2::<true>(&view, &frames, &mut cands, none);
+                    } else {
+                        candidates_avx2::<false>(&view, &frames, &mut cands, none);
+                    }
+                }
+                got.push(cands.map(|p| p as usize));
+            }
+        }
+        for g in &got[1..] {
+            assert_eq!(g, &got[0], "round {round}");
+        }
+        for (j, fr) in frames.iter().enumerate() {
+            for (k, key) in [Key::new(fr.seg, fr.src), Key::new(fr.seg, fr.dst)]
+                .iter()
+                .enumerate()
+            {
+                let at = PipeView::<Key, Entry>::idx_of(first, got[0][2 * j + k], none as usize);
+                let want = f.macs.find_key_idx(key);
+                if at == want {
+                    continue;
+                }
+                // A tag collision: the candidate holds another key with the same tag.
+                collisions += 1;
+                assert_ne!(at, NO_SLOT, "round {round} frame {j} key {k}");
+                let s = f.macs.slot_bytes_idx(at).unwrap();
+                let other = Key::read_from_bytes(&s[..10]).unwrap();
+                assert_ne!(&other, key);
+                assert_eq!(
+                    tag(&f, &other),
+                    tag(&f, key),
+                    "round {round} frame {j} key {k}"
+                );
+            }
+        }
+    }
+    // Tag collisions are rare (one in several thousand keys here).
+    assert!(collisions < 10, "{collisions} tag collisions");
+}
