@@ -784,7 +784,8 @@ fn refresh_hot(s: &mut [u8; 32], key: &Key, hot: u64, min_live: u64, now: u64) -
 }
 
 /// The common lookup, decided on a candidate slot's raw words: the slot holds `key`, live
-/// (static, or `last_seen >= min_live`), on a port or an IPv4 VTEP. `None`: the general path
+/// (static, or `last_seen >= min_live`), on a port or an IPv4 VTEP (an IPv6 VTEP's address is
+/// in the side table; the burst's all-zero sentinel slot has kind 0). `None`: the general path
 /// decides.
 #[inline(always)]
 fn hot_lookup(d: &[u8; 32], key: &Key, min_live: u64) -> Option<Dest> {
@@ -793,7 +794,7 @@ fn hot_lookup(d: &[u8; 32], key: &Key, min_live: u64) -> Option<Dest> {
     if word(d, 0) != u64::from_le_bytes(key.lo)
         || w1 as u16 != u16::from_le_bytes(key.hi)
         || (flags & FLAG_STATIC == 0 && word(d, 16) < min_live)
-        || kind == KIND_V6
+        || (kind != KIND_PORT && kind != KIND_V4)
     {
         return None;
     }
@@ -916,25 +917,16 @@ impl Cands<'_> {
             // SAFETY: `ps` and `pd` are from `candidates`: each a slot of the table, 32 bytes
             // readable and writable through the view, which outlives `self`
             // (`PipeView::candidate`), or the burst's sentinel slot, 32 bytes borrowed
-            // mutably for as long (see `learn_lookup_burst`).
+            // mutably for as long (see `learn_lookup_burst`). Each reference ends before the
+            // next is made (`pd` may be the same slot as `ps`).
             #[allow(unsafe_code)]
-            let [s0, s1, seen] = unsafe { slot_words(ps) };
-            if s0 != u64::from_le_bytes(ks.lo)
-                || s1 != u64::from(u16::from_le_bytes(ks.hi)) | hot
-                || seen < min_live
-            {
+            if !refresh_hot(unsafe { &mut *ps.cast() }, &ks, hot, min_live, now) {
                 break;
             }
-            if seen != now {
-                // SAFETY: as above; bytes 16..24 of the slot are its `last_seen`.
-                #[allow(unsafe_code)]
-                unsafe {
-                    ps.add(16).cast::<u64>().write_unaligned(now.to_le());
-                }
-            }
-            // SAFETY: as for `ps` (read after the store: `pd` may be the same slot).
+            // SAFETY: as for `ps`.
             #[allow(unsafe_code)]
-            let [d0, d1, d2] = unsafe { slot_words(pd) };
+            let d: &[u8; 32] = unsafe { &*pd.cast() };
+            let (d0, d1) = (word(d, 0), word(d, 8));
             if d0 != u64::from_le_bytes(kd.lo) {
                 break;
             }
@@ -943,51 +935,21 @@ impl Cands<'_> {
             // `Dest` of both kinds takes five).
             let port = u32::from_le_bytes([kd.hi[0], kd.hi[1], 0, KIND_PORT]);
             learned[at] = Learned::Refreshed;
-            if d1 as u32 == port && d2 >= min_live {
+            if d1 as u32 == port && word(d, 16) >= min_live {
                 out[at] = Some(Dest::Port(u32::from_ne_bytes(
                     ((d1 >> 32) as u32).to_le_bytes(),
                 )));
             } else {
                 core::hint::cold_path();
-                let (flags, kind) = ((d1 >> 16) as u8, (d1 >> 24) as u8);
-                // (The sentinel slot has kind 0: not taken.)
-                if d1 as u16 != u16::from_le_bytes(kd.hi)
-                    || (flags & FLAG_STATIC == 0 && d2 < min_live)
-                    || (kind != KIND_PORT && kind != KIND_V4)
-                {
+                // (The sentinel slot has kind 0: refused there.)
+                let Some(x) = hot_lookup(d, &kd, min_live) else {
                     break;
-                }
-                // The destination's stored bytes.
-                let d4 = ((d1 >> 32) as u32).to_le_bytes();
-                out[at] = Some(if kind == KIND_PORT {
-                    Dest::Port(u32::from_ne_bytes(d4))
-                } else {
-                    Dest::Vtep(IpAddr::V4(Ipv4Addr::from(d4)))
-                });
+                };
+                out[at] = Some(x);
             }
             at += 1;
         }
         at
-    }
-}
-
-/// The first three words of the slot at `p` (key bytes 0..8; key bytes 8..10, flags, kind,
-/// destination; `last_seen`).
-///
-/// # Safety
-///
-/// `p` points to 24 readable bytes (a slot from a live [`PipeView`]).
-#[inline(always)]
-#[allow(unsafe_code)]
-unsafe fn slot_words(p: *const u8) -> [u64; 3] {
-    let w = p.cast::<u64>();
-    // SAFETY: bytes 0..24 of the 32 the caller guarantees; unaligned reads.
-    unsafe {
-        [
-            u64::from_le(w.read_unaligned()),
-            u64::from_le(w.add(1).read_unaligned()),
-            u64::from_le(w.add(2).read_unaligned()),
-        ]
     }
 }
 
