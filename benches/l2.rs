@@ -1,5 +1,6 @@
-//! L2 benches: the FDB's per-frame work (learn the source, look up the destination) at 100k
-//! MACs, and the port-security check per frame (a port with 10 allowed address pairs).
+//! L2 benches: the FDB's per-frame work (learn the source, look up the destination) at 10k
+//! and 100k MACs, and the port-security check per frame (a port with 10 allowed address
+//! pairs).
 //!
 //! The FDB's peer is the same per-frame work over hashbrown (same keys, no aging, moves or
 //! limits). Run: `cargo bench --bench l2`. Each measurement handles 64 frames; divide by 64
@@ -34,7 +35,12 @@ fn mac(i: u64) -> MacAddr {
 }
 
 fn fdb(c: &mut Criterion<CpuTime>) {
-    let n = 100_000u64;
+    fdb_of(c, 10_000, "fdb_10k");
+    fdb_of(c, 100_000, "fdb_100k");
+}
+
+/// The FDB's contenders at `n` MACs in group `name`.
+fn fdb_of(c: &mut Criterion<CpuTime>, n: u64, name: &str) {
     let mut f = Fdb::with_config(FdbConfig {
         segment_capacity: 256,
         ..FdbConfig::new(n as usize, 0xfdb_5eed)
@@ -66,7 +72,7 @@ fn fdb(c: &mut Criterion<CpuTime>) {
         })
         .collect();
 
-    let mut g = c.benchmark_group("fdb_100k");
+    let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(BURST as u64));
     let mut r = 0usize;
     let mut now = 1u64;
@@ -106,6 +112,22 @@ fn fdb(c: &mut Criterion<CpuTime>) {
             )
         })
     });
+    // The same with a datapath's clock: `now` in ticks of ≈ 1 ms (1024 bursts of ≈ 0.7 µs),
+    // not one tick per burst, so about half the sources were already seen in this tick (the
+    // case a branch on `last_seen == now` mispredicts).
+    let mut bursts = 0u64;
+    g.bench_function(BenchmarkId::new("learn_lookup", "burst_ms_clock"), |b| {
+        b.iter(|| {
+            r = (r + 1) % ROUNDS;
+            bursts += 1;
+            let chunk = &addrs[r * BURST..(r + 1) * BURST];
+            black_box(
+                f.learn_lookup_burst(chunk, now + bursts / 1024, &mut learned, &mut out)
+                    .unwrap(),
+            )
+        })
+    });
+    now += bursts / 1024 + 1;
     // Peer: the same per-frame work (refresh or learn the source, look up the destination)
     // over hashbrown with the same keys and a 16-byte value — no aging, moves or limits, so a
     // lower bound for a map-based FDB.

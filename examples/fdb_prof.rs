@@ -1,7 +1,7 @@
 //! Instruction-count harness for the FDB's per-frame work (run under callgrind):
 //! `valgrind --tool=callgrind --toggle-collect=fdb_prof::run_burst target/release/examples/fdb_prof burst ROUNDS [MACS]`
 //! Timing: `FDB_PASSES=k` (k - 1 warm passes first), `FDB_HOT=k` (frames only between the
-//! first k MACs).
+//! first k MACs), `FDB_TICK=k` (the clock advances every k bursts).
 //! Same table and frames as `benches/l2.rs` (`fdb_100k`).
 
 use std::hint::black_box;
@@ -103,13 +103,20 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1)
         .max(1);
+    // `FDB_TICK=k`: the clock advances every k bursts (default 1; a datapath's millisecond
+    // clock is ≈ 1000 bursts).
+    let tick: usize = std::env::var("FDB_TICK")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let mut t0 = 0;
     for p in 1..=passes {
         if p == passes {
             t0 = cpu_ns();
         }
         for (r, chunk) in frames.chunks(64).enumerate() {
-            let now = 1 + (p * rounds + r) as u64;
+            let now = 1 + ((p * rounds + r) / tick) as u64;
             acc = acc.wrapping_add(if mode == "single" {
                 u64::from(run_single(&mut f, chunk, now))
             } else {

@@ -59,15 +59,16 @@
 //!
 //! The common cases are decided in place in the table's memory, without copying an entry:
 //! - learning a known, live, learned MAC on the same port or IPv4 VTEP is a flags test, an age
-//!   test and a 5-byte destination compare, and `last_seen` is stored only when it changes, so a
-//!   frame burst within one tick does not dirty lines;
+//!   test and a 5-byte destination compare, and a store of `last_seen` (always: skipping it
+//!   when unchanged was a branch that a millisecond clock made unpredictable, see
+//!   `refresh_hot`);
 //! - a lookup of a known destination reads the entry's flags, `last_seen` and destination.
 //!
 //! Everything else (IPv6 VTEPs, static entries, dead entries, moves, dampening, new MACs,
 //! limits, full tables, eviction) takes out-of-line paths. [`Fdb::learn_lookup_burst`] runs the
 //! table's pipeline stages itself over the 2×N MACs of up to 64 frames:
 //! 1. it prefetches the frames' own cache lines (see below why);
-//! 2. one loop hashes each key, matches its two tag groups and prefetches its candidate slot
+//! 2. one loop hashes each key and matches its two tag groups
 //!    on the table's `PipeView` (`PipeView::candidate`: the table's memory as raw addresses,
 //!    bucket counts and hasher in locals, no bounds checks), storing the slot's address; a
 //!    key with no tag match (absent) gets the address of a sentinel slot on the burst's
@@ -76,10 +77,17 @@
 //!    (`FrameAddr` is `repr(C)`: segment, then source MAC) read as one word. On a CPU with
 //!    AVX2, BMI1 and BMI2 (runtime detection, under `std`) the loop is compiled for them:
 //!    the tag broadcast in two instructions instead of three, the tag groups' loads folded
-//!    into the compares, `mulx`. The tag groups are not prefetched ahead: 256 prefetches back
-//!    to back measured slower than the loop's own loads, which overlap out of order; whether
-//!    to prefetch slots at all — not for a cache-resident table — is decided once per burst;
-//! 3. a tight loop in its own function (`Cands::decide`, so the FDB's fields are not in its
+//!    into the compares, `mulx`. On a CPU with AVX-512 F, BW and VPOPCNTDQ (and the above) the
+//!    stage runs eight frames at a time instead (`candidates_avx512`, `table::avx512`): the
+//!    frames' first 16 bytes gathered, the 16 keys hashed, reduced to buckets, matched against
+//!    gathered tag groups and turned into addresses in vector registers (≈ 25 instructions a
+//!    frame against ≈ 78). The tag groups are not prefetched ahead: 256 prefetches back to
+//!    back measured slower than the loop's own loads, which overlap out of order;
+//! 3. the candidate slots are prefetched from the decision loop, 16 frames ahead of the frame
+//!    it decides (the first 16 frames' right after the candidates), when the table is not
+//!    cache-resident (decided once per burst): issued in the candidate stage, 128 prefetches
+//!    came back to back and held the L1 fill buffers that its tag and frame reads need;
+//! 4. a tight loop in its own function (`Cands::decide`, so the FDB's fields are not in its
 //!    registers) decides each frame on the raw words of its two candidate slots while it is
 //!    the common case, reading and writing them at those addresses (no bounds checks, no
 //!    index arithmetic, no indexed addressing; `unsafe`, with the invariant that a candidate
@@ -87,7 +95,7 @@
 //!    sentinel). The source slot's first word is the key's first 8 bytes and its second
 //!    word is the key's last 2 bytes, flags (not static), kind and destination, so key, flags
 //!    and destination are two 8-byte compares; liveness is one compare of `last_seen` with
-//!    `now - age + 1` (computed once per burst); `last_seen` is stored only when it changes.
+//!    `now - age + 1` (computed once per burst), then `last_seen` is stored.
 //!    The destination's common case is a learned entry on a port: key bytes 8..10, flags 0
 //!    and kind are one 32-bit compare, then liveness, and the answer is two stores into `out`
 //!    (a `Dest` merged from both kinds took five); a static or IPv4 destination takes a cold
@@ -166,12 +174,57 @@
 //! 20–23), and with the frames prefetched 14.0 against 18.4. At 10k MACs (cache-resident, no
 //! slot prefetches) it still helps: 12.0 → 11.1 ns per frame (same setup).
 //!
-//! The goal of 10 ns per frame is not met: 11.7 ns in `fdb_100k`; 9.7–9.8 at 10k MACs
-//! and ≈ 10.7 at 100k with the frames in cache (`fdb_prof burst 100`, `FDB_PASSES=40`). At
-//! the core's ≈ 6 µops a cycle, 10 ns in the bench would need ≈ 100 instructions per frame,
-//! or the frames in cache (as a datapath's parsed frames are, but not the bench's).
+//! (The figures above are session 6's, before the AVX-512 stage: its callgrind counts are
+//! the AVX2 path's, which is what valgrind runs, as it has no AVX-512.)
+//!
+//! Session 7 — the AVX-512 candidate stage, the slot prefetches moved into the decision
+//! loop, and `last_seen` stored unconditionally. `benches/l2.rs`, 5 runs interleaved with the
+//! session-6 build (same bench file), medians, ns per frame:
+//!
+//! | per frame | session 6 | now | hashbrown peer (now's runs) | now / peer |
+//! |-----------|----------:|----:|----------------------------:|-----------:|
+//! | `fdb_100k` burst | 11.81 | 11.22 | 23.08 | 0.49× |
+//! | `fdb_100k` burst, millisecond clock | 15.33 | 11.36 | — | — |
+//! | `fdb_10k` burst | 10.84 | 9.19 | 12.92 | 0.71× |
+//! | `fdb_10k` burst, millisecond clock | 11.94 | 9.17 | — | — |
+//!
+//! ("Millisecond clock": `now` advances every 1024 bursts instead of every burst, as a
+//! datapath's clock does; session 6's conditional store mispredicted there.) Where the time
+//! goes now, from the measuring hacks of this session (`fdb_prof` and a stage-timing test, not
+//! kept; the machine's timings vary by ±10 % from minute to minute, so only interleaved
+//! comparisons count):
+//! - the vector candidate stage is bound by its dependency chain, not by µops: ≈ 4.8 ns per
+//!   frame at 10k MACs (tag groups in L1) for ≈ 25 instructions, ≈ 5.7 at 100k (tag groups
+//!   in L2), against ≈ 7 for the scalar stage; a zmm gather costs ≈ 4.6 cycles here even
+//!   from L1 (`vpgatherqq`, measured in C), and a block's chain (frame gather, hash, bucket
+//!   multiply, tag gathers, compares, mask assembly, address) is ≈ 100+ cycles;
+//! - at 100k MACs the slots (3.66 MB) are beyond the 2 MB L2 and the frame array streams:
+//!   the memory pattern alone — each frame's 36 bytes, both tag groups and the slot of its
+//!   two keys, with a cheap hash and no compares (a C skeleton, not kept) — measured 8.3 ns
+//!   per frame on a quiet minute, 6.6 at 10k. Random L2-missing lines arrive at ≈ 1.7 ns
+//!   each here (independent loads over 3.6 MiB), L2 hits at ≈ 0.8. So at 100k ≈ 8 of the
+//!   11.2 ns are the memory system's, and the 10 ns goal leaves ≈ 2 ns for everything the
+//!   FDB does beyond touching its lines, unless that work overlaps the misses almost fully.
+//!
+//! The goal of 10 ns per frame at 100k MACs is not met: 11.2 ns in `fdb_100k`; 9.2 at
+//! 10k.
 //!
 //! Tried in this design and dropped:
+//! - (session 7) the AVX-512 stage software-pipelined with the decision, block by block (the
+//!   candidates, with their slot prefetches, of 1, 2, 4 or 8 blocks of eight frames ahead of
+//!   the block decided): no faster, 1.07–1.12× session 6's time at 100k in `fdb_prof`;
+//! - (session 7) the slot prefetches issued by the AVX-512 stage itself (16 back to back per
+//!   block): 12.3 against 12.0 ns per frame at 100k (`fdb_100k`, 4 interleaved runs), as
+//!   fast as session 6's scalar stage at best; in the decision loop, 16 frames ahead: 11.2
+//!   (8 ahead 11.3, 24 11.5, 32 11.6, 3 runs each); `prefetcht1`/`t2`/`nta` for them: within
+//!   the noise of `t0`;
+//! - (session 7) the second bucket's tag group gathered only for the keys with no match in
+//!   the first (a masked gather after the first's compare, a quarter of the second groups):
+//!   fewer reads, longer chain, the stage 4.8 → 5.7 ns per frame at 10k;
+//! - (session 7) the frames' 16 bytes by four masked 64-byte loads and byte permutes
+//!   (`vpermt2b`) instead of two gathers: no change (4.6–4.9 against 4.8–4.9 for the stage);
+//! - (session 7) the FDB's memory advised to transparent huge pages, again (with the new
+//!   stage): 0.722 against 0.722 µs per burst (6 interleaved runs);
 //! - (session 6) the slot prefetch into L2 only (`prefetcht1`), with the frames prefetched:
 //!   slower, 770–777 against 732–737 ns per burst (3 interleaved runs);
 //! - (session 6) the frames prefetched into L2 only (`prefetcht1`: fewer L1 fill buffers held
@@ -766,8 +819,14 @@ fn slot_mut(slots: &mut [u8], i: SlotIdx) -> Option<&mut [u8; 32]> {
 
 /// The common learn, decided on a candidate slot's raw words: the slot holds `key` as a live
 /// (`last_seen >= min_live`) learned entry whose flags, kind and destination are `hot` (see
-/// [`hot_word`]): its `last_seen` becomes `now` (stored only when it changes) and the answer
-/// is true. False: the general path decides.
+/// [`hot_word`]): its `last_seen` becomes `now` and the answer is true. False: the general
+/// path decides.
+///
+/// The store is unconditional. Skipping it when `last_seen == now` (the line stays clean) was
+/// a branch on the data: with a datapath's clock (a tick of a millisecond spans ≈ 1000
+/// bursts), whether a MAC was already seen in this tick is a coin, and the mispredictions
+/// cost 11.3 → 14.4 ns per frame (`fdb_prof`, 100k MACs, `FDB_TICK=1000`, 3 interleaved
+/// runs); stored always, 11.3 either way.
 #[inline(always)]
 fn refresh_hot(s: &mut [u8; 32], key: &Key, hot: u64, min_live: u64, now: u64) -> bool {
     let seen = word(s, 16);
@@ -777,9 +836,7 @@ fn refresh_hot(s: &mut [u8; 32], key: &Key, hot: u64, min_live: u64, now: u64) -
     {
         return false;
     }
-    if seen != now {
-        s[16..24].copy_from_slice(&now.to_le_bytes());
-    }
+    s[16..24].copy_from_slice(&now.to_le_bytes());
     true
 }
 
@@ -816,7 +873,7 @@ fn hot_lookup(d: &[u8; 32], key: &Key, min_live: u64) -> Option<Dest> {
 fn candidates<const PF: bool>(
     view: &PipeView<'_, Key, Entry>,
     frames: &[FrameAddr],
-    cands: &mut [*mut u8; PIPE_MAX],
+    cands: &mut [*mut u8],
     none: *mut u8,
 ) {
     // (Every entry is written, branch-free: no fill before, no test of a match here.)
@@ -840,6 +897,87 @@ fn candidates_avx2<const PF: bool>(
     none: *mut u8,
 ) {
     candidates::<PF>(view, frames, cands, none)
+}
+
+/// Frames whose slots the decision loop prefetches ahead.
+const DECIDE_AHEAD: usize = 16;
+
+/// Frames a block of [`candidates_avx512`] holds ([`PipeView::candidates8`]'s lanes).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+const BLOCK: usize = 8;
+
+/// [`candidates`] on AVX-512, eight frames at a time ([`block_avx512`]); the frames past the
+/// last full eight go through [`candidates`]. The caller checked that the CPU has the
+/// features (`table::avx512::detected`, `avx2_detected`).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,avx2,bmi1,bmi2")]
+fn candidates_avx512(
+    view: &PipeView<'_, Key, Entry>,
+    frames: &[FrameAddr],
+    cands: &mut [*mut u8; PIPE_MAX],
+    none: *mut u8,
+) {
+    let frames = frames.get(..BURST_MAX).unwrap_or(frames);
+    let (blocks, rest) = frames.as_chunks::<BLOCK>();
+    let (head, tail) = cands.split_at_mut(2 * BLOCK * blocks.len());
+    let (outs, _) = head.as_chunks_mut::<{ 2 * BLOCK }>();
+    for (f, c) in blocks.iter().zip(outs) {
+        block_avx512(view, f, c, none);
+    }
+    candidates::<false>(view, rest, tail, none);
+}
+
+/// [`candidates`] for eight frames on AVX-512 ([`PipeView::candidates8`]), their keys
+/// gathered from the frames' first 16 bytes; `c` gets their 16 candidates (source, then
+/// destination, frame after frame).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,avx2,bmi1,bmi2")]
+fn block_avx512(
+    view: &PipeView<'_, Key, Entry>,
+    f: &[FrameAddr; BLOCK],
+    c: &mut [*mut u8; 2 * BLOCK],
+    none: *mut u8,
+) {
+    use crate::table::avx512::SELECT;
+    use core::arch::x86_64::{
+        _mm512_and_si512, _mm512_i64gather_epi64, _mm512_permutex2var_epi64, _mm512_set1_epi64,
+        _mm512_setr_epi64, _mm512_slli_epi64, _mm512_srli_epi64, _mm512_storeu_si512,
+        _mm512_ternarylogic_epi64,
+    };
+    const S: i64 = core::mem::size_of::<FrameAddr>() as i64;
+    let at = _mm512_setr_epi64(0, S, 2 * S, 3 * S, 4 * S, 5 * S, 6 * S, 7 * S);
+    let base = f.as_ptr().cast::<u8>();
+    // SAFETY: each lane reads bytes 0..8 or 8..16 of one of the eight frames of `f` (offsets
+    // `k * S`, `k < 8`): `FrameAddr` is `repr(C)` with `seg`, `src` and `dst` in its bytes
+    // 0..16 (offsets asserted at `Key`), so they are initialized, and `f` is borrowed for the
+    // reads; a gather needs no alignment.
+    #[allow(unsafe_code)]
+    let (w0, w1) = unsafe {
+        (
+            _mm512_i64gather_epi64::<1>(at, base.cast::<i64>()),
+            _mm512_i64gather_epi64::<1>(at, base.wrapping_add(8).cast::<i64>()),
+        )
+    };
+    // Bytes 0..8: segment, source MAC bytes 0..4 (the source key's first word); 8..16: source
+    // MAC bytes 4..6, destination MAC.
+    let src = view.candidates8(w0, _mm512_and_si512(w1, _mm512_set1_epi64(0xffff)), none);
+    let dst_lo = _mm512_ternarylogic_epi64::<SELECT>(
+        _mm512_set1_epi64(0xffff_ffff),
+        w0,
+        _mm512_slli_epi64::<16>(w1),
+    );
+    let dst = view.candidates8(dst_lo, _mm512_srli_epi64::<48>(w1), none);
+    // Sources to even entries, destinations to odd ones.
+    let first = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+    let second = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    let p = c.as_mut_ptr();
+    // SAFETY: `c` is 16 writable pointers (128 bytes), written unaligned.
+    #[allow(unsafe_code)]
+    unsafe {
+        _mm512_storeu_si512(p.cast(), _mm512_permutex2var_epi64(src, first, dst));
+        _mm512_storeu_si512(p.add(8).cast(), _mm512_permutex2var_epi64(src, second, dst));
+    }
 }
 
 /// Whether this CPU runs [`candidates_avx2`].
@@ -888,7 +1026,7 @@ impl Cands<'_> {
     /// general path. (Not inlined: a loop of its own keeps the FDB's fields out of its
     /// registers.)
     #[inline(never)]
-    fn decide(
+    fn decide<const AHEAD: usize>(
         &self,
         now: u64,
         min_live: u64,
@@ -905,6 +1043,14 @@ impl Cands<'_> {
             .min(BURST_MAX);
         let mut at = 0;
         while at < n {
+            if AHEAD > 0 {
+                if let (Some(&a), Some(&b)) =
+                    (cands.get(2 * (at + AHEAD)), cands.get(2 * (at + AHEAD) + 1))
+                {
+                    prefetch(a, 0);
+                    prefetch(b, 0);
+                }
+            }
             let f = &frames[at];
             // The entry's flags (0), kind and destination as they sit in the second word.
             let Some(hot) = hot_word(f.from) else {
@@ -1208,9 +1354,8 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             let seen = e.last_seen();
             let live = age == 0 || now.saturating_sub(seen) < age;
             if e.flags & FLAG_STATIC == 0 && live && e.is_hot_dest(from) {
-                if seen != now {
-                    e.last_seen = now.to_le_bytes();
-                }
+                // (Unconditional: see `refresh_hot`.)
+                e.last_seen = now.to_le_bytes();
                 self.counters.refreshed += 1;
                 return Learned::Refreshed;
             }
@@ -1578,22 +1723,26 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             let frames = &frames[..n];
             #[cfg(all(feature = "std", target_arch = "x86_64"))]
             let x = avx2_detected();
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            let x512 = x && crate::table::avx512::detected();
             #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
-            let x = false;
-            if x {
+            let (x, x512) = (false, false);
+            if x512 {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                // SAFETY: the CPU has AVX-512 F, BW and VPOPCNTDQ, AVX2, BMI1 and BMI2
+                // (`avx512::detected` and `avx2_detected`), all `candidates_avx512` needs.
+                #[allow(unsafe_code)]
+                unsafe {
+                    candidates_avx512(&view, frames, &mut cands, none)
+                }
+            } else if x {
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
                 // SAFETY: the CPU has AVX2, BMI1 and BMI2 (`avx2_detected`), the only
                 // requirement of `candidates_avx2`.
                 #[allow(unsafe_code)]
                 unsafe {
-                    if pf {
-                        candidates_avx2::<true>(&view, frames, &mut cands, none)
-                    } else {
-                        candidates_avx2::<false>(&view, frames, &mut cands, none)
-                    }
+                    candidates_avx2::<false>(&view, frames, &mut cands, none)
                 }
-            } else if pf {
-                candidates::<true>(&view, frames, &mut cands, none);
             } else {
                 candidates::<false>(&view, frames, &mut cands, none);
             }
@@ -1604,7 +1753,14 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 frames,
                 _view: core::marker::PhantomData,
             };
-            at = c.decide(now, min_live, learned, out);
+            at = if pf {
+                for &a in cands.iter().take(2 * DECIDE_AHEAD) {
+                    prefetch(a, 0);
+                }
+                c.decide::<DECIDE_AHEAD>(now, min_live, learned, out)
+            } else {
+                c.decide::<0>(now, min_live, learned, out)
+            };
         }
         let idx = |p: *mut u8| PipeView::<Key, Entry>::idx_of(first, p as usize, none as usize);
         // Every frame so far was a refreshed source and a found destination.

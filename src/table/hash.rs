@@ -95,6 +95,16 @@ impl KeyedHash {
         KeyedHash { k, fin: k[2] ^ P1 }
     }
 
+    /// The two secret words a key of `len` bytes (`8 < len <= 16`) is XORed with before its one
+    /// fold: `hash(bytes) == fold(lo ^ w.0, hi ^ w.1)`, with `lo` its bytes 0..8 and `hi` the
+    /// rest zero-extended (the AVX-512 burst stage hashes eight keys at once with them).
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[inline(always)]
+    pub(crate) fn short_words(&self, len: usize) -> (u64, u64) {
+        debug_assert!(len > 8 && len <= 16);
+        (self.k[0], self.k[1] ^ (len as u64).wrapping_mul(P0))
+    }
+
     /// Hashes `bytes`. For fixed-size keys the length is a constant and the branches fold away:
     /// a key of up to 16 bytes costs two loads, one multiply and a few XORs.
     #[inline(always)]

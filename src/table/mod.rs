@@ -72,8 +72,9 @@
 //! the slot offset `(g + 2 i) * 12`, which the compiler splits into a shift and an `lea` that
 //! no longer fold into the address: no fewer instructions than scaling by 8.
 //! The other `unsafe` are the SSE2 intrinsics (`group.rs`), the `_mm_prefetch` hint of the
-//! burst path, `PipeView::candidate`'s tag reads, and the FDB's slot reads and writes at the
-//! addresses it gives (in `l2/fdb.rs`).
+//! burst path, `PipeView::candidate`'s tag reads, the tag gathers of its eight-key AVX-512 form
+//! (`avx512.rs`, behind runtime detection), and the FDB's slot reads and writes at the
+//! addresses they give (in `l2/fdb.rs`).
 //!
 //! Slots of 64 bytes (or a multiple) start on a cache line, and power-of-two slots below that
 //! never straddle one ([`Table::mem_size`] adds the slack): a lookup then touches one line of
@@ -88,7 +89,8 @@
 //! with the bucket counts and hasher copied, once the memory was checked to cover the
 //! layout): `PipeView::candidate` is stages 1 and 2 on those addresses — the same key →
 //! bucket mapping and candidate, no bounds check, the candidate slot's *address* out, or a
-//! caller's sentinel address when no tag matches (branch-free). So the FDB's 128-key burst
+//! caller's sentinel address when no tag matches (branch-free); `PipeView::candidates8`
+//! (`avx512.rs`) is the same for eight keys in one AVX-512 vector each. So the FDB's 128-key burst
 //! runs the stages itself (compiled for AVX2 where the CPU has it) and fuses the key compare
 //! with its own per-frame decision on the slot's bytes, which it reads and changes at those
 //! addresses with no bounds check or index arithmetic per slot.
@@ -139,6 +141,8 @@
 //! and a budget, for aging without a per-packet pause. An insert may move an entry from a bucket
 //! the sweep has not reached to one it has passed, so such an entry is visited one pass later.
 
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) mod avx512;
 mod group;
 mod hash;
 

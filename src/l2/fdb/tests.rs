@@ -761,7 +761,8 @@ fn burst_absent_zero_key_is_a_miss() {
     }
 }
 
-/// The candidate stage, portable and (when the CPU has it) compiled for AVX2, with and
+/// The candidate stage, portable and (when the CPU has them) compiled for AVX2 and on AVX-512
+/// (eight frames at a time, the rest scalar: bursts of 1 to 60 frames), with and
 /// without prefetches, gives the same candidates; checked against the table's own lookup
 /// (`find_key_idx`, the full two-bucket search): a present key's candidate holds it, and an
 /// absent key's is the sentinel — unless a tag collision (a slot of the key's buckets with
@@ -820,6 +821,17 @@ fn candidate_stages_agree_with_lookup() {
                     } else {
                         candidates_avx2::<false>(&view, &frames, &mut cands, none);
                     }
+                }
+                got.push(cands.map(|p| p as usize));
+            }
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            if avx2_detected() && crate::table::avx512::detected() {
+                let mut cands = [none; PIPE_MAX];
+                // SAFETY: the CPU has AVX-512 F, BW, VPOPCNTDQ, AVX2, BMI1 and BMI2 (checked
+                // just above).
+                #[allow(unsafe_code)]
+                unsafe {
+                    candidates_avx512(&view, &frames, &mut cands, none);
                 }
                 got.push(cands.map(|p| p as usize));
             }
