@@ -213,6 +213,10 @@
 //! - (session 7) the AVX-512 stage software-pipelined with the decision, block by block (the
 //!   candidates, with their slot prefetches, of 1, 2, 4 or 8 blocks of eight frames ahead of
 //!   the block decided): no faster, 1.07–1.12× session 6's time at 100k in `fdb_prof`;
+//! - (session 7) with the prefetches in the decision loop, the stage's blocks computed
+//!   between the decision's blocks (three blocks ahead, so the prefetches find their
+//!   candidates): 0.714 against 0.709 µs per burst (5 interleaved runs) — the candidate
+//!   stage's misses do not overlap better with the decision's work than before it;
 //! - (session 7) the slot prefetches issued by the AVX-512 stage itself (16 back to back per
 //!   block): 12.3 against 12.0 ns per frame at 100k (`fdb_100k`, 4 interleaved runs), as
 //!   fast as session 6's scalar stage at best; in the decision loop, 16 frames ahead: 11.2
