@@ -831,7 +831,11 @@ fn candidate_stages_agree_with_lookup() {
                 // just above).
                 #[allow(unsafe_code)]
                 unsafe {
-                    candidates_avx512(&view, &frames, &mut cands, none);
+                    if pf {
+                        candidates_avx512::<true>(&view, &frames, &mut cands, none);
+                    } else {
+                        candidates_avx512::<false>(&view, &frames, &mut cands, none);
+                    }
                 }
                 got.push(cands.map(|p| p as usize));
             }
