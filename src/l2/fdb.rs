@@ -179,16 +179,19 @@
 //! the AVX2 path's, which is what valgrind runs, as it has no AVX-512.)
 //!
 //! Session 7 — the AVX-512 candidate stage, the slot prefetches moved into the decision
-//! loop, and `last_seen` stored unconditionally. `benches/l2.rs`, 5 runs interleaved with the
-//! session-6 build (same bench file), medians, ns per frame:
+//! loop (the first 16 frames' issued by the stage), and `last_seen` stored unconditionally.
+//! `benches/l2.rs`, 6 runs interleaved with the session-6 build (same bench file), medians,
+//! ns per frame:
 //!
 //! | per frame | session 6 | now | hashbrown peer (now's runs) | now / peer |
 //! |-----------|----------:|----:|----------------------------:|-----------:|
-//! | `fdb_100k` burst | 11.81 | 11.22 | 23.08 | 0.49× |
-//! | `fdb_100k` burst, millisecond clock | 15.33 | 11.36 | — | — |
-//! | `fdb_10k` burst | 10.84 | 9.19 | 12.92 | 0.71× |
-//! | `fdb_10k` burst, millisecond clock | 11.94 | 9.17 | — | — |
+//! | `fdb_100k` burst | 11.81 | 10.98 | 23.64 | 0.46× |
+//! | `fdb_100k` burst, millisecond clock | 15.38 | 10.72 | — | — |
+//! | `fdb_10k` burst | 10.59 | 9.30 | 13.13 | 0.71× |
+//! | `fdb_10k` burst, millisecond clock | 12.03 | 9.17 | — | — |
 //!
+//! (Per run, `fdb_100k` burst: 11.52 / 11.13 / 11.11 / 10.58 / 10.88 / 10.78 ns; 10.5–10.7 in
+//! earlier runs the same day.)
 //! ("Millisecond clock": `now` advances every 1024 bursts instead of every burst, as a
 //! datapath's clock does; session 6's conditional store mispredicted there.) Where the time
 //! goes now, from the measuring hacks of this session (`fdb_prof` and a stage-timing test, not
@@ -204,11 +207,11 @@
 //!   two keys, with a cheap hash and no compares (a C skeleton, not kept) — measured 8.3 ns
 //!   per frame on a quiet minute, 6.6 at 10k. Random L2-missing lines arrive at ≈ 1.7 ns
 //!   each here (independent loads over 3.6 MiB), L2 hits at ≈ 0.8. So at 100k ≈ 8 of the
-//!   11.2 ns are the memory system's, and the 10 ns goal leaves ≈ 2 ns for everything the
+//!   11 ns are the memory system's, and the 10 ns goal leaves ≈ 2 ns for everything the
 //!   FDB does beyond touching its lines, unless that work overlaps the misses almost fully.
 //!
-//! The goal of 10 ns per frame at 100k MACs is not met: 11.2 ns in `fdb_100k`; 9.2 at
-//! 10k.
+//! The goal of 10 ns per frame at 100k MACs is not met: 10.5–11.0 ns in `fdb_100k`;
+//! 9.2–9.3 at 10k.
 //!
 //! Tried in this design and dropped:
 //! - (session 7) the AVX-512 stage software-pipelined with the decision, block by block (the
