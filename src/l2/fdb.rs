@@ -156,7 +156,9 @@
 //! cache (`fdb_prof burst 100 10000`, `FDB_PASSES=40`), 7.5–7.7 of 10.9 at 100k — ≈ 15 cycles
 //! for ≈ 86 instructions (≈ 80 µops after fusion) at the VM's 2.3 GHz: the loops run at about
 //! the core's rename width (6 µops a cycle), so what counts is µops, not instructions. Cuts
-//! that only trade instructions for µops gain nothing: a `vpcmpeqw` from an indexed address is
+//! that only trade instructions for µops gain nothing (session 7: the core runs at ≈ 2.96
+//! GHz, measured with a chain of dependent `imul`s, not the TSC's 2.3; so ≈ 19 cycles, about
+//! 4.5 µops a cycle: near, not at, the rename width): a `vpcmpeqw` from an indexed address is
 //! one instruction but two µops (unlaminated), as were the `movdqu` and `pcmpeqw` it replaces;
 //! AVX-512's `vpbroadcastw` from a general register is two µops, as were `vmovd` +
 //! `vpbroadcastw`. That is why the AVX2 stage gains ≈ 0.2–0.3 ns for 12 fewer instructions
@@ -1352,8 +1354,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
     ///
     /// The common case — a live learned MAC seen again on the same port or IPv4 VTEP — is
     /// decided in place in the table's memory: one flags test, one age test, one destination
-    /// compare, and a store of `last_seen` only when it changes (so a line is not dirtied for
-    /// nothing).
+    /// compare, and a store of `last_seen` (unconditional: see `refresh_hot`).
     #[inline(always)]
     fn learn_idx(
         &mut self,
