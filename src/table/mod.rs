@@ -46,7 +46,7 @@
 //! the only branches that wait on a cache miss are predictable and the CPU overlaps
 //! consecutive lookups.
 //!
-//! The hot path works on the buckets *scaled* ([`Hot`]: `b1 * 8` and `(b2 - 1) * 8`, the same
+//! The hot path works on the buckets *scaled* (`Hot`: `b1 * 8` and `(b2 - 1) * 8`, the same
 //! mapping computed as `(P >> 29) & !7` instead of `P >> 32`): a tag group is then at `mem + 2
 //! g` and the candidate slot index is `select(g1, g2 - 8) + i` for mask bit `i`, with no shift
 //! or `i % 8`. A tag collision (the first candidate is not the key, once in 8000 hits) is
