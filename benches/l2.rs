@@ -113,8 +113,9 @@ fn fdb_of(c: &mut Criterion<CpuTime>, n: u64, name: &str) {
         })
     });
     // The same with a datapath's clock: `now` in ticks of ≈ 1 ms (1024 bursts of ≈ 0.7 µs),
-    // not one tick per burst, so about half the sources were already seen in this tick (the
-    // case a branch on `last_seen == now` mispredicts).
+    // not one tick per burst, so whether a source was already seen in this tick varies from
+    // frame to frame (a tick's 65k frames meet about half of 100k MACs): the case a branch on
+    // `last_seen == now` mispredicts.
     let mut bursts = 0u64;
     g.bench_function(BenchmarkId::new("learn_lookup", "burst_ms_clock"), |b| {
         b.iter(|| {
