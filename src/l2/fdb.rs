@@ -903,7 +903,7 @@ fn candidates<const PF: bool>(
 fn candidates_avx2<const PF: bool>(
     view: &PipeView<'_, Key, Entry>,
     frames: &[FrameAddr],
-    cands: &mut [*mut u8; PIPE_MAX],
+    cands: &mut [*mut u8],
     none: *mut u8,
 ) {
     candidates::<PF>(view, frames, cands, none)
@@ -928,7 +928,7 @@ const BLOCK: usize = 8;
 fn candidates_avx512<const PF: bool>(
     view: &PipeView<'_, Key, Entry>,
     frames: &[FrameAddr],
-    cands: &mut [*mut u8; PIPE_MAX],
+    cands: &mut [*mut u8],
     none: *mut u8,
 ) {
     let frames = frames.get(..BURST_MAX).unwrap_or(frames);
@@ -943,7 +943,13 @@ fn candidates_avx512<const PF: bool>(
             }
         }
     }
-    candidates::<PF>(view, rest, tail, none);
+    // The frames past the blocks, prefetched here only among the first `DECIDE_AHEAD` (the
+    // decision loop prefetches the others).
+    if PF && blocks.len() * BLOCK < DECIDE_AHEAD {
+        candidates::<true>(view, rest, tail, none);
+    } else {
+        candidates::<false>(view, rest, tail, none);
+    }
 }
 
 /// [`candidates`] for eight frames on AVX-512 ([`PipeView::candidates8`]), their keys
@@ -997,6 +1003,46 @@ fn block_avx512(
         _mm512_storeu_si512(p.cast(), _mm512_permutex2var_epi64(src, first, dst));
         _mm512_storeu_si512(p.add(8).cast(), _mm512_permutex2var_epi64(src, second, dst));
     }
+}
+
+/// A candidate stage: [`candidates`] for some CPU's features, with or without slot
+/// prefetches (`unsafe` to call: the CPU must have the features it was compiled for).
+type Stage = unsafe fn(&PipeView<'_, Key, Entry>, &[FrameAddr], &mut [*mut u8], *mut u8);
+
+/// The candidate stages this CPU runs, slowest first, each with whether the decision loop
+/// prefetches the slots after it (`decide::<DECIDE_AHEAD>`): the portable stage; compiled for
+/// AVX2 + BMI1/2; on AVX-512 (whose slot prefetches, but for the first frames', the decision
+/// loop issues). `pf`: the table is not cache-resident (`Table::pipe_prefetches`). The scalar
+/// stages prefetch every candidate themselves: the decision loop's prefetches, with theirs,
+/// measured slower (0.809 against 0.753 µs per `fdb_100k` burst, 3 interleaved runs).
+fn stages(pf: bool) -> [Option<(Stage, bool)>; 3] {
+    let portable: Stage = if pf {
+        candidates::<true>
+    } else {
+        candidates::<false>
+    };
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    {
+        let x2 = avx2_detected();
+        let x512 = x2 && crate::table::avx512::detected();
+        let avx2: Stage = if pf {
+            candidates_avx2::<true>
+        } else {
+            candidates_avx2::<false>
+        };
+        let avx512: Stage = if pf {
+            candidates_avx512::<true>
+        } else {
+            candidates_avx512::<false>
+        };
+        [
+            Some((portable, false)),
+            x2.then_some((avx2, false)),
+            x512.then_some((avx512, pf)),
+        ]
+    }
+    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+    [Some((portable, false)), None, None]
 }
 
 /// Whether this CPU runs [`candidates_avx2`].
@@ -1717,10 +1763,11 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         let mut at = 0;
         // The table's pipeline over all 2n MACs (source 2i, destination 2i + 1): hash, match
         // the tags and prefetch the candidate slot, key after key (the tag groups' loads of
-        // consecutive keys overlap out of order). The keys are compared in `decide`, together
-        // with the entries, once the slots have had the other keys' time to arrive. (The
-        // prefetch decision is taken once, not per key; so is the table's memory check,
-        // `pipe_view`. Without memory, every key is absent.)
+        // consecutive keys overlap out of order) or eight frames at a time (`stages`: on
+        // AVX-512 the decision loop issues most prefetches). The keys are compared in
+        // `decide`, together with the entries, once the slots have had the other keys' time
+        // to arrive. (The prefetch decision is taken once, not per key; so is the table's
+        // memory check, `pipe_view`. Without memory, every key is absent.)
         //
         // A key with no tag match gets the address of `sentinel`, a slot of kind 0 that no
         // common case accepts (its second word is 0, the source's has a kind; the destination
@@ -1739,41 +1786,16 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             // cache would wait for one (measured: see the module doc).
             prefetch_bytes(&frames[..n]);
             let frames = &frames[..n];
-            #[cfg(all(feature = "std", target_arch = "x86_64"))]
-            let x = avx2_detected();
-            #[cfg(all(feature = "std", target_arch = "x86_64"))]
-            let x512 = x && crate::table::avx512::detected();
-            #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
-            let (x, x512) = (false, false);
-            if x512 {
-                #[cfg(all(feature = "std", target_arch = "x86_64"))]
-                // SAFETY: the CPU has AVX-512 F, BW and VPOPCNTDQ, AVX2, BMI1 and BMI2
-                // (`avx512::detected` and `avx2_detected`), all `candidates_avx512` needs.
-                #[allow(unsafe_code)]
-                unsafe {
-                    if pf {
-                        candidates_avx512::<true>(&view, frames, &mut cands, none)
-                    } else {
-                        candidates_avx512::<false>(&view, frames, &mut cands, none)
-                    }
-                }
-            } else if x {
-                #[cfg(all(feature = "std", target_arch = "x86_64"))]
-                // SAFETY: the CPU has AVX2, BMI1 and BMI2 (`avx2_detected`), the only
-                // requirement of `candidates_avx2`.
-                #[allow(unsafe_code)]
-                unsafe {
-                    if pf {
-                        candidates_avx2::<true>(&view, frames, &mut cands, none)
-                    } else {
-                        candidates_avx2::<false>(&view, frames, &mut cands, none)
-                    }
-                }
-            } else if pf {
-                candidates::<true>(&view, frames, &mut cands, none);
-            } else {
-                candidates::<false>(&view, frames, &mut cands, none);
-            }
+            let (stage, decide_prefetches) = stages(pf)
+                .into_iter()
+                .flatten()
+                .last()
+                .unwrap_or((candidates::<false>, false));
+            // SAFETY: `stages` lists only the stages whose CPU features were detected.
+            #[allow(unsafe_code)]
+            unsafe {
+                stage(&view, frames, &mut cands, none)
+            };
             // `cands` are slots of this table's buckets, which the view's memory covers, or
             // `none` (what `decide`'s reads and stores rely on).
             let c = Cands {
@@ -1781,10 +1803,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
                 frames,
                 _view: core::marker::PhantomData,
             };
-            // (The scalar stages prefetch every candidate themselves: the decision loop's
-            // prefetches, with theirs, measured slower, 0.809 against 0.753 µs per
-            // `fdb_100k` burst in 3 interleaved runs.)
-            at = if x512 && pf {
+            at = if decide_prefetches {
                 c.decide::<DECIDE_AHEAD>(now, min_live, learned, out)
             } else {
                 c.decide::<0>(now, min_live, learned, out)

@@ -803,43 +803,20 @@ fn candidate_stages_agree_with_lookup() {
         let view = f.macs.pipe_view().unwrap();
         let first = view.first();
         for pf in [false, true] {
-            let mut cands = [none; PIPE_MAX];
-            if pf {
-                candidates::<true>(&view, &frames, &mut cands, none);
-            } else {
-                candidates::<false>(&view, &frames, &mut cands, none);
-            }
-            got.push(cands.map(|p| p as usize));
-            #[cfg(all(feature = "std", target_arch = "x86_64"))]
-            if avx2_detected() {
+            for (stage, _) in stages(pf).into_iter().flatten() {
                 let mut cands = [none; PIPE_MAX];
-                // SAFETY: the CPU has AVX2, BMI1 and BMI2 (checked just above).
+                // SAFETY: `stages` lists only the stages this CPU runs.
                 #[allow(unsafe_code)]
                 unsafe {
-                    if pf {
-                        candidates_avx2::<true>(&view, &frames, &mut cands, none);
-                    } else {
-                        candidates_avx2::<false>(&view, &frames, &mut cands, none);
-                    }
-                }
-                got.push(cands.map(|p| p as usize));
-            }
-            #[cfg(all(feature = "std", target_arch = "x86_64"))]
-            if avx2_detected() && crate::table::avx512::detected() {
-                let mut cands = [none; PIPE_MAX];
-                // SAFETY: the CPU has AVX-512 F, BW, VPOPCNTDQ, AVX2, BMI1 and BMI2 (checked
-                // just above).
-                #[allow(unsafe_code)]
-                unsafe {
-                    if pf {
-                        candidates_avx512::<true>(&view, &frames, &mut cands, none);
-                    } else {
-                        candidates_avx512::<false>(&view, &frames, &mut cands, none);
-                    }
-                }
+                    stage(&view, &frames, &mut cands, none)
+                };
                 got.push(cands.map(|p| p as usize));
             }
         }
+        // Every stage this CPU has ran (the portable one at least), with and without
+        // prefetches.
+        let avail = stages(false).into_iter().flatten().count();
+        assert_eq!(got.len(), 2 * avail);
         for g in &got[1..] {
             assert_eq!(g, &got[0], "round {round}");
         }
