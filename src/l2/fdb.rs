@@ -212,8 +212,40 @@
 //!   11 ns are the memory system's, and the 10 ns goal leaves ≈ 2 ns for everything the
 //!   FDB does beyond touching its lines, unless that work overlaps the misses almost fully.
 //!
-//! The goal of 10 ns per frame at 100k MACs is not met: 10.5–11.0 ns in `fdb_100k`;
-//! 9.2–9.3 at 10k.
+//! The goal of 10 ns per frame at 100k MACs is not met: 10.5–11.0 ns in `fdb_100k`
+//! (session 8: 0.717 µs per burst, 11.2 ns, median of 4 runs of 10.6–12.4); 9.1–9.3 at 10k.
+//!
+//! Session 8 measured what is left (`fdb_prof`, alternating builds, medians of 8 runs unless
+//! said; per-phase times from `rdtsc` in a measuring build, not kept) and found no lever in
+//! this design or beside it:
+//! - the decision on AVX-512 again (session 5 had it at 22.9 against 18.6 ns): eight frames
+//!   a block, the slots' three words gathered, in three passes (the frames' hot words, the
+//!   blocks, then `learned` and `out`). 11.4–12.1 against 8.5–8.7 ns per frame at 10k MACs:
+//!   the two scalar passes alone take ≈ 2.6 ns a frame (they must read `Dest` and write
+//!   `Option<Dest>`, whose layouts are the compiler's), the blocks ≈ 2.7 (eight gathers
+//!   each), where the scalar loop does all of it in ≈ 3.4. Two traps on the way, for whoever
+//!   tries again: built lane by lane inside the blocks, both `Dest` kinds' address bytes were
+//!   merged through the stack and reloaded across two stores (failed store forwards: 22 ns a
+//!   frame); and stepping `at` by the lanes taken made each block's loads wait for the
+//!   previous block's compares (the blocks must step by eight, the exit a predicted branch);
+//! - the stage with each block's hashes taken one block ahead and its tag groups prefetched
+//!   (`hash8` / `prefetch8` / `match8`): 10.9 against 10.7 ns at 100k; without the
+//!   prefetches 10.7 against 10.5;
+//! - the second tag group gathered only for the keys with no first-group match, at 100k this
+//!   time: 11.5 against 10.9 (session 7: slower at 10k too);
+//! - the caller prefetching the next burst's frames (as a DPDK loop does its next packets):
+//!   the stage's time drops ≈ 12 %, the burst's does not;
+//! - the footprint: 50k MACs (the slot bytes 16-byte slots would give 100k) run 10.1 against
+//!   10.7 at 100k, 25k 10.0 (5 alternating runs). Shrinking the entry cannot reach 10 ns at
+//!   100k here, with or without the change of tick semantics it needs;
+//! - a table without a tag array (a probe outside the crate, not kept): buckets of one cache
+//!   line holding two 32-byte entries, two choices, random-walk cuckoo insertion to 7/8
+//!   load, a pipelined burst (hash and prefetch 16 keys ahead, first lines, then second lines
+//!   for the misses, branch-free): 18–21 against 12.3–13.0 ns per frame for the FDB on the
+//!   same frames in the same process. Only 54 % of the keys sit in their first bucket, so a
+//!   key costs 1.46 lines from L3 where the tag design costs one slot line from L3 and two
+//!   tag lines from L2 (its 229 KB of tags stay there): on this machine the small tag array
+//!   is the right shape.
 //!
 //! Tried in this design and dropped:
 //! - (session 7) the AVX-512 stage software-pipelined with the decision, block by block (the
