@@ -1,7 +1,8 @@
 //! The FDB under arbitrary operation sequences against its `BTreeMap` reference model (the
 //! same one the unit proptests use: `neutrino::l2::fdb::model`, feature `fuzzing`): learn (with time
 //! steps around the aging and move-hold thresholds), static entries, removal, lookup, full and
-//! partial aging sweeps, segment limits, flood lists and the per-frame burst. Asserts every
+//! partial aging sweeps, segment limits, flood lists and the per-frame burst (through every
+//! candidate stage this CPU runs, with and without slot prefetches). Asserts every
 //! result, the segment counts, the final contents and every counter. Small capacities keep the
 //! tables full; a refused learn below capacity is accepted only when the model is full enough
 //! for a cuckoo bucket pair to have filled up first (`Model::full_enough`) and must leave the
@@ -62,6 +63,8 @@ enum Op {
     },
     Burst {
         frames: Vec<(u8, u8, u8, u8)>,
+        /// The candidate stage and prefetch setting (`learn_lookup_burst_via`).
+        way: u8,
     },
 }
 
@@ -218,7 +221,7 @@ fuzz_target!(|input: Input| {
                 let (seg, d) = (u32::from(seg % 4), dest(di));
                 assert_eq!(f.flood_remove(seg, d), m.flood.remove(&(seg, d)));
             }
-            Op::Burst { frames } => {
+            Op::Burst { frames, way } => {
                 now += 1;
                 let frames: Vec<FrameAddr> = frames
                     .iter()
@@ -233,7 +236,7 @@ fuzz_target!(|input: Input| {
                 let mut learned = vec![Learned::New; frames.len()];
                 let mut out = vec![None; frames.len()];
                 let mask = f
-                    .learn_lookup_burst(&frames, now, &mut learned, &mut out)
+                    .learn_lookup_burst_via(&frames, now, &mut learned, &mut out, way)
                     .unwrap();
                 for (i, fr) in frames.iter().enumerate() {
                     assert_eq!(

@@ -1781,6 +1781,38 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         learned: &mut [Learned],
         out: &mut [Option<Dest>],
     ) -> Result<u64, FdbError> {
+        self.burst_via(frames, now, learned, out, None)
+    }
+
+    /// [`learn_lookup_burst`](Self::learn_lookup_burst) through candidate stage `way / 2`
+    /// modulo the stages this CPU runs, slot prefetches when `way` is odd (the `fdb_ops` fuzz
+    /// target runs every stage this way; the public burst runs only the best).
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
+    pub fn learn_lookup_burst_via(
+        &mut self,
+        frames: &[FrameAddr],
+        now: u64,
+        learned: &mut [Learned],
+        out: &mut [Option<Dest>],
+        way: u8,
+    ) -> Result<u64, FdbError> {
+        let ways = stages(false).into_iter().flatten().count().max(1);
+        let via = (usize::from(way / 2) % ways, way % 2 == 1);
+        self.burst_via(frames, now, learned, out, Some(via))
+    }
+
+    /// [`learn_lookup_burst`](Self::learn_lookup_burst) with its candidate stage and prefetch
+    /// decision given (`via`: the index in [`stages`] and `pf`; tests) or this CPU's best and
+    /// the table's own (`None`).
+    fn burst_via(
+        &mut self,
+        frames: &[FrameAddr],
+        now: u64,
+        learned: &mut [Learned],
+        out: &mut [Option<Dest>],
+        via: Option<(usize, bool)>,
+    ) -> Result<u64, FdbError> {
         let n = frames.len();
         if n > BURST_MAX || out.len() < n || learned.len() < n {
             return Err(FdbError::Table(TableError::BadBurst {
@@ -1790,7 +1822,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
         }
         let (learned, out) = (&mut learned[..n], &mut out[..n]);
         let min_live = min_live(now, self.cfg.age);
-        let pf = self.macs.pipe_prefetches();
+        let pf = via.map_or_else(|| self.macs.pipe_prefetches(), |(_, pf)| pf);
         // The frames decided by the common case below, from the first.
         let mut at = 0;
         // The table's pipeline over all 2n MACs (source 2i, destination 2i + 1): hash, match
@@ -1818,11 +1850,12 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Fdb<M> {
             // cache would wait for one (measured: see the module doc).
             prefetch_bytes(&frames[..n]);
             let frames = &frames[..n];
-            let (stage, decide_prefetches) = stages(pf)
-                .into_iter()
-                .flatten()
-                .last()
-                .unwrap_or((candidates::<false>, false));
+            let mut available = stages(pf).into_iter().flatten();
+            let (stage, decide_prefetches) = match via {
+                Some((i, _)) => available.nth(i),
+                None => available.last(),
+            }
+            .unwrap_or((candidates::<false>, false));
             // SAFETY: `stages` lists only the stages whose CPU features were detected.
             #[allow(unsafe_code)]
             unsafe {

@@ -483,6 +483,112 @@ fn burst_vs_sequential(
     Ok((learned, out, mask))
 }
 
+/// Every candidate stage this CPU runs (`stages`), with and without slot prefetches, through
+/// whole bursts against frame-by-frame learn + lookup: runs of common frames (known sources
+/// on their ports and IPv4 VTEPs, destinations on ports, IPv4 VTEPs and static entries, MACs
+/// repeated within a burst) broken by every uncommon kind — a move, a dampened move, a new
+/// MAC, an IPv6 VTEP source or destination, a dead entry, an absent or group destination, a
+/// group source — at positions across and at the edges of groups of eight, and bursts of
+/// every length from 1 to 64. (The other burst tests run only this CPU's best stage, with
+/// prefetches: unit tests always prefetch.)
+#[test]
+fn every_stage_is_sequential() {
+    let c = FdbConfig {
+        default_segment_limit: u32::MAX,
+        ..cfg(600, 8, 8)
+    };
+    let m = |i: u32| MacAddr([0x02, 0, 0, 0, (i >> 8) as u8, i as u8]);
+    let v4 = |i: u32| Dest::Vtep(IpAddr::V4(Ipv4Addr::new(198, 51, 100, (i % 5) as u8)));
+    let v6 = Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7)));
+    // MACs 0..300 learned at `AGE` (on a port, or an IPv4 VTEP every third), 300..320 static;
+    // on every segment `g`, 320 + g on an IPv6 VTEP and 330 + g learned at 0, dead in every
+    // burst (`now > AGE`).
+    let from = |i: u32| {
+        if i % 3 == 1 {
+            v4(i)
+        } else {
+            Dest::Port(i % 13)
+        }
+    };
+    let ways = stages(false).into_iter().flatten().count();
+    assert!(ways >= 1);
+    let mut bursts = 0;
+    for way in 0..ways {
+        for pf in [false, true] {
+            let mut seq = Fdb::with_config(c).unwrap();
+            let mut bur = Fdb::with_config(c).unwrap();
+            for f in [&mut seq, &mut bur] {
+                for i in 0..300u32 {
+                    assert_eq!(f.learn(i % 4, m(i), from(i), AGE), Learned::New);
+                }
+                for i in 300..320u32 {
+                    f.add_static(i % 4, m(i), from(i), 0).unwrap();
+                }
+                for g in 0..4 {
+                    assert_eq!(f.learn(g, m(320 + g), v6, AGE), Learned::New);
+                    assert_eq!(f.learn(g, m(330 + g), Dest::Port(1), 0), Learned::New);
+                }
+            }
+            let mut rng = 0x5851_f42d_4c95_7f2du64;
+            for t in 0..40u64 {
+                let now = AGE + 1 + t / 3;
+                let len = 1 + (t as usize * 13) % 64;
+                let odd_at = (t as usize * 7) % (len + 8);
+                let frames: Vec<FrameAddr> = (0..len)
+                    .map(|k| {
+                        rng ^= rng << 13;
+                        rng ^= rng >> 7;
+                        rng ^= rng << 17;
+                        // Sources among 40 MACs (repeats), destinations among the learned
+                        // and static ones, of the source's segment.
+                        let s = (rng % 40) as u32 * 4 + (t as u32 % 4);
+                        let d = ((rng >> 20) % 80) as u32 * 4 + s % 4;
+                        let mut f = FrameAddr {
+                            seg: s % 4,
+                            src: m(s),
+                            dst: m(d),
+                            from: from(s),
+                        };
+                        let g = f.seg;
+                        if k == odd_at {
+                            match t % 9 {
+                                0 => f.from = Dest::Port(99),
+                                1 => f.src = m(500 + t as u32),
+                                2 => (f.src, f.from) = (m(320 + g), v6),
+                                3 => f.dst = m(320 + g),
+                                4 => f.dst = m(330 + g),
+                                5 => f.dst = m(555),
+                                6 => f.dst = MacAddr::BROADCAST,
+                                7 => f.src = MacAddr([0x01, 0, 0x5e, 0, 0, 1]),
+                                _ => f.from = Dest::Port(98),
+                            }
+                        }
+                        f
+                    })
+                    .collect();
+                let (mut learned, mut out) = (vec![Learned::New; len], vec![None; len]);
+                let mask = bur
+                    .burst_via(&frames, now, &mut learned, &mut out, Some((way, pf)))
+                    .unwrap();
+                for (i, f) in frames.iter().enumerate() {
+                    let l = seq.learn(f.seg, f.src, f.from, now);
+                    assert_eq!(learned[i], l, "way {way} pf {pf} burst {t} frame {i}");
+                    let want = match seq.lookup(f.seg, f.dst, now) {
+                        Forward::Unicast(d) => Some(d),
+                        Forward::Flood { .. } => None,
+                    };
+                    assert_eq!(out[i], want, "way {way} pf {pf} burst {t} frame {i}");
+                    assert_eq!(mask >> i & 1 == 1, want.is_some());
+                }
+                bursts += 1;
+            }
+            assert!(same_state(&seq, &bur), "way {way} pf {pf}");
+            assert!(bur.side_table_consistent());
+        }
+    }
+    assert_eq!(bursts, 80 * ways);
+}
+
 /// The two FDBs hold the same entries (`last_seen` included) and counters.
 fn same_state(seq: &FdbBox, bur: &FdbBox) -> bool {
     let a: BTreeMap<_, _> = seq.entries().map(|(s, m, e)| ((s, m.0), e)).collect();
