@@ -23,6 +23,19 @@ fn cfg(macs: usize, segs: usize, flood: usize) -> FdbConfig {
     }
 }
 
+/// [`cfg`] with no per-segment learning limit.
+fn unlimited(macs: usize, segs: usize, flood: usize) -> FdbConfig {
+    FdbConfig {
+        default_segment_limit: u32::MAX,
+        ..cfg(macs, segs, flood)
+    }
+}
+
+/// A unicast MAC per `i < 2^16`.
+fn mac16(i: u32) -> MacAddr {
+    MacAddr([0x02, 0, 0, 0, (i >> 8) as u8, i as u8])
+}
+
 fn mac(i: u8) -> MacAddr {
     // Every 5th MAC is a group address, 0 is all-zero.
     match i {
@@ -144,11 +157,7 @@ fn group_and_zero_sources_are_not_learned() {
 
 #[test]
 fn full_table_refuses_and_keeps_entries() {
-    let mut f = Fdb::with_config(FdbConfig {
-        default_segment_limit: u32::MAX,
-        ..cfg(50, 8, 8)
-    })
-    .unwrap();
+    let mut f = Fdb::with_config(unlimited(50, 8, 8)).unwrap();
     let mut n = 0u32;
     let mut i = 0u32;
     // Fill the table (distinct MACs on one segment).
@@ -493,11 +502,8 @@ fn burst_vs_sequential(
 /// prefetches: unit tests always prefetch.)
 #[test]
 fn every_stage_is_sequential() {
-    let c = FdbConfig {
-        default_segment_limit: u32::MAX,
-        ..cfg(600, 8, 8)
-    };
-    let m = |i: u32| MacAddr([0x02, 0, 0, 0, (i >> 8) as u8, i as u8]);
+    let c = unlimited(600, 8, 8);
+    let m = mac16;
     let v4 = |i: u32| Dest::Vtep(IpAddr::V4(Ipv4Addr::new(198, 51, 100, (i % 5) as u8)));
     let v6 = Dest::Vtep(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7)));
     // MACs 0..300 learned at `AGE` (on a port, or an IPv4 VTEP every third), 300..320 static;
@@ -634,10 +640,7 @@ proptest! {
 /// The burst's common-case loop must treat that like any other uncommon frame.
 #[test]
 fn burst_tag_collision_is_not_a_hit() {
-    let c = FdbConfig {
-        default_segment_limit: u32::MAX,
-        ..cfg(8, 4, 4)
-    };
+    let c = unlimited(8, 4, 4);
     let probe = Fdb::with_config(c).unwrap();
     let mut seen = std::collections::HashMap::new();
     let mut pair = None;
@@ -709,11 +712,8 @@ fn burst_tag_collision_is_not_a_hit() {
 /// frames rarely keep the common-case loop going for long.)
 #[test]
 fn long_common_bursts_are_sequential() {
-    let c = FdbConfig {
-        default_segment_limit: u32::MAX,
-        ..cfg(400, 8, 8)
-    };
-    let m = |i: u32| MacAddr([0x02, 0, 0, 0, (i >> 8) as u8, i as u8]);
+    let c = unlimited(400, 8, 8);
+    let m = mac16;
     let from = |i: u32| match i % 3 {
         0 => Dest::Port(i % 11),
         1 => Dest::Vtep(IpAddr::V4(Ipv4Addr::new(198, 51, 100, (i % 7) as u8))),
@@ -828,10 +828,7 @@ fn burst_common_case_destination_kinds() {
 /// miss), like frame-by-frame learn + lookup.
 #[test]
 fn burst_absent_zero_key_is_a_miss() {
-    let c = FdbConfig {
-        default_segment_limit: u32::MAX,
-        ..cfg(64, 4, 4)
-    };
+    let c = unlimited(64, 4, 4);
     let m = |i: u8| MacAddr([0x02, 0, 0, 0, 1, i]);
     for (k, dst) in [
         MacAddr::ZERO,
@@ -875,10 +872,7 @@ fn burst_absent_zero_key_is_a_miss() {
 /// the same tag) comes first, which then holds another key of that tag.
 #[test]
 fn candidate_stages_agree_with_lookup() {
-    let c = FdbConfig {
-        default_segment_limit: u32::MAX,
-        ..cfg(3000, 8, 4)
-    };
+    let c = unlimited(3000, 8, 4);
     let mut f = Fdb::with_config(c).unwrap();
     let m = |i: u32| MacAddr([0x02, 0, 0, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
     // Even MACs present, odd ones absent.
