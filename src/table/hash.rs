@@ -95,13 +95,14 @@ impl KeyedHash {
         KeyedHash { k, fin: k[2] ^ P1 }
     }
 
-    /// The two secret words a key of `len` bytes (`8 < len <= 16`) is XORed with before its one
-    /// fold: `hash(bytes) == fold(lo ^ w.0, hi ^ w.1)`, with `lo` its bytes 0..8 and `hi` the
-    /// rest zero-extended (the AVX-512 burst stage hashes eight keys at once with them).
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    /// The two secret words a key of `len <= 16` bytes is XORed with before its one fold:
+    /// `hash(bytes) == fold(lo ^ w.0, hi ^ w.1)`, with `lo` its bytes 0..8 and `hi` the rest,
+    /// each zero-extended ([`hash`](Self::hash) itself, and the AVX-512 burst stage, which
+    /// hashes eight keys at once with them). The length, a constant for the table's fixed-size
+    /// keys, is mixed into the second word so a key and its zero-extension still differ.
     #[inline(always)]
     pub(crate) fn short_words(&self, len: usize) -> (u64, u64) {
-        debug_assert!(len > 8 && len <= 16);
+        debug_assert!(len <= 16);
         (self.k[0], self.k[1] ^ (len as u64).wrapping_mul(P0))
     }
 
@@ -119,9 +120,9 @@ impl KeyedHash {
                 (read_tail(bytes, 0), 0)
             };
             // One folded multiply is the whole hash of a short key (foldhash's fast path
-            // does the same); the length, a constant for the table's fixed-size keys, is mixed
-            // into the second word so a key and its zero-extension still differ.
-            return fold(a ^ k0, b ^ k1 ^ (len as u64).wrapping_mul(P0));
+            // does the same).
+            let (w0, w1) = self.short_words(len);
+            return fold(a ^ w0, b ^ w1);
         }
         let mut acc = k3;
         let mut chunks = bytes.chunks_exact(16);
